@@ -209,6 +209,11 @@ func (z *ZK) run() {
 				z.fail(err)
 				return
 			default:
+				select {
+				case <-z.quit: // Close interrupted the listing: not an error worth a warning
+					return
+				default:
+				}
 				delay = min(max(2*delay, minRetryDelay), maxRetryDelay)
 				z.log.Warn("ZooKeeper error; retrying", zap.Error(err), zap.Duration("delay", delay))
 				retry = time.NewTimer(delay)

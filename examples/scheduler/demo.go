@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+	"github.com/mesoskit/mesoskit/scheduler"
+)
+
+// demo is the framework's state. Its methods run only inside scheduler callbacks, which the Client calls one
+// at a time, so it needs no lock.
+type demo struct {
+	client *scheduler.Client
+	opts   options
+	out    io.Writer
+
+	next    int                             // tasks launched so far; the next task is task-<next+1>
+	state   map[string]mesosproto.TaskState // latest state of every launched task
+	done    int                             // tasks in a terminal state
+	success int                             // tasks that finished
+}
+
+func newDemo(c *scheduler.Client, o options, out io.Writer) *demo {
+	return &demo{client: c, opts: o, out: out, state: make(map[string]mesosproto.TaskState)}
+}
+
+func (d *demo) callbacks() scheduler.Callbacks {
+	return scheduler.Callbacks{
+		Subscribed: func(ctx context.Context, e *schedulerpb.Event_Subscribed) error {
+			fmt.Fprintf(d.out, "subscribed as framework %s\n", e.GetFrameworkId().GetValue())
+			// After a resubscription the master may know more than we saw; ask for the latest states.
+			if len(d.state) > 0 {
+				return d.client.Reconcile(ctx)
+			}
+			return nil
+		},
+		Offers: d.offers,
+		Update: d.update,
+		Disconnected: func(ctx context.Context, err error) {
+			if d.done < d.opts.tasks {
+				fmt.Fprintf(d.out, "disconnected (%v); resubscribing\n", err)
+			}
+		},
+	}
+}
+
+// offers packs the tasks still to launch into the offers. Offers left unused are declined by the Client.
+func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+	for _, offer := range offers {
+		cpus, mem := scalar(offer, "cpus"), scalar(offer, "mem")
+		var tasks []*mesosproto.TaskInfo
+		for d.next < d.opts.tasks && cpus >= d.opts.cpus && mem >= d.opts.mem {
+			d.next++
+			tasks = append(tasks, d.task(offer, "task-"+strconv.Itoa(d.next)))
+			cpus -= d.opts.cpus
+			mem -= d.opts.mem
+		}
+		if len(tasks) == 0 {
+			continue
+		}
+		if err := d.client.Launch(ctx, []*mesosproto.OfferID{offer.GetId()}, tasks, nil); err != nil {
+			// The launch did not reach the master: give the tasks back to the next offers.
+			d.next -= len(tasks)
+			fmt.Fprintf(d.out, "launch on %s failed: %v\n", offer.GetHostname(), err)
+			continue
+		}
+		for _, t := range tasks {
+			d.state[t.GetTaskId().GetValue()] = mesosproto.TaskState_TASK_STAGING
+			fmt.Fprintf(d.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), offer.GetHostname())
+		}
+	}
+	if d.next == d.opts.tasks {
+		// Nothing left to launch: stop receiving offers.
+		return d.client.Suppress(ctx)
+	}
+	return nil
+}
+
+func (d *demo) task(offer *mesosproto.Offer, id string) *mesosproto.TaskInfo {
+	return &mesosproto.TaskInfo{
+		Name:    proto.String(id),
+		TaskId:  &mesosproto.TaskID{Value: proto.String(id)},
+		AgentId: offer.GetAgentId(),
+		Command: &mesosproto.CommandInfo{
+			Value: proto.String(d.opts.cmd),
+			Environment: &mesosproto.Environment{Variables: []*mesosproto.Environment_Variable{
+				{Name: proto.String("MESOS_TASK_ID"), Value: proto.String(id)},
+			}},
+		},
+		Resources: []*mesosproto.Resource{
+			scalarResource("cpus", d.opts.cpus),
+			scalarResource("mem", d.opts.mem),
+		},
+	}
+}
+
+func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
+	id := st.GetTaskId().GetValue()
+	prev, known := d.state[id]
+	if !known || prev == st.GetState() || isTerminal(prev) {
+		return nil // a duplicate, a reconciliation answer with nothing new, or a task we do not own
+	}
+	d.state[id] = st.GetState()
+	if isTerminal(st.GetState()) {
+		d.done++
+		if st.GetState() == mesosproto.TaskState_TASK_FINISHED {
+			d.success++
+		}
+	}
+	line := fmt.Sprintf("%-8s %-14s [%d running, %d/%d done]", id, st.GetState(), d.running(), d.done, d.opts.tasks)
+	if msg := st.GetMessage(); msg != "" && st.GetState() != mesosproto.TaskState_TASK_FINISHED {
+		line += " " + msg
+	}
+	fmt.Fprintln(d.out, line)
+
+	if d.done == d.opts.tasks {
+		// Everything has ended: acknowledge this last update ourselves, then remove the framework.
+		if len(st.GetUuid()) > 0 {
+			if err := d.client.AcknowledgeStatus(ctx, st); err != nil {
+				return err
+			}
+		}
+		return d.client.Teardown(ctx)
+	}
+	return nil
+}
+
+func (d *demo) running() int {
+	n := 0
+	for _, s := range d.state {
+		if s == mesosproto.TaskState_TASK_RUNNING {
+			n++
+		}
+	}
+	return n
+}
+
+// summary prints the final line and returns the exit status: 0 only when every task finished.
+func (d *demo) summary() int {
+	fmt.Fprintf(d.out, "%d/%d tasks finished\n", d.success, d.opts.tasks)
+	if d.success == d.opts.tasks {
+		return 0
+	}
+	return 1
+}
+
+func scalar(offer *mesosproto.Offer, name string) float64 {
+	var v float64
+	for _, r := range offer.GetResources() {
+		if r.GetName() == name && r.GetType() == mesosproto.Value_SCALAR {
+			v += r.GetScalar().GetValue()
+		}
+	}
+	return v
+}
+
+func scalarResource(name string, v float64) *mesosproto.Resource {
+	return &mesosproto.Resource{
+		Name:   proto.String(name),
+		Type:   mesosproto.Value_SCALAR.Enum(),
+		Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(v)},
+	}
+}
+
+// isTerminal reports the states after which a task never changes (src/common/protobuf_utils.cpp).
+func isTerminal(s mesosproto.TaskState) bool {
+	switch s {
+	case mesosproto.TaskState_TASK_FINISHED, mesosproto.TaskState_TASK_FAILED, mesosproto.TaskState_TASK_KILLED,
+		mesosproto.TaskState_TASK_LOST, mesosproto.TaskState_TASK_ERROR, mesosproto.TaskState_TASK_DROPPED,
+		mesosproto.TaskState_TASK_GONE, mesosproto.TaskState_TASK_GONE_BY_OPERATOR:
+		return true
+	}
+	return false
+}

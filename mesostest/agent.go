@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"path/filepath"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+)
+
+// agentPort is what offers report as the agent's port (the agent's default).
+const agentPort = 5051
+
+// agent is one in-process agent: its resources and attributes, the
+// FrameworkInfos of the frameworks it runs tasks for, and (through
+// Server.tasks) its tasks with their status update streams.
+type agent struct {
+	idx        int
+	id         string
+	hostname   string
+	port       int
+	total      resources
+	used       resources // held by tasks that have not reached a terminal state
+	offered    resources // in outstanding offers of the leading master
+	attributes []*mesosproto.Attribute
+	frameworks map[string]*mesosproto.FrameworkInfo
+	ex         *agentExec // custom executors and their endpoint (agent_executor.go)
+}
+
+type parsedAgent struct {
+	hostname string
+	res      resources
+	attrs    []*mesosproto.Attribute
+}
+
+func parseAgentConfig(ac AgentConfig) (parsedAgent, error) {
+	text := ac.Resources
+	if text == "" {
+		text = DefaultAgentResources
+	}
+	res, err := parseResourceString(text)
+	if err != nil {
+		return parsedAgent{}, err
+	}
+	attrs, err := ParseAttributes(ac.Attributes)
+	if err != nil {
+		return parsedAgent{}, err
+	}
+	host := ac.Hostname
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return parsedAgent{hostname: host, res: res, attrs: attrs}, nil
+}
+
+// addAgentLocked registers an agent with the leading master, which gives it
+// the id "<master id>-S<n>" (Master::newSlaveId).
+func (s *Server) addAgentLocked(pa parsedAgent) *agent {
+	masterID := s.masters[0].info.GetId()
+	if m := s.leaderLocked(); m != nil {
+		masterID = m.info.GetId()
+	}
+	a := &agent{
+		idx:        len(s.agents),
+		id:         agentIDFor(masterID, s.nextAgent),
+		hostname:   pa.hostname,
+		port:       agentPort,
+		total:      pa.res,
+		used:       resources{},
+		offered:    resources{},
+		attributes: pa.attrs,
+		frameworks: map[string]*mesosproto.FrameworkInfo{},
+	}
+	s.nextAgent++
+	s.agents = append(s.agents, a)
+	s.agentByID[a.id] = a
+	s.log.Info("agent registered", zap.String("agent_id", a.id), zap.String("resources", a.total.String()))
+	s.kickAllocator()
+	return a
+}
+
+func (a *agent) freeLocked() resources { return a.total.minus(a.used).minus(a.offered) }
+
+// updateAgentFrameworkInfoLocked is the UpdateFrameworkMessage every agent
+// gets when a framework (re)subscribes or updates its FrameworkInfo.
+func (s *Server) updateAgentFrameworkInfoLocked(fi *mesosproto.FrameworkInfo) {
+	id := fi.GetId().GetValue()
+	for _, a := range s.agents {
+		if _, ok := a.frameworks[id]; ok {
+			a.frameworks[id] = proto.Clone(fi).(*mesosproto.FrameworkInfo)
+		}
+	}
+}
+
+// shutdownFrameworkLocked is the agent side of framework removal
+// (Slave::shutdownFramework): every task of the framework is killed at once
+// and its pending status updates are dropped.
+func (s *Server) shutdownFrameworkLocked(fwID string) {
+	for k, t := range s.tasks {
+		if k.framework != fwID {
+			continue
+		}
+		t.stopLocked()
+		t.releaseResourcesLocked()
+		delete(s.tasks, k)
+	}
+	s.shutdownFrameworkExecutorsLocked(fwID)
+	for _, a := range s.agents {
+		delete(a.frameworks, fwID)
+	}
+}
+
+// sandboxPath is the task's sandbox, laid out as the agent's work directory
+// (src/slave/paths.cpp getExecutorRunPath).
+func (s *Server) sandboxPath(a *agent, fwID, executorID, containerID string) string {
+	return filepath.Join(s.sandboxDir, "slaves", a.id, "frameworks", fwID, "executors", executorID, "runs", containerID)
+}

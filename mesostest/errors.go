@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import "errors"
+
+var (
+	// ErrClosed is returned by methods called after Close.
+	ErrClosed = errors.New("mesostest: server closed")
+	// ErrUnknownOffer is returned by Rescind for an offer that is not outstanding.
+	ErrUnknownOffer = errors.New("mesostest: unknown offer")
+	// ErrUnknownTask is returned by CompleteTask for a task the cluster does not run.
+	ErrUnknownTask = errors.New("mesostest: unknown task")
+	// ErrNotSimulated is returned by CompleteTask for a task that runs a real process.
+	ErrNotSimulated = errors.New("mesostest: task is not simulated")
+	// ErrInvalidOption is wrapped by NewServer when an option value is unusable.
+	ErrInvalidOption = errors.New("mesostest: invalid option")
+	// ErrInvalidResources is wrapped when a resource or attribute string does not parse.
+	ErrInvalidResources = errors.New("mesostest: invalid resources")
+)

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/recordio"
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
+)
+
+// Executor API paths: /api/v1/executor of the agent process, reachable as
+// /slave(1)/api/v1/executor too (the agent's process id is the libprocess
+// delegate); Mesos's executor library uses the latter.
+const (
+	executorPath      = "/api/v1/executor"
+	slaveExecutorPath = "/slave(1)/api/v1/executor"
+	// executorRealm is the agent's executor authentication realm.
+	executorRealm = "mesos-agent-executor"
+)
+
+// agentServer is an agent's HTTP endpoint for its executors. It listens on
+// 127.0.0.1 with a port of its own, kept across RestartAgent.
+type agentServer struct {
+	a    *agent
+	port int
+	hs   *http.Server
+}
+
+// ensureAgentServerLocked starts the agent's executor endpoint.
+func (s *Server) ensureAgentServerLocked(a *agent) error {
+	ex := a.exec()
+	if ex.srv != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("agent endpoint: %w", err)
+	}
+	ex.srv = &agentServer{a: a, port: ln.Addr().(*net.TCPAddr).Port}
+	s.serveAgentLocked(ex.srv, ln)
+	return nil
+}
+
+// serveAgentLocked serves the endpoint on ln with a fresh http.Server.
+func (s *Server) serveAgentLocked(as *agentServer, ln net.Listener) {
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveExecutorAPI(as.a, w, r) }),
+		ReadHeaderTimeout: 10 * time.Second}
+	as.hs = hs
+	if !s.goLocked(func() { _ = hs.Serve(ln) }) {
+		_ = ln.Close()
+	}
+}
+
+// closeAgentServers closes every agent endpoint (Server.Close, without s.mu).
+func (s *Server) closeAgentServers() {
+	s.mu.Lock()
+	var servers []*http.Server
+	for _, a := range s.agents {
+		if a.ex != nil && a.ex.srv != nil && a.ex.srv.hs != nil {
+			servers = append(servers, a.ex.srv.hs)
+		}
+	}
+	s.mu.Unlock()
+	for _, hs := range servers {
+		_ = hs.Close()
+	}
+}
+
+// serveExecutorAPI is Http::executor (src/slave/http.cpp), with its checks in
+// the order of docs/mesos-protocol.md §2.3.
+func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	s.handlers.Add(1)
+	s.mu.Unlock()
+	defer s.handlers.Done()
+
+	if r.URL.Path != executorPath && r.URL.Path != slaveExecutorPath {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	plain := func(status int, body string) {
+		if body != "" {
+			w.Header().Set(httpapi.HeaderContentType, "text/plain; charset=utf-8")
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+
+	// 0. Authentication (--authenticate_http_executors): a Bearer token.
+	var token string
+	if s.cfg.exec.authenticate {
+		h, present := r.Header["Authorization"]
+		challenge := `Bearer realm="` + executorRealm + `"`
+		if !present {
+			w.Header().Set("WWW-Authenticate", challenge)
+			plain(http.StatusUnauthorized, "401 Unauthorized.")
+			return
+		}
+		tok, ok := strings.CutPrefix(h[0], "Bearer ")
+		s.mu.Lock()
+		known := ok && s.tokenKnownLocked(a, tok)
+		s.mu.Unlock()
+		if !known {
+			w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="Invalid JWT"`)
+			plain(http.StatusUnauthorized, "401 Unauthorized.")
+			return
+		}
+		token = tok
+	}
+
+	// 1. The agent has not recovered its state yet.
+	s.mu.Lock()
+	down := a.ex != nil && a.ex.down
+	s.mu.Unlock()
+	if down {
+		plain(http.StatusServiceUnavailable, "Agent has not finished recovery")
+		return
+	}
+	// 2. Method.
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		plain(http.StatusMethodNotAllowed, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '"+r.Method+"'.")
+		return
+	}
+	// 3. Content-Type.
+	cts, present := r.Header[httpapi.HeaderContentType]
+	if !present {
+		plain(http.StatusBadRequest, "Expecting 'Content-Type' to be present")
+		return
+	}
+	contentType := cts[0]
+	if contentType != httpapi.MediaTypeJSON && contentType != httpapi.MediaTypeProtobuf {
+		plain(http.StatusUnsupportedMediaType, "Expecting 'Content-Type' of "+httpapi.MediaTypeJSON+" or "+httpapi.MediaTypeProtobuf)
+		return
+	}
+	// 4. Parsing.
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil {
+		return
+	}
+	call := &executorpb.Call{}
+	if err := httpapi.UnmarshalStrict(contentType, body, call); err != nil {
+		msg := err.Error()
+		var pe *httpapi.ParseError
+		if errors.As(err, &pe) {
+			msg = pe.Body()
+		}
+		plain(http.StatusBadRequest, msg)
+		return
+	}
+	// 5. Validation (validateExecutorCall, src/common/validation.cpp).
+	if err := validateExecutorCall(call); err != nil {
+		plain(http.StatusBadRequest, "Failed to validate Executor::Call: "+err.Error())
+		return
+	}
+	// 6. Accept, for SUBSCRIBE.
+	var codec httpapi.Codec
+	switch call.GetType() {
+	case executorpb.Call_SUBSCRIBE:
+		mediaType, ok := httpapi.NegotiateAcceptHeader(r.Header)
+		if !ok {
+			plain(http.StatusNotAcceptable, "Expecting 'Accept' to allow '"+httpapi.MediaTypeProtobuf+"' or '"+httpapi.MediaTypeJSON+"'")
+			return
+		}
+		codec, _ = httpapi.CodecFor(mediaType)
+	case executorpb.Call_HEARTBEAT:
+		// 7. Before any lookup: dummy ids are fine.
+		plain(http.StatusAccepted, "")
+		return
+	}
+
+	s.mu.Lock()
+	ex := a.exec()
+	// 8. Only SUBSCRIBE while recovering.
+	if ex.recovering && call.GetType() != executorpb.Call_SUBSCRIBE {
+		s.mu.Unlock()
+		plain(http.StatusServiceUnavailable, "Agent has not finished recovery")
+		return
+	}
+	// 9. Framework and executor.
+	fwID, exID := call.GetFrameworkId().GetValue(), call.GetExecutorId().GetValue()
+	run := ex.runs[executorKey{fwID, exID}]
+	if run == nil {
+		s.mu.Unlock()
+		if s.frameworkKnownOnAgent(a, fwID) {
+			plain(http.StatusBadRequest, "Executor cannot be found")
+		} else {
+			plain(http.StatusBadRequest, "Framework cannot be found")
+		}
+		return
+	}
+	// 10. The token's claims must name this executor.
+	if s.cfg.exec.authenticate && token != run.token {
+		s.mu.Unlock()
+		plain(http.StatusForbidden, "Token is not valid for executor '"+exID+"' of framework '"+fwID+"'")
+		return
+	}
+	// 11. Non-SUBSCRIBE calls need a subscription.
+	if call.GetType() != executorpb.Call_SUBSCRIBE && run.state == executorRegistering {
+		s.mu.Unlock()
+		plain(http.StatusForbidden, "Executor is not subscribed")
+		return
+	}
+	switch call.GetType() {
+	case executorpb.Call_SUBSCRIBE:
+		// 12.
+		st := newExecStream(codec)
+		if run.state >= executorTerminating {
+			// The agent, the framework or the executor is terminating.
+			st.sendLocked(&executorpb.Event{Type: executorpb.Event_SHUTDOWN.Enum()})
+			st.closeLocked(false)
+		} else {
+			run.subscribeLocked(st, call.GetSubscribe())
+		}
+		s.mu.Unlock()
+		s.serveExecStream(w, r, st)
+	case executorpb.Call_UPDATE:
+		// 13.
+		run.updateLocked(proto.Clone(call.GetUpdate().GetStatus()).(*mesosproto.TaskStatus))
+		s.mu.Unlock()
+		plain(http.StatusAccepted, "")
+	case executorpb.Call_MESSAGE:
+		run.messageLocked(call.GetMessage().GetData())
+		s.mu.Unlock()
+		plain(http.StatusAccepted, "")
+	default:
+		// 14.
+		s.mu.Unlock()
+		plain(http.StatusNotImplemented, "")
+	}
+}
+
+// tokenKnownLocked reports whether tok was issued to an executor of a.
+func (s *Server) tokenKnownLocked(a *agent, tok string) bool {
+	if a.ex == nil || tok == "" {
+		return false
+	}
+	for _, run := range a.ex.runs {
+		if run.token == tok {
+			return true
+		}
+	}
+	for _, run := range a.ex.orphans {
+		if run.token == tok {
+			return true
+		}
+	}
+	return false
+}
+
+// frameworkKnownOnAgent reports whether a runs anything of framework fwID.
+func (s *Server) frameworkKnownOnAgent(a *agent, fwID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range a.exec().runs {
+		if k.framework == fwID {
+			return true
+		}
+	}
+	return false
+}
+
+// execStream is one executor subscription: events queued under s.mu and
+// written by the handler goroutine.
+type execStream struct {
+	run     *executorRun
+	codec   httpapi.Codec
+	queue   []*executorpb.Event
+	closing bool
+	abort   bool
+	notify  chan struct{}
+}
+
+func newExecStream(codec httpapi.Codec) *execStream {
+	return &execStream{codec: codec, notify: make(chan struct{}, 1)}
+}
+
+func (st *execStream) wake() {
+	select {
+	case st.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (st *execStream) sendLocked(ev *executorpb.Event) {
+	if st.closing {
+		return
+	}
+	st.queue = append(st.queue, ev)
+	st.wake()
+}
+
+// closeLocked ends the stream after the queued events; abort drops the
+// connection instead of ending the response cleanly.
+func (st *execStream) closeLocked(abort bool) {
+	if st.closing {
+		return
+	}
+	st.closing, st.abort = true, abort
+	st.wake()
+}
+
+// serveExecStream writes the events of st, with a HEARTBEAT every executor
+// heartbeat interval, until it closes or the executor goes away.
+func (s *Server) serveExecStream(w http.ResponseWriter, r *http.Request, st *execStream) {
+	rc := http.NewResponseController(w)
+	rw := recordio.NewWriter(w)
+	w.Header().Set(httpapi.HeaderContentType, st.codec.MediaType())
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		s.execStreamBroken(st)
+		return
+	}
+	ticker := time.NewTicker(orDefault(s.cfg.exec.heartbeatInterval, DefaultExecutorHeartbeatInterval))
+	defer ticker.Stop()
+	for {
+		s.mu.Lock()
+		evs := st.queue
+		st.queue = nil
+		closing, abort := st.closing, st.abort
+		s.mu.Unlock()
+		for _, ev := range evs {
+			b, err := st.codec.Marshal(ev)
+			if err != nil {
+				s.log.Error("encoding executor event", zap.Stringer("type", ev.GetType()), zap.Error(err))
+				continue
+			}
+			if err := rw.WriteFrame(b); err != nil {
+				s.execStreamBroken(st)
+				return
+			}
+		}
+		if len(evs) > 0 {
+			if err := rc.Flush(); err != nil {
+				s.execStreamBroken(st)
+				return
+			}
+		}
+		if closing {
+			if abort {
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
+		select {
+		case <-st.notify:
+		case <-ticker.C:
+			s.mu.Lock()
+			st.sendLocked(&executorpb.Event{Type: executorpb.Event_HEARTBEAT.Enum()})
+			s.mu.Unlock()
+		case <-r.Context().Done():
+			s.execStreamBroken(st)
+			return
+		case <-s.closeCh:
+			return
+		}
+	}
+}
+
+// execStreamBroken is the agent noticing its executor's connection closed
+// (Slave::_httpExecutorTerminated... the executor stays registered and may
+// subscribe again; its process is what the agent watches).
+func (s *Server) execStreamBroken(st *execStream) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.closing = true
+	if run := st.run; run != nil && run.stream == st {
+		run.stream = nil
+		s.log.Info("executor stream closed", zap.String("executor_id", run.key.executor))
+	}
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"bytes"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+)
+
+// updateStream is the agent's status update stream for one task
+// (src/slave/task_status_update_manager.cpp): updates in order, of which only
+// the head is sent; the next one goes out once the head is acknowledged. An
+// unacknowledged head is re-sent after the retry interval, which doubles up
+// to the maximum and never gives up.
+type updateStream struct {
+	pending  []*mesosproto.TaskStatus
+	interval time.Duration
+	timer    *time.Timer
+	gen      int // invalidates timers of earlier heads
+}
+
+func (u *updateStream) stopLocked() {
+	if u.timer != nil {
+		u.timer.Stop()
+		u.timer = nil
+	}
+	u.gen++
+}
+
+// enqueueUpdateLocked adds a new update; if the stream was idle it is sent at once.
+func (t *task) enqueueUpdateLocked(st *mesosproto.TaskStatus) {
+	t.updates.pending = append(t.updates.pending, st)
+	if len(t.updates.pending) == 1 {
+		t.forwardHeadLocked(true)
+	}
+}
+
+// forwardHeadLocked sends the head to the master and arms the retry timer;
+// reset starts again from the base interval.
+func (t *task) forwardHeadLocked(reset bool) {
+	u := &t.updates
+	if len(u.pending) == 0 || t.gone {
+		return
+	}
+	s := t.s
+	if reset || u.interval == 0 {
+		u.interval = s.cfg.updateRetryInterval
+	}
+	s.forwardUpdateLocked(t, u.pending[0])
+	u.stopLocked()
+	gen := u.gen
+	u.timer = s.afterLocked(u.interval, func() {
+		if u.gen != gen || t.gone || len(u.pending) == 0 {
+			return
+		}
+		u.interval = min(2*u.interval, s.cfg.updateRetryMax)
+		s.log.Debug("retrying status update", zap.String("task_id", t.key.task), zap.Stringer("state", u.pending[0].GetState()))
+		t.forwardHeadLocked(false)
+	})
+}
+
+// forwardUpdateLocked is the master receiving an update from an agent and
+// forwarding it to the framework (Master::statusUpdate, Master::forward).
+// With no leader, or a framework the leader does not know or that is not
+// connected, the update goes nowhere and the agent retries later.
+func (s *Server) forwardUpdateLocked(t *task, st *mesosproto.TaskStatus) {
+	m := s.leaderLocked()
+	if m == nil {
+		return
+	}
+	fw := m.st.frameworks[t.key.framework]
+	if fw == nil {
+		return
+	}
+	state := st.GetState()
+	t.updateState = &state
+	t.updateUUID = st.GetUuid()
+	fw.sendLocked(updateEvent(proto.Clone(st).(*mesosproto.TaskStatus)))
+}
+
+// resumeUpdatesLocked re-sends the head of every pending stream at once (of
+// one framework, or of all for ""), as the agent does when the master tells
+// it that a framework re-subscribed or when it re-registers with a new master.
+func (s *Server) resumeUpdatesLocked(fwID string) {
+	for k, t := range s.tasks {
+		if (fwID == "" || k.framework == fwID) && len(t.updates.pending) > 0 {
+			t.forwardHeadLocked(true)
+		}
+	}
+}
+
+// acknowledgeLocked is an ACKNOWLEDGE reaching the master and then the agent
+// (Master::acknowledge, TaskStatusUpdateManager::acknowledgement).
+func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid []byte) {
+	s := m.s
+	rec := s.recordLocked(fw.id)
+	a := s.agentByID[agentID]
+	if a == nil {
+		// Unknown agent: dropped silently.
+		rec.dupAcks[taskID]++
+		return
+	}
+	t := s.tasks[taskKey{fw.id, taskID}]
+	if t == nil || t.agent != a || t.gone {
+		rec.dupAcks[taskID]++
+		return
+	}
+	if t.updateState == nil {
+		// "the update was not sent by this master"
+		rec.dupAcks[taskID]++
+		return
+	}
+	u := &t.updates
+	if len(u.pending) == 0 || !bytes.Equal(u.pending[0].GetUuid(), uuid) {
+		// The agent ignores acknowledgements of anything but the head.
+		rec.dupAcks[taskID]++
+		return
+	}
+	rec.acked[taskID]++
+	head := u.pending[0]
+	u.pending[0] = nil
+	u.pending = u.pending[1:]
+	u.stopLocked()
+	if bytes.Equal(t.updateUUID, uuid) {
+		t.updateState, t.updateUUID = nil, nil
+	}
+	s.notifyLocked()
+	if len(u.pending) > 0 {
+		t.forwardHeadLocked(true)
+		return
+	}
+	if isTerminal(head.GetState()) {
+		// The terminal update is acknowledged: master and agent forget the task.
+		delete(s.tasks, t.key)
+		s.log.Debug("task removed", zap.String("framework_id", fw.id), zap.String("task_id", taskID))
+	}
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"io"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/recordio"
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+)
+
+// stream is one SUBSCRIBE response: a queue of events the master produced
+// (under s.mu, so in the master's order) and written by the handler
+// goroutine as RecordIO records (src/common/http.hpp StreamingHttpConnection).
+type stream struct {
+	m       *master
+	id      string     // Mesos-Stream-Id
+	fw      *framework // nil for a refused subscription
+	codec   httpapi.Codec
+	queue   []*schedulerpb.Event
+	closing bool // no more events; the handler ends the response after the queue
+	abort   bool // end by breaking the connection instead of a clean end of stream
+	notify  chan struct{}
+}
+
+func newStream(m *master, codec httpapi.Codec) *stream {
+	return &stream{m: m, id: newUUIDString(), codec: codec, notify: make(chan struct{}, 1)}
+}
+
+func (st *stream) wake() {
+	select {
+	case st.notify <- struct{}{}:
+	default:
+	}
+}
+
+// sendLocked queues an event. Events after closing are dropped, as a Mesos
+// framework drops events when it has no connection.
+func (st *stream) sendLocked(ev *schedulerpb.Event) {
+	if st.closing {
+		return
+	}
+	st.queue = append(st.queue, ev)
+	st.wake()
+}
+
+// closeLocked ends the stream after the queued events: cleanly (final chunk,
+// EOF at the client) or, with abort, by dropping the connection.
+func (st *stream) closeLocked(abort bool) {
+	if st.closing {
+		return
+	}
+	st.closing, st.abort = true, abort
+	st.wake()
+}
+
+// serveStream writes the 200 response head and then the events until the
+// stream closes, the client goes away or the server closes.
+func (m *master) serveStream(w http.ResponseWriter, r *http.Request, st *stream) {
+	s := m.s
+	rc := http.NewResponseController(w)
+	var out io.Writer = w
+	if s.cfg.splitFrames {
+		out = &splitWriter{w: w, rc: rc}
+	}
+	rw := recordio.NewWriter(out)
+	// No Content-Length: Go switches to chunked transfer encoding.
+	w.Header().Set("Content-Type", st.codec.MediaType())
+	w.Header().Set("Mesos-Stream-Id", st.id)
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		m.streamBroken(st)
+		return
+	}
+	ticker := time.NewTicker(s.cfg.heartbeatInterval)
+	defer ticker.Stop()
+	for {
+		s.mu.Lock()
+		evs := st.queue
+		st.queue = nil
+		closing, abort := st.closing, st.abort
+		s.mu.Unlock()
+		for _, ev := range evs {
+			b, err := st.codec.Marshal(ev)
+			if err != nil {
+				s.log.Error("encoding event", zap.Stringer("type", ev.GetType()), zap.Error(err))
+				continue
+			}
+			if err := rw.WriteFrame(b); err != nil {
+				m.streamBroken(st)
+				return
+			}
+		}
+		if len(evs) > 0 {
+			if err := rc.Flush(); err != nil {
+				m.streamBroken(st)
+				return
+			}
+		}
+		if closing {
+			if abort {
+				panic(http.ErrAbortHandler) // net/http drops the connection, no final chunk
+			}
+			return
+		}
+		select {
+		case <-st.notify:
+		case <-ticker.C:
+			s.mu.Lock()
+			if !s.noBeats {
+				st.sendLocked(heartbeatEvent())
+			}
+			s.mu.Unlock()
+		case <-r.Context().Done():
+			m.streamBroken(st)
+			return
+		case <-s.closeCh:
+			return
+		}
+	}
+}
+
+// streamBroken is the master noticing that the reader side of a stream
+// went away (Master::exited for HTTP frameworks).
+func (m *master) streamBroken(st *stream) {
+	s := m.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.closing = true
+	if s.closed || st.fw == nil || st.fw.stream != st || m.st == nil {
+		return
+	}
+	s.log.Info("framework stream closed by the client", zap.String("framework_id", st.fw.id), zap.String("stream_id", st.id))
+	m.disconnectLocked(st.fw)
+}
+
+// splitWriter writes every Write as two flushed chunks.
+type splitWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (sw *splitWriter) Write(p []byte) (int, error) {
+	if len(p) < 2 {
+		return sw.w.Write(p)
+	}
+	half := len(p) / 2
+	n, err := sw.w.Write(p[:half])
+	if err != nil {
+		return n, err
+	}
+	if err := sw.rc.Flush(); err != nil {
+		return n, err
+	}
+	m, err := sw.w.Write(p[half:])
+	return n + m, err
+}
+
+func heartbeatEvent() *schedulerpb.Event {
+	return &schedulerpb.Event{Type: schedulerpb.Event_HEARTBEAT.Enum()}
+}
+
+func errorEvent(msg string) *schedulerpb.Event {
+	return &schedulerpb.Event{
+		Type:  schedulerpb.Event_ERROR.Enum(),
+		Error: &schedulerpb.Event_Error{Message: proto.String(msg)},
+	}
+}
+
+func subscribedEvent(fwID string, interval time.Duration, mi *mesosproto.MasterInfo) *schedulerpb.Event {
+	return &schedulerpb.Event{
+		Type: schedulerpb.Event_SUBSCRIBED.Enum(),
+		Subscribed: &schedulerpb.Event_Subscribed{
+			FrameworkId:              &mesosproto.FrameworkID{Value: proto.String(fwID)},
+			HeartbeatIntervalSeconds: proto.Float64(interval.Seconds()),
+			MasterInfo:               proto.Clone(mi).(*mesosproto.MasterInfo),
+		},
+	}
+}
+
+func updateEvent(st *mesosproto.TaskStatus) *schedulerpb.Event {
+	return &schedulerpb.Event{
+		Type:   schedulerpb.Event_UPDATE.Enum(),
+		Update: &schedulerpb.Event_Update{Status: st},
+	}
+}
+
+func rescindEvent(offerID string) *schedulerpb.Event {
+	return &schedulerpb.Event{
+		Type:    schedulerpb.Event_RESCIND.Enum(),
+		Rescind: &schedulerpb.Event_Rescind{OfferId: &mesosproto.OfferID{Value: proto.String(offerID)}},
+	}
+}

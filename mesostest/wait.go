@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+)
+
+// waitFor calls check with s.mu held until it reports done, ctx ends or the
+// server closes.
+func (s *Server) waitFor(ctx context.Context, check func() bool) error {
+	for {
+		s.mu.Lock()
+		if check() {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// WaitTask waits until task taskID has reached state and returns that
+// status (the first one with that state). It returns at once if that
+// happened earlier. States come from the agents (executor and agent
+// updates) and from the master's own updates for tasks that never started
+// (TASK_ERROR, TASK_LOST/DROPPED for invalid offers); reconciliation
+// answers are not states reached.
+func (s *Server) WaitTask(ctx context.Context, taskID string, state mesosproto.TaskState) (*mesosproto.TaskStatus, error) {
+	var found *mesosproto.TaskStatus
+	err := s.waitFor(ctx, func() bool {
+		for _, st := range s.history[taskID] {
+			if st.GetState() == state {
+				found = proto.Clone(st).(*mesosproto.TaskStatus)
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mesostest: waiting for task %q to reach %v: %w", taskID, state, err)
+	}
+	return found, nil
+}
+
+// TaskUpdates returns every status task taskID went through, in order
+// (see WaitTask for which ones count).
+func (s *Server) TaskUpdates(taskID string) []*mesosproto.TaskStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*mesosproto.TaskStatus, len(s.history[taskID]))
+	for i, st := range s.history[taskID] {
+		out[i] = proto.Clone(st).(*mesosproto.TaskStatus)
+	}
+	return out
+}
+
+// WaitSubscribed waits until a framework is subscribed (connected to the
+// leading master) and returns its id; with several, the one that first
+// subscribed.
+func (s *Server) WaitSubscribed(ctx context.Context) (string, error) {
+	var id string
+	err := s.waitFor(ctx, func() bool {
+		m := s.leaderLocked()
+		if m == nil {
+			return false
+		}
+		for _, fid := range s.recordSeq {
+			if fw := m.st.frameworks[fid]; fw != nil && fw.conn == frameworkConnected {
+				id = fid
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return "", fmt.Errorf("mesostest: waiting for a subscription: %w", err)
+	}
+	return id, nil
+}
+
+// WaitFramework waits until framework id is in state and returns its status.
+func (s *Server) WaitFramework(ctx context.Context, id string, state FrameworkState) (FrameworkStatus, error) {
+	var st FrameworkStatus
+	err := s.waitFor(ctx, func() bool {
+		st, _ = s.frameworkStatusLocked(id)
+		return st.State == state
+	})
+	if err != nil {
+		return st, fmt.Errorf("mesostest: waiting for framework %q to be %v: %w", id, state, err)
+	}
+	return st, nil
+}
+
+// CompleteTask ends a simulated task (see WithSimulatedTasks) with a
+// terminal state, as if its executor reported it. It fails for tasks that
+// run a process and for tasks the cluster does not run.
+func (s *Server) CompleteTask(taskID string, state mesosproto.TaskState, message string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if !isTerminal(state) {
+		return fmt.Errorf("mesostest: CompleteTask: %v is not a terminal state", state)
+	}
+	for k, t := range s.tasks {
+		if k.task != taskID || t.gone || t.terminated {
+			continue
+		}
+		if !t.simulated {
+			return ErrNotSimulated
+		}
+		t.statusLocked(state, message, nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
+		return nil
+	}
+	return ErrUnknownTask
+}

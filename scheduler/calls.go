@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package scheduler
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+)
+
+// Accept accepts offers with operations (LAUNCH, LAUNCH_GROUP, RESERVE,
+// CREATE, ...). All offers must be from one agent. Resources the operations
+// leave unused are declined with filters (nil: Mesos's default of 5 s).
+// If the call fails while the handler for these offers is still running,
+// the offers count as unused again and are declined automatically when it
+// returns (declining an offer the master did take is harmless).
+func (c *Client) Accept(ctx context.Context, offerIDs []*mesosproto.OfferID, ops []*mesosproto.Offer_Operation, filters *mesosproto.Filters) error {
+	if len(offerIDs) == 0 {
+		return errors.New("scheduler: ACCEPT: no offers")
+	}
+	c.offersUsed(offerIDs, true)
+	err := c.call(ctx, &schedulerpb.Call{
+		Type:   schedulerpb.Call_ACCEPT.Enum(),
+		Accept: &schedulerpb.Call_Accept{OfferIds: offerIDs, Operations: ops, Filters: filters},
+	})
+	c.accepted(ops, err)
+	if err != nil {
+		c.offersUsed(offerIDs, false)
+	}
+	return err
+}
+
+// accepted records the outcome of an ACCEPT: its tasks are tracked for
+// reconciliation unless the call certainly did not reach the master (it was
+// refused or never sent), and a success that does something (not an empty
+// LAUNCH, which only declines) counts as demand.
+func (c *Client) accepted(ops []*mesosproto.Offer_Operation, err error) {
+	var apiErr *APIError
+	notSent := errors.Is(err, ErrNotSubscribed) && !errors.Is(err, errSubscriptionEnded)
+	if err == nil || !(errors.As(err, &apiErr) || notSent) {
+		c.trackLaunch(ops)
+	}
+	if err != nil {
+		return
+	}
+	for _, op := range ops {
+		switch op.GetType() {
+		case mesosproto.Offer_Operation_LAUNCH:
+			if len(op.GetLaunch().GetTaskInfos()) == 0 {
+				continue
+			}
+		case mesosproto.Offer_Operation_LAUNCH_GROUP:
+			if len(op.GetLaunchGroup().GetTaskGroup().GetTasks()) == 0 {
+				continue
+			}
+		}
+		c.noteAccepted()
+		return
+	}
+}
+
+// Launch accepts offers with one LAUNCH operation for tasks. With no tasks
+// it declines the offers.
+func (c *Client) Launch(ctx context.Context, offerIDs []*mesosproto.OfferID, tasks []*mesosproto.TaskInfo, filters *mesosproto.Filters) error {
+	op := &mesosproto.Offer_Operation{
+		Type:   mesosproto.Offer_Operation_LAUNCH.Enum(),
+		Launch: &mesosproto.Offer_Operation_Launch{TaskInfos: tasks},
+	}
+	return c.Accept(ctx, offerIDs, []*mesosproto.Offer_Operation{op}, filters)
+}
+
+// Decline declines offers; filters.refuse_seconds keeps their resources
+// away from this framework for a while (nil: 5 s).
+func (c *Client) Decline(ctx context.Context, offerIDs []*mesosproto.OfferID, filters *mesosproto.Filters) error {
+	if len(offerIDs) == 0 {
+		return errors.New("scheduler: DECLINE: no offers")
+	}
+	c.offersUsed(offerIDs, true)
+	err := c.call(ctx, &schedulerpb.Call{
+		Type:    schedulerpb.Call_DECLINE.Enum(),
+		Decline: &schedulerpb.Call_Decline{OfferIds: offerIDs, Filters: filters},
+	})
+	if err != nil {
+		c.offersUsed(offerIDs, false)
+	}
+	return err
+}
+
+// Acknowledge acknowledges the status update with the given uuid (the 16
+// bytes of TaskStatus.uuid). Only updates that carry a uuid are
+// acknowledged. With WithAutoAcknowledge (the default) the Client does this
+// itself after Update returns nil; acknowledging from the handler as well is
+// harmless and suppresses the automatic one.
+func (c *Client) Acknowledge(ctx context.Context, agentID *mesosproto.AgentID, taskID *mesosproto.TaskID, uuid []byte) error {
+	if len(uuid) == 0 {
+		return errors.New("scheduler: ACKNOWLEDGE: empty uuid (updates without a uuid are not acknowledged)")
+	}
+	err := c.call(ctx, &schedulerpb.Call{
+		Type:        schedulerpb.Call_ACKNOWLEDGE.Enum(),
+		Acknowledge: &schedulerpb.Call_Acknowledge{AgentId: agentID, TaskId: taskID, Uuid: uuid},
+	})
+	if err == nil {
+		c.acknowledged(uuid)
+	}
+	return err
+}
+
+// AcknowledgeStatus acknowledges status if it carries a uuid, and does
+// nothing (returning nil) if it does not.
+func (c *Client) AcknowledgeStatus(ctx context.Context, status *mesosproto.TaskStatus) error {
+	if len(status.GetUuid()) == 0 {
+		return nil
+	}
+	return c.Acknowledge(ctx, status.GetAgentId(), status.GetTaskId(), status.GetUuid())
+}
+
+// AcknowledgeOperationStatus acknowledges an operation status update if it
+// carries a uuid, and does nothing (returning nil) if it does not.
+func (c *Client) AcknowledgeOperationStatus(ctx context.Context, status *mesosproto.OperationStatus) error {
+	uuid := status.GetUuid().GetValue()
+	if len(uuid) == 0 {
+		return nil
+	}
+	err := c.call(ctx, &schedulerpb.Call{
+		Type: schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS.Enum(),
+		AcknowledgeOperationStatus: &schedulerpb.Call_AcknowledgeOperationStatus{
+			AgentId:            status.GetAgentId(),
+			ResourceProviderId: status.GetResourceProviderId(),
+			Uuid:               uuid,
+			OperationId:        status.GetOperationId(),
+		},
+	})
+	if err == nil {
+		c.acknowledged(uuid)
+	}
+	return err
+}
+
+// Kill asks to kill a task. agentID may be nil; policy (may be nil)
+// overrides the task's kill policy. Killing an unknown task makes the master
+// reconcile it: the answer is an UPDATE.
+func (c *Client) Kill(ctx context.Context, taskID *mesosproto.TaskID, agentID *mesosproto.AgentID, policy *mesosproto.KillPolicy) error {
+	return c.call(ctx, &schedulerpb.Call{
+		Type: schedulerpb.Call_KILL.Enum(),
+		Kill: &schedulerpb.Call_Kill{TaskId: taskID, AgentId: agentID, KillPolicy: policy},
+	})
+}
+
+// Reconcile asks for the latest state of tasks: explicit reconciliation of
+// the given tasks, or, with none, implicit reconciliation of every task the
+// master knows for this framework. Answers arrive as UPDATE events without
+// a uuid.
+func (c *Client) Reconcile(ctx context.Context, tasks ...*schedulerpb.Call_Reconcile_Task) error {
+	return c.call(ctx, &schedulerpb.Call{
+		Type:      schedulerpb.Call_RECONCILE.Enum(),
+		Reconcile: &schedulerpb.Call_Reconcile{Tasks: tasks}, // present even when empty, as Mesos requires
+	})
+}
+
+// Revive clears the offer filters of roles (all roles when none) and ends
+// their suppression. Without roles it also turns demand on (see SetDemand).
+func (c *Client) Revive(ctx context.Context, roles ...string) error {
+	s, err := c.acquire()
+	if err != nil {
+		return callErr(schedulerpb.Call_REVIVE, err)
+	}
+	defer s.calls.Done()
+	return c.revive(ctx, s, roles, true)
+}
+
+// Suppress stops offers for roles (all roles when none) until Revive.
+// Without roles it also turns demand off (see SetDemand). The Client
+// remembers what is suppressed and carries it in every later SUBSCRIBE,
+// since Mesos resets suppression on each.
+func (c *Client) Suppress(ctx context.Context, roles ...string) error {
+	s, err := c.acquire()
+	if err != nil {
+		return callErr(schedulerpb.Call_SUPPRESS, err)
+	}
+	defer s.calls.Done()
+	return c.suppress(ctx, s, roles, true)
+}
+
+// Shutdown asks the agent to shut down an executor and its tasks.
+func (c *Client) Shutdown(ctx context.Context, executorID *mesosproto.ExecutorID, agentID *mesosproto.AgentID) error {
+	return c.call(ctx, &schedulerpb.Call{
+		Type:     schedulerpb.Call_SHUTDOWN.Enum(),
+		Shutdown: &schedulerpb.Call_Shutdown{ExecutorId: executorID, AgentId: agentID},
+	})
+}
+
+// Message sends data to an executor, best effort.
+func (c *Client) Message(ctx context.Context, agentID *mesosproto.AgentID, executorID *mesosproto.ExecutorID, data []byte) error {
+	return c.call(ctx, &schedulerpb.Call{
+		Type:    schedulerpb.Call_MESSAGE.Enum(),
+		Message: &schedulerpb.Call_Message{AgentId: agentID, ExecutorId: executorID, Data: data},
+	})
+}
+
+// UpdateFramework changes the FrameworkInfo (roles, capabilities, ...)
+// without resubscribing; suppressedRoles replaces the set of suppressed
+// roles (demand is on unless it names every role). On success the Client
+// also subscribes with fw and those suppressed roles from then on. fw.id is
+// filled in. The master answers 200 once the update is applied.
+func (c *Client) UpdateFramework(ctx context.Context, fw *mesosproto.FrameworkInfo, suppressedRoles ...string) error {
+	if err := validateFrameworkInfo(fw); err != nil {
+		return callErr(schedulerpb.Call_UPDATE_FRAMEWORK, err)
+	}
+	s, err := c.acquire()
+	if err != nil {
+		return callErr(schedulerpb.Call_UPDATE_FRAMEWORK, err)
+	}
+	defer s.calls.Done()
+	fw = proto.Clone(fw).(*mesosproto.FrameworkInfo)
+	fw.Id = &mesosproto.FrameworkID{Value: proto.String(s.frameworkID)}
+	err = c.send(ctx, s, &schedulerpb.Call{
+		Type:            schedulerpb.Call_UPDATE_FRAMEWORK.Enum(),
+		UpdateFramework: &schedulerpb.Call_UpdateFramework{FrameworkInfo: fw, SuppressedRoles: suppressedRoles},
+	})
+	if err == nil {
+		c.mu.Lock()
+		c.fw = fw
+		c.mu.Unlock()
+		c.noteFrameworkUpdated(suppressedRoles)
+		c.wakeDemand()
+	}
+	return err
+}
+
+// Teardown removes the framework: the master kills all its tasks and
+// executors and forgets it. It cannot be undone. After it succeeds the
+// master closes the stream, the FrameworkIDStore forgets the ID, and Run
+// returns nil. Cancelling Run's ctx, by contrast, only disconnects.
+func (c *Client) Teardown(ctx context.Context) error {
+	s, err := c.acquire()
+	if err != nil {
+		return callErr(schedulerpb.Call_TEARDOWN, err)
+	}
+	defer s.calls.Done()
+	err = c.send(ctx, s, &schedulerpb.Call{Type: schedulerpb.Call_TEARDOWN.Enum()})
+	if err == nil {
+		c.mu.Lock()
+		c.tornDown = true
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// Do sends any call but SUBSCRIBE, as the escape hatch for what the typed
+// methods do not cover. call is not modified: a copy gets framework_id.
+// Idempotent call types are retried as described above. ACCEPT, DECLINE,
+// acknowledgements, SUPPRESS and REVIVE sent through Do count for the
+// automatic decline and acknowledgement, task tracking and demand like the
+// typed methods; an UPDATE_FRAMEWORK sent through Do does not change what
+// later SUBSCRIBEs carry (UpdateFramework does).
+func (c *Client) Do(ctx context.Context, call *schedulerpb.Call) error {
+	switch call.GetType() {
+	case schedulerpb.Call_SUBSCRIBE:
+		return errors.New("scheduler: Do: SUBSCRIBE is sent by Run")
+	case schedulerpb.Call_TEARDOWN:
+		return c.Teardown(ctx)
+	}
+	cp := proto.Clone(call).(*schedulerpb.Call)
+	var offers []*mesosproto.OfferID
+	switch cp.GetType() {
+	case schedulerpb.Call_ACCEPT:
+		offers = cp.GetAccept().GetOfferIds()
+	case schedulerpb.Call_DECLINE:
+		offers = cp.GetDecline().GetOfferIds()
+	}
+	c.offersUsed(offers, true)
+	err := c.call(ctx, cp)
+	if cp.GetType() == schedulerpb.Call_ACCEPT {
+		c.accepted(cp.GetAccept().GetOperations(), err)
+	}
+	if err != nil {
+		c.offersUsed(offers, false)
+	} else {
+		switch cp.GetType() {
+		case schedulerpb.Call_ACKNOWLEDGE:
+			c.acknowledged(cp.GetAcknowledge().GetUuid())
+		case schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS:
+			c.acknowledged(cp.GetAcknowledgeOperationStatus().GetUuid())
+		case schedulerpb.Call_SUPPRESS:
+			c.noteSuppressed(cp.GetSuppress().GetRoles(), true)
+		case schedulerpb.Call_REVIVE:
+			c.noteRevived(cp.GetRevive().GetRoles(), true)
+		}
+	}
+	return err
+}
+
+// tornDownNow reports whether Teardown succeeded.
+func (c *Client) tornDownNow() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tornDown
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package scheduler is the framework side of the Mesos v1 scheduler HTTP
+// API: a Client subscribes to the leading master, keeps that subscription
+// alive through everything a cluster does, hands events to a Handler one at a
+// time, and sends calls (launch, decline, acknowledge, kill, reconcile, ...).
+//
+// Usage:
+//
+//	fw := &mesosproto.FrameworkInfo{User: proto.String("svc"), Name: proto.String("demo"),
+//		FailoverTimeout: proto.Float64(3600)}
+//	c, err := scheduler.New(fw, scheduler.WithMaster("zk://zk1:2181,zk2:2181/mesos"))
+//	if err != nil { return err }
+//	err = c.Run(ctx, scheduler.Callbacks{
+//		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+//			return c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, tasksFor(offers[0]), nil)
+//		},
+//		Update: func(ctx context.Context, st *mesosproto.TaskStatus) error { log.Print(st.GetState()); return nil },
+//	}) // unused offers are declined and updates acknowledged by the Client
+//
+// # Lifecycle
+//
+// New validates and builds; it does no I/O and starts no goroutine. Run
+// blocks: it detects the leading master (see package detector), subscribes,
+// dispatches events and resubscribes after every recoverable failure, with a
+// jittered exponential backoff that never gives up. It returns nil when its
+// ctx is cancelled, which disconnects but never tears the framework down: the
+// master keeps the framework and its tasks for FrameworkInfo.failover_timeout
+// (whose Mesos default, 0, removes the framework as soon as the stream drops;
+// set it). Teardown is the explicit way to remove a framework. Run returns an
+// error only for what retrying cannot fix: an ERROR event
+// (*FrameworkError), a SUBSCRIBE refused with a status the same request
+// would get again — 400, 401, 403, 405, 406, 415 (*APIError) —, a handler's
+// error, a bad master spec. A Client runs once.
+//
+// The connection can be watched from the handler: Subscribed for every
+// SUBSCRIBED event (the first registration and each resubscription),
+// Disconnected when a subscription ends, and Resubscribing (attempt,
+// delay, cause) each time Run is about to back off before subscribing
+// again; a custom Handler gets the last two by implementing
+// DisconnectHandler and ResubscribeHandler. With WithLogger the Client logs
+// at Info what a healthy framework does (subscribed, resubscribing,
+// reconciliation finished, offers suppressed or revived), at Warn what
+// deserves attention (a lost stream, a failed SUBSCRIBE with its attempt
+// number, a failed automatic call), at Error why Run returned, and at Debug
+// the event traffic.
+//
+// # Concurrency
+//
+// Client methods are safe for concurrent use, from handlers and from other
+// goroutines. Handlers run on Run's goroutine, one at a time, in stream
+// order, never while the Client holds a lock and never after Run returns;
+// their ctx is cancelled when the subscription ends. Run owns every goroutine
+// it starts and they are gone when it returns.
+//
+// # Connections
+//
+// The event stream uses its own connection; calls use a separate keep-alive
+// pool, as Mesos requires. Calls go to the master that serves the stream and
+// carry its Mesos-Stream-Id; outside a live subscription they fail fast with
+// ErrNotSubscribed, and nothing is queued across reconnects (offers and
+// stream IDs die with the stream).
+//
+// # Defaults that keep a cluster healthy
+//
+// Offers a handler neither accepts nor declines are declined after it
+// returns (WithAutoDecline, WithRefuseSeconds). Status updates that carry a
+// uuid are acknowledged after the handler returns nil for them, unless it
+// acknowledged them itself (WithAutoAcknowledge). A stream silent for five
+// heartbeat intervals is dropped and resubscribed (WithMissedHeartbeats).
+//
+// Reconciliation: after every subscription a goroutine of the Client asks
+// the master (RECONCILE) for the state of every task the framework has —
+// those the Client saw launched or reported in this process and not seen
+// end, plus those WithTaskSource lists — and asks again, with a backoff
+// (WithReconcileBackoff), about those no UPDATE has confirmed yet, until
+// every one is confirmed or the subscription ends: after a master failover
+// the master stays silent about tasks on agents that have not re-registered
+// yet. Then it reconciles implicitly (all tasks the master knows): at once
+// after a resubscription of an existing framework, and every
+// WithImplicitReconciliation interval (default 15 minutes; 0 turns it off).
+// Answers arrive as UPDATE events without uuid (reason
+// REASON_RECONCILIATION) through Update; Callbacks.Lost additionally
+// receives every update saying a task is lost, unknown, gone or dropped
+// (IsLost).
+//
+// Offer demand: SetDemand(false) tells the Client the framework has nothing
+// to launch; once that has lasted WithSuppressDelay (default 1 s) it
+// suppresses offers for all roles, and SetDemand(true) revives them at once.
+// Mesos forgets suppression on every SUBSCRIBE, so each SUBSCRIBE carries the
+// roles the Client holds suppressed (through SetDemand, Suppress, Revive or
+// UpdateFramework). WithSuppressAfter(n) turns demand off by itself after n
+// OFFERS events in a row with nothing accepted (off by default: offers come
+// back only when the framework signals demand again). Suppression is never
+// automatic unless the framework opts in, since only it knows when work
+// arrives.
+package scheduler
