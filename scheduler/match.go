@@ -64,12 +64,14 @@ type Assignment struct {
 // when it has ports, environment variables PORT0 ... PORT<n-1> and PORT
 // (the first one) on its command, and its first port in place of a 0
 // port in an HTTP or TCP health check. An executor's resources (custom
-// executors) are not matched: account for them in Task's resources.
+// executors) are not matched: account for them in Task's resources. A
+// request without Task is returned unmatched.
 //
 // Match returns one Assignment per offer, in order; launch each with
 // Client.Launch (an assignment without tasks then declines its offer):
 //
-//	assigned, pending := scheduler.Match(offers, pending)
+//	assigned, left := scheduler.Match(offers, pending)
+//	pending = left // retried with the next offers
 //	for _, a := range assigned {
 //		err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil)
 //		...
@@ -87,7 +89,7 @@ func Match(offers []*mesosproto.Offer, requests []TaskRequest) (assigned []Assig
 		}
 		for i := range assigned {
 			a := &assigned[i]
-			if t, rest, ok := place(a.Offer, a.Remaining, req, needs); ok {
+			if t, rest, ok := placeTask(a.Offer, a.Remaining, req, needs); ok {
 				a.Tasks = append(a.Tasks, t)
 				a.Remaining = rest
 				placed = true
@@ -101,9 +103,9 @@ func Match(offers []*mesosproto.Offer, requests []TaskRequest) (assigned []Assig
 	return assigned, unmatched
 }
 
-// place tries to fit req, which needs needs, into what is left of offer o.
+// placeTask tries to fit req, which needs needs, into what is left of offer o.
 // It does not modify remaining.
-func place(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Resources) (*mesosproto.TaskInfo, Resources, bool) {
+func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Resources) (*mesosproto.TaskInfo, Resources, bool) {
 	if req.Task == nil {
 		return nil, nil, false
 	}
@@ -124,7 +126,7 @@ func place(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Reso
 			idx = append(idx, i)
 		}
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(preference(scratch[a]), preference(scratch[b])) })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(takeOrder(scratch[a]), takeOrder(scratch[b])) })
 
 	var taken Resources
 	for _, n := range needs {
@@ -163,7 +165,7 @@ func place(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Reso
 func needsOf(t *mesosproto.TaskInfo) Resources {
 	var out Resources
 	for _, r := range t.GetResources() {
-		if !valid(r) {
+		if !validResource(r) {
 			continue
 		}
 		c := proto.Clone(r).(*mesosproto.Resource)
@@ -175,9 +177,9 @@ func needsOf(t *mesosproto.TaskInfo) Resources {
 	return out
 }
 
-// preference orders the resources a task takes from: reserved before
+// takeOrder orders the resources a task takes from: reserved before
 // unreserved, revocable last.
-func preference(r *mesosproto.Resource) int {
+func takeOrder(r *mesosproto.Resource) int {
 	p := 0
 	if ReservationRole(r) == "*" {
 		p++
@@ -188,9 +190,9 @@ func preference(r *mesosproto.Resource) int {
 	return p
 }
 
-// fits reports whether offered resource c can serve need n (ignoring
+// fitsNeed reports whether offered resource c can serve need n (ignoring
 // reservation, allocation and revocability, which eligibility decides).
-func fits(c, n *mesosproto.Resource) bool {
+func fitsNeed(c, n *mesosproto.Resource) bool {
 	return c.GetName() == n.GetName() && c.GetType() == n.GetType() &&
 		(c.Shared != nil) == (n.Shared != nil) &&
 		(c.Disk != nil) == (n.Disk != nil) && (c.Disk == nil || proto.Equal(c.Disk, n.Disk)) &&
@@ -206,7 +208,7 @@ func roughFit(rs Resources, eligible func(*mesosproto.Resource) bool, needs Reso
 		}
 		want, have := toFixed(n.GetScalar().GetValue()), int64(0)
 		for _, c := range rs {
-			if eligible(c) && fits(c, n) {
+			if eligible(c) && fitsNeed(c, n) {
 				have += toFixed(c.GetScalar().GetValue())
 			}
 		}
@@ -236,7 +238,7 @@ func takeNeed(rs Resources, idx []int, n *mesosproto.Resource) (Resources, bool)
 	var taken Resources
 	if n.Shared != nil {
 		for _, i := range idx {
-			if c := rs[i]; fits(c, n) && sameValue(c, n) {
+			if c := rs[i]; fitsNeed(c, n) && sameValue(c, n) {
 				return taken.addOne(c), true // shared: used, not consumed
 			}
 		}
@@ -250,7 +252,7 @@ func takeNeed(rs Resources, idx []int, n *mesosproto.Resource) (Resources, bool)
 			if left == 0 {
 				break
 			}
-			if !fits(c, n) {
+			if !fitsNeed(c, n) {
 				continue
 			}
 			have := toFixed(c.GetScalar().GetValue())
@@ -272,7 +274,7 @@ func takeNeed(rs Resources, idx []int, n *mesosproto.Resource) (Resources, bool)
 			if len(want) == 0 {
 				break
 			}
-			if !fits(c, n) {
+			if !fitsNeed(c, n) {
 				continue
 			}
 			have := normRanges(rangesOf(c))
@@ -294,7 +296,7 @@ func takeNeed(rs Resources, idx []int, n *mesosproto.Resource) (Resources, bool)
 			if len(want) == 0 {
 				break
 			}
-			if !fits(c, n) {
+			if !fitsNeed(c, n) {
 				continue
 			}
 			var got []string

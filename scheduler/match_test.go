@@ -22,7 +22,7 @@ func offerOf(agent string, res ...*mesosproto.Resource) *mesosproto.Offer {
 	return &mesosproto.Offer{
 		Id:          &mesosproto.OfferID{Value: proto.String("o-" + agent)},
 		FrameworkId: &mesosproto.FrameworkID{Value: proto.String("fw")},
-		AgentId:     agentID(agent),
+		AgentId:     agentIDOf(agent),
 		Hostname:    proto.String(agent + ".example"),
 		Resources:   res,
 	}
@@ -35,12 +35,12 @@ func multiRoleOffer(agent, role string, res ...*mesosproto.Resource) *mesosproto
 	o.Id.Value = proto.String("o-" + agent + "-" + role)
 	o.AllocationInfo = &mesosproto.Resource_AllocationInfo{Role: proto.String(role)}
 	for _, r := range res {
-		allocated(r, role)
+		allocatedTo(r, role)
 	}
 	return o
 }
 
-func parsed(t *testing.T, text string) []*mesosproto.Resource {
+func parseRes(t *testing.T, text string) []*mesosproto.Resource {
 	t.Helper()
 	res, err := mesostest.ParseResources(text)
 	if err != nil {
@@ -49,7 +49,7 @@ func parsed(t *testing.T, text string) []*mesosproto.Resource {
 	return res
 }
 
-func request(id string, ports int, res ...*mesosproto.Resource) scheduler.TaskRequest {
+func cmdRequest(id string, ports int, res ...*mesosproto.Resource) scheduler.TaskRequest {
 	return scheduler.TaskRequest{Task: scheduler.NewCommandTask(id, nil, "true", res...), Ports: ports}
 }
 
@@ -64,7 +64,7 @@ func placement(assigned []scheduler.Assignment) []string {
 	return out
 }
 
-func ids(reqs []scheduler.TaskRequest) []string {
+func requestIDs(reqs []scheduler.TaskRequest) []string {
 	var out []string
 	for _, r := range reqs {
 		out = append(out, r.Task.GetTaskId().GetValue())
@@ -113,17 +113,17 @@ func checkAssignments(t *testing.T, offers []*mesosproto.Offer, assigned []sched
 
 func TestMatchFirstFit(t *testing.T) {
 	offers := []*mesosproto.Offer{
-		offerOf("a", parsed(t, "cpus:1;mem:1024;ports:[31000-31004]")...),
-		offerOf("b", parsed(t, "cpus:4;mem:4096;ports:[31000-32000]")...),
+		offerOf("a", parseRes(t, "cpus:1;mem:1024;ports:[31000-31004]")...),
+		offerOf("b", parseRes(t, "cpus:4;mem:4096;ports:[31000-32000]")...),
 	}
 	before := proto.Clone(offers[0])
 	reqs := []scheduler.TaskRequest{
-		request("t1", 2, scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64)),
-		request("big", 0, scheduler.Scalar("cpus", 8)),
-		request("t2", 2, scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64)),
-		request("t3", 2, scheduler.Scalar("cpus", 0.1)), // a has no cpu left
-		request("t4", 1, scheduler.Scalar("cpus", 0.1)),
-		request("many-ports", 1002, scheduler.Scalar("cpus", 0.1)),
+		cmdRequest("t1", 2, scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64)),
+		cmdRequest("big", 0, scheduler.Scalar("cpus", 8)),
+		cmdRequest("t2", 2, scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64)),
+		cmdRequest("t3", 2, scheduler.Scalar("cpus", 0.1)), // a has no cpu left
+		cmdRequest("t4", 1, scheduler.Scalar("cpus", 0.1)),
+		cmdRequest("many-ports", 1002, scheduler.Scalar("cpus", 0.1)),
 	}
 	taskBefore := proto.Clone(reqs[0].Task)
 	assigned, unmatched := scheduler.Match(offers, reqs)
@@ -131,7 +131,7 @@ func TestMatchFirstFit(t *testing.T) {
 	if got, want := placement(assigned), []string{"t1@a", "t2@a", "t3@b", "t4@b"}; !slices.Equal(got, want) {
 		t.Errorf("placement = %v, want %v", got, want)
 	}
-	if got, want := ids(unmatched), []string{"big", "many-ports"}; !slices.Equal(got, want) {
+	if got, want := requestIDs(unmatched), []string{"big", "many-ports"}; !slices.Equal(got, want) {
 		t.Errorf("unmatched = %v, want %v", got, want)
 	}
 	if !proto.Equal(before, offers[0]) || !proto.Equal(taskBefore, reqs[0].Task) {
@@ -168,7 +168,7 @@ func TestMatchFirstFit(t *testing.T) {
 }
 
 func TestMatchNothing(t *testing.T) {
-	assigned, unmatched := scheduler.Match(nil, []scheduler.TaskRequest{request("t", 0, scheduler.Scalar("cpus", 1)), {}})
+	assigned, unmatched := scheduler.Match(nil, []scheduler.TaskRequest{cmdRequest("t", 0, scheduler.Scalar("cpus", 1)), {}})
 	if len(assigned) != 0 || len(unmatched) != 2 {
 		t.Errorf("no offers: %v, %v", assigned, unmatched)
 	}
@@ -182,29 +182,29 @@ func TestMatchNothing(t *testing.T) {
 func TestMatchReservedFirstAndSplit(t *testing.T) {
 	offers := []*mesosproto.Offer{offerOf("a",
 		scheduler.Scalar("cpus", 1),
-		reserved(scheduler.Scalar("cpus", 0.5), "web", ""),
+		reservedFor(scheduler.Scalar("cpus", 0.5), "web", ""),
 		scheduler.Ranges("ports", [2]uint64{31000, 31000}),
-		reserved(scheduler.Ranges("ports", [2]uint64{8000, 8000}), "web", ""),
+		reservedFor(scheduler.Ranges("ports", [2]uint64{8000, 8000}), "web", ""),
 		scheduler.Set("gpus", "g0", "g1"),
-		reserved(scheduler.Set("gpus", "g2"), "web", ""),
+		reservedFor(scheduler.Set("gpus", "g2"), "web", ""),
 	)}
 	reqs := []scheduler.TaskRequest{
-		request("t1", 1, scheduler.Scalar("cpus", 1.2), scheduler.Set("gpus", "g1", "g2")),
-		request("t2", 1, scheduler.Scalar("cpus", 0.3)),
-		request("t3", 0, scheduler.Scalar("cpus", 0.001)),
+		cmdRequest("t1", 1, scheduler.Scalar("cpus", 1.2), scheduler.Set("gpus", "g1", "g2")),
+		cmdRequest("t2", 1, scheduler.Scalar("cpus", 0.3)),
+		cmdRequest("t3", 0, scheduler.Scalar("cpus", 0.001)),
 	}
 	assigned, unmatched := scheduler.Match(offers, reqs)
 	checkAssignments(t, offers, assigned)
 	if len(unmatched) != 1 || unmatched[0].Task.GetTaskId().GetValue() != "t3" {
-		t.Errorf("unmatched = %v", ids(unmatched))
+		t.Errorf("unmatched = %v", requestIDs(unmatched))
 	}
 	t1 := scheduler.Resources(assigned[0].Tasks[0].GetResources())
-	want := rs(
-		reserved(scheduler.Scalar("cpus", 0.5), "web", ""),
+	want := rlist(
+		reservedFor(scheduler.Scalar("cpus", 0.5), "web", ""),
 		scheduler.Scalar("cpus", 0.7),
-		reserved(scheduler.Set("gpus", "g2"), "web", ""),
+		reservedFor(scheduler.Set("gpus", "g2"), "web", ""),
 		scheduler.Set("gpus", "g1"),
-		reserved(scheduler.Ranges("ports", [2]uint64{8000, 8000}), "web", ""),
+		reservedFor(scheduler.Ranges("ports", [2]uint64{8000, 8000}), "web", ""),
 	)
 	if !t1.Equal(want) {
 		t.Errorf("t1 resources = %v, want %v", t1, want)
@@ -217,27 +217,27 @@ func TestMatchReservedFirstAndSplit(t *testing.T) {
 func TestMatchRoles(t *testing.T) {
 	offers := []*mesosproto.Offer{
 		multiRoleOffer("a", "db", scheduler.Scalar("cpus", 4), scheduler.Ranges("ports", [2]uint64{1000, 1010})),
-		multiRoleOffer("a", "web", scheduler.Scalar("cpus", 1), reserved(scheduler.Scalar("cpus", 1), "web", ""),
+		multiRoleOffer("a", "web", scheduler.Scalar("cpus", 1), reservedFor(scheduler.Scalar("cpus", 1), "web", ""),
 			scheduler.Ranges("ports", [2]uint64{2000, 2010})),
 		// An offer without allocation_info (a single-role framework) with
 		// resources reserved for a parent role and for another role.
-		offerOf("b", reserved(scheduler.Scalar("cpus", 2), "web", ""), reserved(scheduler.Scalar("cpus", 8), "other", "")),
+		offerOf("b", reservedFor(scheduler.Scalar("cpus", 2), "web", ""), reservedFor(scheduler.Scalar("cpus", 8), "other", "")),
 	}
 	role := func(r scheduler.TaskRequest, role string) scheduler.TaskRequest { r.Role = role; return r }
 	reqs := []scheduler.TaskRequest{
-		role(request("web-1", 1, scheduler.Scalar("cpus", 1.5)), "web"),
-		role(request("db-1", 1, scheduler.Scalar("cpus", 1)), "db"),
-		request("any-1", 0, scheduler.Scalar("cpus", 3)),
-		role(request("api-1", 0, scheduler.Scalar("cpus", 2)), "web/api"),
-		role(request("api-2", 0, scheduler.Scalar("cpus", 1)), "web/api"),
-		request("any-2", 0, scheduler.Scalar("cpus", 8)),
+		role(cmdRequest("web-1", 1, scheduler.Scalar("cpus", 1.5)), "web"),
+		role(cmdRequest("db-1", 1, scheduler.Scalar("cpus", 1)), "db"),
+		cmdRequest("any-1", 0, scheduler.Scalar("cpus", 3)),
+		role(cmdRequest("api-1", 0, scheduler.Scalar("cpus", 2)), "web/api"),
+		role(cmdRequest("api-2", 0, scheduler.Scalar("cpus", 1)), "web/api"),
+		cmdRequest("any-2", 0, scheduler.Scalar("cpus", 8)),
 	}
 	assigned, unmatched := scheduler.Match(offers, reqs)
 	checkAssignments(t, offers, assigned)
 	if got, want := placement(assigned), []string{"db-1@a", "any-1@a", "web-1@a", "api-1@b", "any-2@b"}; !slices.Equal(got, want) {
 		t.Errorf("placement = %v, want %v", got, want)
 	}
-	if got := ids(unmatched); !slices.Equal(got, []string{"api-2"}) {
+	if got := requestIDs(unmatched); !slices.Equal(got, []string{"api-2"}) {
 		t.Errorf("unmatched = %v", got)
 	}
 	web := scheduler.Resources(assigned[1].Tasks[0].GetResources())
@@ -250,52 +250,54 @@ func TestMatchRoles(t *testing.T) {
 }
 
 func TestMatchRevocable(t *testing.T) {
-	offers := []*mesosproto.Offer{offerOf("a", revocable(scheduler.Scalar("cpus", 2)), scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64))}
-	reqs := []scheduler.TaskRequest{request("plain", 0, scheduler.Scalar("cpus", 1)), request("rev", 0, scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 32))}
+	offers := []*mesosproto.Offer{offerOf("a", revocableRes(scheduler.Scalar("cpus", 2)), scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64))}
+	reqs := []scheduler.TaskRequest{cmdRequest("plain", 0, scheduler.Scalar("cpus", 1)), cmdRequest("rev", 0, scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 32))}
 	reqs[1].Revocable = true
 	assigned, unmatched := scheduler.Match(offers, reqs)
 	checkAssignments(t, offers, assigned)
-	if got := ids(unmatched); !slices.Equal(got, []string{"plain"}) {
+	if got := requestIDs(unmatched); !slices.Equal(got, []string{"plain"}) {
 		t.Errorf("unmatched = %v", got)
 	}
 	got := scheduler.Resources(assigned[0].Tasks[0].GetResources())
-	if want := rs(scheduler.Scalar("cpus", 0.5), revocable(scheduler.Scalar("cpus", 0.5)), scheduler.Scalar("mem", 32)); !got.Equal(want) {
+	if want := rlist(scheduler.Scalar("cpus", 0.5), revocableRes(scheduler.Scalar("cpus", 0.5)), scheduler.Scalar("mem", 32)); !got.Equal(want) {
 		t.Errorf("rev took %v, want %v (non-revocable first)", got, want)
 	}
 }
 
 func TestMatchDisks(t *testing.T) {
-	vol := func() *mesosproto.Resource { return reserved(volume(scheduler.Scalar("disk", 100), "v1"), "web", "") }
+	vol := func() *mesosproto.Resource {
+		return reservedFor(persistentVolume(scheduler.Scalar("disk", 100), "v1"), "web", "")
+	}
 	sharedVol := func() *mesosproto.Resource {
-		return shared(reserved(volume(scheduler.Scalar("disk", 10), "s1"), "web", ""))
+		return sharedRes(reservedFor(persistentVolume(scheduler.Scalar("disk", 10), "s1"), "web", ""))
 	}
 	mount := func(size float64) *mesosproto.Resource { return mountDisk(scheduler.Scalar("disk", size), "/mnt/a") }
 	offers := []*mesosproto.Offer{offerOf("a", scheduler.Scalar("cpus", 4), scheduler.Scalar("disk", 50), vol(), sharedVol(), mount(1000))}
 	reqs := []scheduler.TaskRequest{
-		request("part-of-volume", 0, scheduler.Scalar("cpus", 1), volume(scheduler.Scalar("disk", 10), "v1")),
-		request("part-of-mount", 0, scheduler.Scalar("cpus", 1), mount(10)),
-		request("volume", 0, scheduler.Scalar("cpus", 1), volume(scheduler.Scalar("disk", 100), "v1")),
-		request("volume-again", 0, scheduler.Scalar("cpus", 0.1), volume(scheduler.Scalar("disk", 100), "v1")),
-		request("shared-1", 0, scheduler.Scalar("cpus", 0.1), shared(volume(scheduler.Scalar("disk", 10), "s1"))),
-		request("shared-2", 0, scheduler.Scalar("cpus", 0.1), shared(volume(scheduler.Scalar("disk", 10), "s1"))),
-		request("mount", 0, scheduler.Scalar("cpus", 0.1), mount(1000)),
-		request("plain-disk", 0, scheduler.Scalar("cpus", 0.1), scheduler.Scalar("disk", 60)),
+		cmdRequest("part-of-volume", 0, scheduler.Scalar("cpus", 1), persistentVolume(scheduler.Scalar("disk", 10), "v1")),
+		cmdRequest("part-of-mount", 0, scheduler.Scalar("cpus", 1), mount(10)),
+		cmdRequest("volume", 0, scheduler.Scalar("cpus", 1), persistentVolume(scheduler.Scalar("disk", 100), "v1")),
+		cmdRequest("volume-again", 0, scheduler.Scalar("cpus", 0.1), persistentVolume(scheduler.Scalar("disk", 100), "v1")),
+		cmdRequest("shared-1", 0, scheduler.Scalar("cpus", 0.1), sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "s1"))),
+		cmdRequest("shared-2", 0, scheduler.Scalar("cpus", 0.1), sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "s1"))),
+		cmdRequest("mount", 0, scheduler.Scalar("cpus", 0.1), mount(1000)),
+		cmdRequest("plain-disk", 0, scheduler.Scalar("cpus", 0.1), scheduler.Scalar("disk", 60)),
 	}
 	assigned, unmatched := scheduler.Match(offers, reqs)
 	checkAssignments(t, offers, assigned)
 	if got, want := placement(assigned), []string{"volume@a", "shared-1@a", "shared-2@a", "mount@a"}; !slices.Equal(got, want) {
 		t.Errorf("placement = %v, want %v", got, want)
 	}
-	if got, want := ids(unmatched), []string{"part-of-volume", "part-of-mount", "volume-again", "plain-disk"}; !slices.Equal(got, want) {
+	if got, want := requestIDs(unmatched), []string{"part-of-volume", "part-of-mount", "volume-again", "plain-disk"}; !slices.Equal(got, want) {
 		t.Errorf("unmatched = %v, want %v", got, want)
 	}
-	if got := assigned[0].Tasks[0].GetResources(); !rs(got...).Contains(vol()) {
-		t.Errorf("volume task resources %v lack the reserved volume", rs(got...))
+	if got := assigned[0].Tasks[0].GetResources(); !rlist(got...).Contains(vol()) {
+		t.Errorf("volume task resources %v lack the reserved volume", rlist(got...))
 	}
 }
 
 func TestMatchExplicitPortsAndHealthCheck(t *testing.T) {
-	offers := []*mesosproto.Offer{offerOf("a", parsed(t, "cpus:1;ports:[8080-8082]")...)}
+	offers := []*mesosproto.Offer{offerOf("a", parseRes(t, "cpus:1;ports:[8080-8082]")...)}
 	task := scheduler.NewTask("web", scheduler.TaskShell("serve"),
 		scheduler.TaskResources(scheduler.Scalar("cpus", 0.1), scheduler.Ranges("ports", [2]uint64{8081, 8081})),
 		scheduler.TaskHealthCheck(scheduler.HTTPHealthCheck(0, "/health")))
@@ -304,7 +306,7 @@ func TestMatchExplicitPortsAndHealthCheck(t *testing.T) {
 	assigned, unmatched := scheduler.Match(offers, []scheduler.TaskRequest{{Task: task, Ports: 1}, {Task: tcp, Ports: 1}, {Task: tcp, Ports: 1}})
 	checkAssignments(t, offers, assigned)
 	if len(unmatched) != 1 {
-		t.Errorf("unmatched = %v", ids(unmatched))
+		t.Errorf("unmatched = %v", requestIDs(unmatched))
 	}
 	web, tcpTask := assigned[0].Tasks[0], assigned[0].Tasks[1]
 	if got := scheduler.Resources(web.GetResources()).RangesOf("ports"); !slices.Equal(got, [][2]uint64{{8080, 8081}}) {

@@ -133,7 +133,7 @@ func (rs Resources) Equal(other Resources) bool {
 // IsEmpty reports whether rs holds no (valid, non-empty) resource.
 func (rs Resources) IsEmpty() bool {
 	for _, r := range rs {
-		if valid(r) && !isEmpty(r) {
+		if validResource(r) && !emptyResource(r) {
 			return false
 		}
 	}
@@ -146,7 +146,7 @@ func (rs Resources) IsEmpty() bool {
 func (rs Resources) Flatten() Resources {
 	var out Resources
 	for _, r := range rs {
-		if !valid(r) {
+		if !validResource(r) {
 			continue
 		}
 		c := proto.Clone(r).(*mesosproto.Resource)
@@ -204,7 +204,7 @@ func (rs Resources) AllocatedTo(role string) Resources {
 func (rs Resources) ScalarOf(name string) float64 {
 	var sum int64
 	for _, r := range rs {
-		if valid(r) && r.GetName() == name && r.GetType() == mesosproto.Value_SCALAR {
+		if validResource(r) && r.GetName() == name && r.GetType() == mesosproto.Value_SCALAR {
 			sum += toFixed(r.GetScalar().GetValue())
 		}
 	}
@@ -216,7 +216,7 @@ func (rs Resources) ScalarOf(name string) float64 {
 func (rs Resources) RangesOf(name string) [][2]uint64 {
 	var out [][2]uint64
 	for _, r := range rs {
-		if valid(r) && r.GetName() == name && r.GetType() == mesosproto.Value_RANGES {
+		if validResource(r) && r.GetName() == name && r.GetType() == mesosproto.Value_RANGES {
 			out = append(out, rangesOf(r)...)
 		}
 	}
@@ -228,7 +228,7 @@ func (rs Resources) RangesOf(name string) [][2]uint64 {
 func (rs Resources) SetOf(name string) []string {
 	var out []string
 	for _, r := range rs {
-		if valid(r) && r.GetName() == name && r.GetType() == mesosproto.Value_SET {
+		if validResource(r) && r.GetName() == name && r.GetType() == mesosproto.Value_SET {
 			out = addItems(out, r.GetSet().GetItem())
 		}
 	}
@@ -262,7 +262,7 @@ func (rs Resources) TakePorts(n int) (ports []uint64, taken, remaining Resources
 func (rs Resources) String() string {
 	var b strings.Builder
 	for _, r := range rs {
-		if !valid(r) || isEmpty(r) {
+		if !validResource(r) || emptyResource(r) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -330,12 +330,12 @@ func (rs Resources) coalesce() Resources {
 
 // compact drops the entries that have become empty, in place.
 func (rs Resources) compact() Resources {
-	return slices.DeleteFunc(rs, isEmpty)
+	return slices.DeleteFunc(rs, emptyResource)
 }
 
 // addOne adds a copy of r to rs, which it owns and may modify.
 func (rs Resources) addOne(r *mesosproto.Resource) Resources {
-	if !valid(r) || isEmpty(r) {
+	if !validResource(r) || emptyResource(r) {
 		return rs
 	}
 	if r.Shared == nil {
@@ -353,7 +353,7 @@ func (rs Resources) addOne(r *mesosproto.Resource) Resources {
 
 // subtractOne subtracts r from rs, which it owns and may modify.
 func (rs Resources) subtractOne(r *mesosproto.Resource) Resources {
-	if !valid(r) || isEmpty(r) {
+	if !validResource(r) || emptyResource(r) {
 		return rs
 	}
 	for i, cur := range rs {
@@ -364,7 +364,7 @@ func (rs Resources) subtractOne(r *mesosproto.Resource) Resources {
 			return slices.Delete(rs, i, i+1)
 		}
 		subtractValue(cur, r)
-		if isEmpty(cur) {
+		if emptyResource(cur) {
 			return slices.Delete(rs, i, i+1)
 		}
 		return rs
@@ -384,9 +384,9 @@ func (rs Resources) containsOne(r *mesosproto.Resource) bool {
 
 // --- single resources -------------------------------------------------
 
-// valid follows Resources::validate for the value: a name, a type with its
+// validResource follows Resources::validate for the value: a name, a type with its
 // value, scalars finite and not negative, ranges with begin <= end.
-func valid(r *mesosproto.Resource) bool {
+func validResource(r *mesosproto.Resource) bool {
 	if r == nil || r.GetName() == "" || r.Type == nil {
 		return false
 	}
@@ -410,9 +410,9 @@ func valid(r *mesosproto.Resource) bool {
 	return false
 }
 
-// isEmpty is Resources::isEmpty: a zero scalar (in fixed point), no range,
+// emptyResource is Resources::isEmpty: a zero scalar (in fixed point), no range,
 // no item.
-func isEmpty(r *mesosproto.Resource) bool {
+func emptyResource(r *mesosproto.Resource) bool {
 	switch r.GetType() {
 	case mesosproto.Value_SCALAR:
 		return toFixed(r.GetScalar().GetValue()) == 0

@@ -24,7 +24,7 @@ import (
 // reserved returns r reserved for role in the pre-refinement format
 // (`role`, plus `reservation` when principal is set: a dynamic
 // reservation).
-func reserved(r *mesosproto.Resource, role, principal string) *mesosproto.Resource {
+func reservedFor(r *mesosproto.Resource, role, principal string) *mesosproto.Resource {
 	//lint:ignore SA1019 the pre-refinement format is one of the two under test
 	r.Role = proto.String(role)
 	if principal != "" {
@@ -41,22 +41,22 @@ func refined(r *mesosproto.Resource, typ mesosproto.Resource_ReservationInfo_Typ
 	return r
 }
 
-func allocated(r *mesosproto.Resource, role string) *mesosproto.Resource {
+func allocatedTo(r *mesosproto.Resource, role string) *mesosproto.Resource {
 	r.AllocationInfo = &mesosproto.Resource_AllocationInfo{Role: proto.String(role)}
 	return r
 }
 
-func revocable(r *mesosproto.Resource) *mesosproto.Resource {
+func revocableRes(r *mesosproto.Resource) *mesosproto.Resource {
 	r.Revocable = &mesosproto.Resource_RevocableInfo{}
 	return r
 }
 
-func shared(r *mesosproto.Resource) *mesosproto.Resource {
+func sharedRes(r *mesosproto.Resource) *mesosproto.Resource {
 	r.Shared = &mesosproto.Resource_SharedInfo{}
 	return r
 }
 
-func volume(r *mesosproto.Resource, id string) *mesosproto.Resource {
+func persistentVolume(r *mesosproto.Resource, id string) *mesosproto.Resource {
 	r.Disk = &mesosproto.Resource_DiskInfo{Persistence: &mesosproto.Resource_DiskInfo_Persistence{Id: proto.String(id)}}
 	return r
 }
@@ -69,7 +69,7 @@ func mountDisk(r *mesosproto.Resource, root string) *mesosproto.Resource {
 	return r
 }
 
-func rs(list ...*mesosproto.Resource) scheduler.Resources { return list }
+func rlist(list ...*mesosproto.Resource) scheduler.Resources { return list }
 
 func scalarRaw(name string, v float64) *mesosproto.Resource {
 	return &mesosproto.Resource{Name: proto.String(name), Type: mesosproto.Value_SCALAR.Enum(),
@@ -94,7 +94,7 @@ func TestResourceBuilders(t *testing.T) {
 		t.Errorf("Scalar rounds half away from zero: got %v, want 0.001", got)
 	}
 	r := scheduler.Ranges("ports", [2]uint64{5, 6}, [2]uint64{1, 2}, [2]uint64{3, 4}, [2]uint64{10, 9}, [2]uint64{8, 8})
-	if got, want := rs(r).RangesOf("ports"), [][2]uint64{{1, 6}, {8, 8}}; !slices.Equal(got, want) {
+	if got, want := rlist(r).RangesOf("ports"), [][2]uint64{{1, 6}, {8, 8}}; !slices.Equal(got, want) {
 		t.Errorf("Ranges sorts, coalesces and drops empty pairs: got %v, want %v", got, want)
 	}
 	if got := len(r.GetRanges().GetRange()); got != 2 {
@@ -120,9 +120,9 @@ func TestResourceReservationRole(t *testing.T) {
 		want string
 	}{
 		{scheduler.Scalar("cpus", 1), "*"},
-		{reserved(scheduler.Scalar("cpus", 1), "*", ""), "*"},
-		{reserved(scheduler.Scalar("cpus", 1), "web", ""), "web"},
-		{reserved(scheduler.Scalar("cpus", 1), "web", "ops"), "web"},
+		{reservedFor(scheduler.Scalar("cpus", 1), "*", ""), "*"},
+		{reservedFor(scheduler.Scalar("cpus", 1), "web", ""), "web"},
+		{reservedFor(scheduler.Scalar("cpus", 1), "web", "ops"), "web"},
 		{refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a", "a/b"), "a/b"},
 	} {
 		if got := scheduler.ReservationRole(tc.r); got != tc.want {
@@ -132,14 +132,14 @@ func TestResourceReservationRole(t *testing.T) {
 }
 
 func TestResourceReaders(t *testing.T) {
-	r := rs(
+	r := rlist(
 		scheduler.Scalar("cpus", 1.5),
-		reserved(scheduler.Scalar("cpus", 0.25), "web", ""),
-		allocated(scheduler.Scalar("cpus", 0.125), "web"),
+		reservedFor(scheduler.Scalar("cpus", 0.25), "web", ""),
+		allocatedTo(scheduler.Scalar("cpus", 0.125), "web"),
 		scheduler.Ranges("ports", [2]uint64{31000, 31005}),
-		reserved(scheduler.Ranges("ports", [2]uint64{31006, 31010}, [2]uint64{40000, 40000}), "web", ""),
+		reservedFor(scheduler.Ranges("ports", [2]uint64{31006, 31010}, [2]uint64{40000, 40000}), "web", ""),
 		scheduler.Set("disks", "a", "b"),
-		reserved(scheduler.Set("disks", "b", "c"), "web", ""),
+		reservedFor(scheduler.Set("disks", "b", "c"), "web", ""),
 		scalarRaw("mem", -1), // invalid: ignored
 	)
 	if got := r.ScalarOf("cpus"); got != 1.875 {
@@ -166,22 +166,22 @@ func TestResourceScalarFixedPoint(t *testing.T) {
 	if got := sum.ScalarOf("cpus"); got != 0.3 {
 		t.Errorf("0.1 + 0.2 = %v, want exactly 0.3", got)
 	}
-	if !sum.Equal(rs(scheduler.Scalar("cpus", 0.3))) {
+	if !sum.Equal(rlist(scheduler.Scalar("cpus", 0.3))) {
 		t.Errorf("0.1 + 0.2 is not Equal to 0.3: %v", sum)
 	}
 	// Raw protos with float noise compare in fixed point too.
-	noisy := rs(scalarRaw("cpus", 0.1+0.2)) // 0.30000000000000004
-	if !rs(scheduler.Scalar("cpus", 0.3)).Contains(noisy...) {
+	noisy := rlist(scalarRaw("cpus", 0.1+0.2)) // 0.30000000000000004
+	if !rlist(scheduler.Scalar("cpus", 0.3)).Contains(noisy...) {
 		t.Error("cpus:0.3 does not contain cpus:0.30000000000000004")
 	}
-	if !rs(scalarRaw("cpus", 0.3)).Contains(scalarRaw("cpus", 0.1), scalarRaw("cpus", 0.2)) {
+	if !rlist(scalarRaw("cpus", 0.3)).Contains(scalarRaw("cpus", 0.1), scalarRaw("cpus", 0.2)) {
 		t.Error("cpus:0.3 does not contain cpus:0.1 + cpus:0.2")
 	}
-	if rs(scheduler.Scalar("cpus", 0.3)).Contains(scalarRaw("cpus", 0.3006)) {
+	if rlist(scheduler.Scalar("cpus", 0.3)).Contains(scalarRaw("cpus", 0.3006)) {
 		t.Error("cpus:0.3 contains cpus:0.3006 (0.301 in fixed point)")
 	}
 	// Below a thousandth is nothing, as in Mesos.
-	if got := rs(scalarRaw("cpus", 0.0004)); !got.IsEmpty() {
+	if got := rlist(scalarRaw("cpus", 0.0004)); !got.IsEmpty() {
 		t.Errorf("cpus:0.0004 is not empty: %v", got)
 	}
 }
@@ -196,19 +196,19 @@ func TestResourceScalarNoDrift(t *testing.T) {
 	}
 
 	step := scheduler.Scalar("cpus", 0.1)
-	left := rs(scheduler.Scalar("cpus", 1000), scheduler.Scalar("mem", 1))
+	left := rlist(scheduler.Scalar("cpus", 1000), scheduler.Scalar("mem", 1))
 	for i := range 10000 {
 		if !left.Contains(step) {
 			t.Fatalf("after %d subtractions %v no longer contains cpus:0.1", i, left)
 		}
 		left = left.Subtract(step)
 	}
-	sameList(t, "1000 - 10000 × 0.1", left, rs(scheduler.Scalar("mem", 1)))
+	sameList(t, "1000 - 10000 × 0.1", left, rlist(scheduler.Scalar("mem", 1)))
 	if left.Contains(step) {
 		t.Errorf("%v contains cpus:0.1", left)
 	}
 
-	left = rs(scheduler.Scalar("cpus", 1001))
+	left = rlist(scheduler.Scalar("cpus", 1001))
 	for range 10000 {
 		left = left.Subtract(step)
 	}
@@ -234,72 +234,72 @@ func TestResourceAdd(t *testing.T) {
 		want scheduler.Resources
 	}{
 		{"scalars of a kind merge",
-			rs(scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 64)), rs(scheduler.Scalar("cpus", 0.5)),
-			rs(scheduler.Scalar("cpus", 1.5), scheduler.Scalar("mem", 64))},
+			rlist(scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 64)), rlist(scheduler.Scalar("cpus", 0.5)),
+			rlist(scheduler.Scalar("cpus", 1.5), scheduler.Scalar("mem", 64))},
 		{"different names stay apart",
-			rs(scheduler.Scalar("cpus", 1)), rs(scheduler.Scalar("gpus", 1)),
-			rs(scheduler.Scalar("cpus", 1), scheduler.Scalar("gpus", 1))},
+			rlist(scheduler.Scalar("cpus", 1)), rlist(scheduler.Scalar("gpus", 1)),
+			rlist(scheduler.Scalar("cpus", 1), scheduler.Scalar("gpus", 1))},
 		{"ranges coalesce",
-			rs(scheduler.Ranges("ports", [2]uint64{1, 2}, [2]uint64{10, 12})), rs(scheduler.Ranges("ports", [2]uint64{3, 5}, [2]uint64{11, 20})),
-			rs(scheduler.Ranges("ports", [2]uint64{1, 5}, [2]uint64{10, 20}))},
+			rlist(scheduler.Ranges("ports", [2]uint64{1, 2}, [2]uint64{10, 12})), rlist(scheduler.Ranges("ports", [2]uint64{3, 5}, [2]uint64{11, 20})),
+			rlist(scheduler.Ranges("ports", [2]uint64{1, 5}, [2]uint64{10, 20}))},
 		{"sets are unions",
-			rs(scheduler.Set("disks", "a", "b")), rs(scheduler.Set("disks", "b", "c")),
-			rs(scheduler.Set("disks", "a", "b", "c"))},
+			rlist(scheduler.Set("disks", "a", "b")), rlist(scheduler.Set("disks", "b", "c")),
+			rlist(scheduler.Set("disks", "a", "b", "c"))},
 		{"a receiver with duplicates is coalesced",
-			rs(scheduler.Scalar("cpus", 1), scheduler.Scalar("cpus", 2)), nil,
-			rs(scheduler.Scalar("cpus", 3))},
+			rlist(scheduler.Scalar("cpus", 1), scheduler.Scalar("cpus", 2)), nil,
+			rlist(scheduler.Scalar("cpus", 3))},
 		{"unreserved and reserved stay apart",
-			rs(scheduler.Scalar("cpus", 1)), rs(reserved(scheduler.Scalar("cpus", 1), "web", "")),
-			rs(scheduler.Scalar("cpus", 1), reserved(scheduler.Scalar("cpus", 1), "web", ""))},
+			rlist(scheduler.Scalar("cpus", 1)), rlist(reservedFor(scheduler.Scalar("cpus", 1), "web", "")),
+			rlist(scheduler.Scalar("cpus", 1), reservedFor(scheduler.Scalar("cpus", 1), "web", ""))},
 		{"role * is unreserved in both formats",
-			rs(reserved(scheduler.Scalar("cpus", 1), "*", "")), rs(scheduler.Scalar("cpus", 1)),
-			rs(reserved(scheduler.Scalar("cpus", 2), "*", ""))},
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "*", "")), rlist(scheduler.Scalar("cpus", 1)),
+			rlist(reservedFor(scheduler.Scalar("cpus", 2), "*", ""))},
 		{"different roles stay apart",
-			rs(reserved(scheduler.Scalar("cpus", 1), "a", "")), rs(reserved(scheduler.Scalar("cpus", 1), "b", "")),
-			rs(reserved(scheduler.Scalar("cpus", 1), "a", ""), reserved(scheduler.Scalar("cpus", 1), "b", ""))},
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "a", "")), rlist(reservedFor(scheduler.Scalar("cpus", 1), "b", "")),
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "a", ""), reservedFor(scheduler.Scalar("cpus", 1), "b", ""))},
 		{"static and dynamic reservations stay apart",
-			rs(reserved(scheduler.Scalar("cpus", 1), "a", "")), rs(reserved(scheduler.Scalar("cpus", 1), "a", "ops")),
-			rs(reserved(scheduler.Scalar("cpus", 1), "a", ""), reserved(scheduler.Scalar("cpus", 1), "a", "ops"))},
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "a", "")), rlist(reservedFor(scheduler.Scalar("cpus", 1), "a", "ops")),
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "a", ""), reservedFor(scheduler.Scalar("cpus", 1), "a", "ops"))},
 		{"the two formats of one reservation merge (first format kept)",
-			rs(reserved(scheduler.Scalar("cpus", 1), "a", "")), rs(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a")),
-			rs(reserved(scheduler.Scalar("cpus", 2), "a", ""))},
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "a", "")), rlist(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a")),
+			rlist(reservedFor(scheduler.Scalar("cpus", 2), "a", ""))},
 		{"refined stacks must be equal",
-			rs(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a")),
-			rs(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a", "a/b")),
-			rs(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a"),
+			rlist(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a")),
+			rlist(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a", "a/b")),
+			rlist(refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a"),
 				refined(scheduler.Scalar("cpus", 1), mesosproto.Resource_ReservationInfo_STATIC, "a", "a/b"))},
 		{"allocation roles stay apart",
-			rs(allocated(scheduler.Scalar("cpus", 1), "a")), rs(allocated(scheduler.Scalar("cpus", 1), "b"), allocated(scheduler.Scalar("cpus", 1), "a"), scheduler.Scalar("cpus", 1)),
-			rs(allocated(scheduler.Scalar("cpus", 2), "a"), allocated(scheduler.Scalar("cpus", 1), "b"), scheduler.Scalar("cpus", 1))},
+			rlist(allocatedTo(scheduler.Scalar("cpus", 1), "a")), rlist(allocatedTo(scheduler.Scalar("cpus", 1), "b"), allocatedTo(scheduler.Scalar("cpus", 1), "a"), scheduler.Scalar("cpus", 1)),
+			rlist(allocatedTo(scheduler.Scalar("cpus", 2), "a"), allocatedTo(scheduler.Scalar("cpus", 1), "b"), scheduler.Scalar("cpus", 1))},
 		{"revocable stays apart",
-			rs(scheduler.Scalar("cpus", 1)), rs(revocable(scheduler.Scalar("cpus", 1)), revocable(scheduler.Scalar("cpus", 1))),
-			rs(scheduler.Scalar("cpus", 1), revocable(scheduler.Scalar("cpus", 2)))},
+			rlist(scheduler.Scalar("cpus", 1)), rlist(revocableRes(scheduler.Scalar("cpus", 1)), revocableRes(scheduler.Scalar("cpus", 1))),
+			rlist(scheduler.Scalar("cpus", 1), revocableRes(scheduler.Scalar("cpus", 2)))},
 		{"persistent volumes never merge",
-			rs(volume(scheduler.Scalar("disk", 10), "v1")), rs(volume(scheduler.Scalar("disk", 10), "v1"), volume(scheduler.Scalar("disk", 5), "v2")),
-			rs(volume(scheduler.Scalar("disk", 10), "v1"), volume(scheduler.Scalar("disk", 10), "v1"), volume(scheduler.Scalar("disk", 5), "v2"))},
+			rlist(persistentVolume(scheduler.Scalar("disk", 10), "v1")), rlist(persistentVolume(scheduler.Scalar("disk", 10), "v1"), persistentVolume(scheduler.Scalar("disk", 5), "v2")),
+			rlist(persistentVolume(scheduler.Scalar("disk", 10), "v1"), persistentVolume(scheduler.Scalar("disk", 10), "v1"), persistentVolume(scheduler.Scalar("disk", 5), "v2"))},
 		{"MOUNT disks never merge",
-			rs(mountDisk(scheduler.Scalar("disk", 10), "/mnt/a")), rs(mountDisk(scheduler.Scalar("disk", 10), "/mnt/a")),
-			rs(mountDisk(scheduler.Scalar("disk", 10), "/mnt/a"), mountDisk(scheduler.Scalar("disk", 10), "/mnt/a"))},
+			rlist(mountDisk(scheduler.Scalar("disk", 10), "/mnt/a")), rlist(mountDisk(scheduler.Scalar("disk", 10), "/mnt/a")),
+			rlist(mountDisk(scheduler.Scalar("disk", 10), "/mnt/a"), mountDisk(scheduler.Scalar("disk", 10), "/mnt/a"))},
 		{"shared resources are kept one entry per copy",
-			rs(shared(volume(scheduler.Scalar("disk", 10), "v1"))), rs(shared(volume(scheduler.Scalar("disk", 10), "v1"))),
-			rs(shared(volume(scheduler.Scalar("disk", 10), "v1")), shared(volume(scheduler.Scalar("disk", 10), "v1")))},
+			rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1"))), rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1"))),
+			rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1")), sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1")))},
 		{"plain disk and disk with info stay apart",
-			rs(scheduler.Scalar("disk", 10)), rs(volume(scheduler.Scalar("disk", 5), "v1")),
-			rs(scheduler.Scalar("disk", 10), volume(scheduler.Scalar("disk", 5), "v1"))},
+			rlist(scheduler.Scalar("disk", 10)), rlist(persistentVolume(scheduler.Scalar("disk", 5), "v1")),
+			rlist(scheduler.Scalar("disk", 10), persistentVolume(scheduler.Scalar("disk", 5), "v1"))},
 		{"invalid and empty entries are dropped",
-			rs(nil, scalarRaw("cpus", -1), scalarRaw("cpus", math.NaN()), scalarRaw("", 1), scalarRaw("cpus", math.Inf(1)),
+			rlist(nil, scalarRaw("cpus", -1), scalarRaw("cpus", math.NaN()), scalarRaw("", 1), scalarRaw("cpus", math.Inf(1)),
 				&mesosproto.Resource{Name: proto.String("cpus"), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(1)}}, // no type
 				&mesosproto.Resource{Name: proto.String("ports"), Type: mesosproto.Value_RANGES.Enum(), Ranges: &mesosproto.Value_Ranges{Range: []*mesosproto.Value_Range{{Begin: proto.Uint64(5), End: proto.Uint64(4)}}}},
 				&mesosproto.Resource{Name: proto.String("x"), Type: mesosproto.Value_TEXT.Enum(), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(1)}},
 				&mesosproto.Resource{Name: proto.String("ports"), Type: mesosproto.Value_RANGES.Enum()}, // no ranges
 			),
-			rs(scheduler.Scalar("cpus", 0), scheduler.Ranges("ports"), scheduler.Set("disks"), scheduler.Scalar("mem", 1)),
-			rs(scheduler.Scalar("mem", 1))},
+			rlist(scheduler.Scalar("cpus", 0), scheduler.Ranges("ports"), scheduler.Set("disks"), scheduler.Scalar("mem", 1)),
+			rlist(scheduler.Scalar("mem", 1))},
 		{"raw values are normalized",
-			rs(&mesosproto.Resource{Name: proto.String("ports"), Type: mesosproto.Value_RANGES.Enum(), Ranges: &mesosproto.Value_Ranges{Range: []*mesosproto.Value_Range{
+			rlist(&mesosproto.Resource{Name: proto.String("ports"), Type: mesosproto.Value_RANGES.Enum(), Ranges: &mesosproto.Value_Ranges{Range: []*mesosproto.Value_Range{
 				{Begin: proto.Uint64(7), End: proto.Uint64(9)}, {Begin: proto.Uint64(1), End: proto.Uint64(6)}}}}),
-			rs(&mesosproto.Resource{Name: proto.String("s"), Type: mesosproto.Value_SET.Enum(), Set: &mesosproto.Value_Set{Item: []string{"x", "x"}}}),
-			rs(scheduler.Ranges("ports", [2]uint64{1, 9}), scheduler.Set("s", "x"))},
+			rlist(&mesosproto.Resource{Name: proto.String("s"), Type: mesosproto.Value_SET.Enum(), Set: &mesosproto.Value_Set{Item: []string{"x", "x"}}}),
+			rlist(scheduler.Ranges("ports", [2]uint64{1, 9}), scheduler.Set("s", "x"))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sameList(t, "Add", tc.a.Add(tc.b...), tc.want)
@@ -317,48 +317,48 @@ func TestResourceSubtract(t *testing.T) {
 		want scheduler.Resources
 	}{
 		{"scalars",
-			rs(scheduler.Scalar("cpus", 4), scheduler.Scalar("mem", 1024)), rs(scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32)),
-			rs(scheduler.Scalar("cpus", 3.9), scheduler.Scalar("mem", 992))},
+			rlist(scheduler.Scalar("cpus", 4), scheduler.Scalar("mem", 1024)), rlist(scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32)),
+			rlist(scheduler.Scalar("cpus", 3.9), scheduler.Scalar("mem", 992))},
 		{"to zero removes the entry",
-			rs(scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 1)), rs(scheduler.Scalar("cpus", 1)),
-			rs(scheduler.Scalar("mem", 1))},
+			rlist(scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 1)), rlist(scheduler.Scalar("cpus", 1)),
+			rlist(scheduler.Scalar("mem", 1))},
 		{"below zero removes the entry",
-			rs(scheduler.Scalar("cpus", 1)), rs(scheduler.Scalar("cpus", 2)),
+			rlist(scheduler.Scalar("cpus", 1)), rlist(scheduler.Scalar("cpus", 2)),
 			nil},
 		{"ranges split",
-			rs(scheduler.Ranges("ports", [2]uint64{31000, 32000})), rs(scheduler.Ranges("ports", [2]uint64{31500, 31500}, [2]uint64{31990, 32010})),
-			rs(scheduler.Ranges("ports", [2]uint64{31000, 31499}, [2]uint64{31501, 31989}))},
+			rlist(scheduler.Ranges("ports", [2]uint64{31000, 32000})), rlist(scheduler.Ranges("ports", [2]uint64{31500, 31500}, [2]uint64{31990, 32010})),
+			rlist(scheduler.Ranges("ports", [2]uint64{31000, 31499}, [2]uint64{31501, 31989}))},
 		{"ranges that do not overlap change nothing",
-			rs(scheduler.Ranges("ports", [2]uint64{10, 20})), rs(scheduler.Ranges("ports", [2]uint64{1, 9}, [2]uint64{21, 30})),
-			rs(scheduler.Ranges("ports", [2]uint64{10, 20}))},
+			rlist(scheduler.Ranges("ports", [2]uint64{10, 20})), rlist(scheduler.Ranges("ports", [2]uint64{1, 9}, [2]uint64{21, 30})),
+			rlist(scheduler.Ranges("ports", [2]uint64{10, 20}))},
 		{"ranges to nothing",
-			rs(scheduler.Ranges("ports", [2]uint64{10, 20}, [2]uint64{30, 30})), rs(scheduler.Ranges("ports", [2]uint64{0, 100})),
+			rlist(scheduler.Ranges("ports", [2]uint64{10, 20}, [2]uint64{30, 30})), rlist(scheduler.Ranges("ports", [2]uint64{0, 100})),
 			nil},
 		{"ranges at the edges of uint64",
-			rs(scheduler.Ranges("r", [2]uint64{0, math.MaxUint64})), rs(scheduler.Ranges("r", [2]uint64{0, 0}, [2]uint64{math.MaxUint64, math.MaxUint64})),
-			rs(scheduler.Ranges("r", [2]uint64{1, math.MaxUint64 - 1}))},
+			rlist(scheduler.Ranges("r", [2]uint64{0, math.MaxUint64})), rlist(scheduler.Ranges("r", [2]uint64{0, 0}, [2]uint64{math.MaxUint64, math.MaxUint64})),
+			rlist(scheduler.Ranges("r", [2]uint64{1, math.MaxUint64 - 1}))},
 		{"sets",
-			rs(scheduler.Set("disks", "a", "b", "c")), rs(scheduler.Set("disks", "b", "z")),
-			rs(scheduler.Set("disks", "a", "c"))},
+			rlist(scheduler.Set("disks", "a", "b", "c")), rlist(scheduler.Set("disks", "b", "z")),
+			rlist(scheduler.Set("disks", "a", "c"))},
 		{"other kinds are untouched",
-			rs(reserved(scheduler.Scalar("cpus", 1), "web", ""), allocated(scheduler.Scalar("mem", 1), "a")),
-			rs(scheduler.Scalar("cpus", 1), allocated(scheduler.Scalar("mem", 1), "b"), revocable(reserved(scheduler.Scalar("cpus", 1), "web", ""))),
-			rs(reserved(scheduler.Scalar("cpus", 1), "web", ""), allocated(scheduler.Scalar("mem", 1), "a"))},
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "web", ""), allocatedTo(scheduler.Scalar("mem", 1), "a")),
+			rlist(scheduler.Scalar("cpus", 1), allocatedTo(scheduler.Scalar("mem", 1), "b"), revocableRes(reservedFor(scheduler.Scalar("cpus", 1), "web", ""))),
+			rlist(reservedFor(scheduler.Scalar("cpus", 1), "web", ""), allocatedTo(scheduler.Scalar("mem", 1), "a"))},
 		{"a reservation in the other format is the same kind",
-			rs(refined(scheduler.Scalar("cpus", 2), mesosproto.Resource_ReservationInfo_STATIC, "web")), rs(reserved(scheduler.Scalar("cpus", 0.5), "web", "")),
-			rs(refined(scheduler.Scalar("cpus", 1.5), mesosproto.Resource_ReservationInfo_STATIC, "web"))},
+			rlist(refined(scheduler.Scalar("cpus", 2), mesosproto.Resource_ReservationInfo_STATIC, "web")), rlist(reservedFor(scheduler.Scalar("cpus", 0.5), "web", "")),
+			rlist(refined(scheduler.Scalar("cpus", 1.5), mesosproto.Resource_ReservationInfo_STATIC, "web"))},
 		{"persistent volumes are subtracted only whole",
-			rs(volume(scheduler.Scalar("disk", 10), "v1"), volume(scheduler.Scalar("disk", 10), "v2")),
-			rs(volume(scheduler.Scalar("disk", 5), "v1"), volume(scheduler.Scalar("disk", 10), "v2")),
-			rs(volume(scheduler.Scalar("disk", 10), "v1"))},
+			rlist(persistentVolume(scheduler.Scalar("disk", 10), "v1"), persistentVolume(scheduler.Scalar("disk", 10), "v2")),
+			rlist(persistentVolume(scheduler.Scalar("disk", 5), "v1"), persistentVolume(scheduler.Scalar("disk", 10), "v2")),
+			rlist(persistentVolume(scheduler.Scalar("disk", 10), "v1"))},
 		{"MOUNT disks are subtracted only whole",
-			rs(mountDisk(scheduler.Scalar("disk", 10), "/a"), mountDisk(scheduler.Scalar("disk", 10), "/b")),
-			rs(mountDisk(scheduler.Scalar("disk", 4), "/a"), mountDisk(scheduler.Scalar("disk", 10), "/b")),
-			rs(mountDisk(scheduler.Scalar("disk", 10), "/a"))},
+			rlist(mountDisk(scheduler.Scalar("disk", 10), "/a"), mountDisk(scheduler.Scalar("disk", 10), "/b")),
+			rlist(mountDisk(scheduler.Scalar("disk", 4), "/a"), mountDisk(scheduler.Scalar("disk", 10), "/b")),
+			rlist(mountDisk(scheduler.Scalar("disk", 10), "/a"))},
 		{"shared: one identical copy goes",
-			rs(shared(volume(scheduler.Scalar("disk", 10), "v1")), shared(volume(scheduler.Scalar("disk", 10), "v1"))),
-			rs(shared(volume(scheduler.Scalar("disk", 10), "v1")), shared(volume(scheduler.Scalar("disk", 4), "v1"))),
-			rs(shared(volume(scheduler.Scalar("disk", 10), "v1")))},
+			rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1")), sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1"))),
+			rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1")), sharedRes(persistentVolume(scheduler.Scalar("disk", 4), "v1"))),
+			rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 10), "v1")))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sameList(t, "Subtract", tc.a.Subtract(tc.b...), tc.want)
@@ -367,14 +367,14 @@ func TestResourceSubtract(t *testing.T) {
 }
 
 func TestResourceContains(t *testing.T) {
-	offer := rs(
+	offer := rlist(
 		scheduler.Scalar("cpus", 2),
-		reserved(scheduler.Scalar("cpus", 1), "web", ""),
-		allocated(scheduler.Scalar("mem", 512), "web"),
+		reservedFor(scheduler.Scalar("cpus", 1), "web", ""),
+		allocatedTo(scheduler.Scalar("mem", 512), "web"),
 		scheduler.Ranges("ports", [2]uint64{31000, 31010}, [2]uint64{31020, 31030}),
 		scheduler.Set("disks", "a", "b"),
-		volume(scheduler.Scalar("disk", 100), "v1"),
-		shared(volume(scheduler.Scalar("disk", 50), "s1")),
+		persistentVolume(scheduler.Scalar("disk", 100), "v1"),
+		sharedRes(persistentVolume(scheduler.Scalar("disk", 50), "s1")),
 	)
 	for _, tc := range []struct {
 		name string
@@ -383,25 +383,25 @@ func TestResourceContains(t *testing.T) {
 	}{
 		{"nothing", nil, true},
 		{"itself", offer, true},
-		{"less cpu", rs(scheduler.Scalar("cpus", 1.999)), true},
-		{"more cpu than unreserved", rs(scheduler.Scalar("cpus", 2.001)), false},
-		{"cpus split over entries", rs(scheduler.Scalar("cpus", 1.5), scheduler.Scalar("cpus", 0.5)), true},
-		{"cpus split over entries, too much", rs(scheduler.Scalar("cpus", 1.5), scheduler.Scalar("cpus", 0.6)), false},
-		{"reserved", rs(reserved(scheduler.Scalar("cpus", 1), "web", "")), true},
-		{"reserved for another role", rs(reserved(scheduler.Scalar("cpus", 1), "db", "")), false},
-		{"allocated", rs(allocated(scheduler.Scalar("mem", 512), "web")), true},
-		{"not allocated", rs(scheduler.Scalar("mem", 1)), false},
-		{"allocated to another role", rs(allocated(scheduler.Scalar("mem", 1), "db")), false},
-		{"ranges inside", rs(scheduler.Ranges("ports", [2]uint64{31000, 31000}, [2]uint64{31025, 31030})), true},
-		{"ranges across a gap", rs(scheduler.Ranges("ports", [2]uint64{31010, 31020})), false},
-		{"set subset", rs(scheduler.Set("disks", "b")), true},
-		{"set not subset", rs(scheduler.Set("disks", "b", "c")), false},
-		{"revocable is another kind", rs(revocable(scheduler.Scalar("cpus", 1))), false},
-		{"whole volume", rs(volume(scheduler.Scalar("disk", 100), "v1")), true},
-		{"part of a volume", rs(volume(scheduler.Scalar("disk", 10), "v1")), false},
-		{"a volume twice", rs(volume(scheduler.Scalar("disk", 100), "v1"), volume(scheduler.Scalar("disk", 100), "v1")), false},
-		{"a shared volume twice (shared, not consumed)", rs(shared(volume(scheduler.Scalar("disk", 50), "s1")), shared(volume(scheduler.Scalar("disk", 50), "s1"))), true},
-		{"a different shared volume", rs(shared(volume(scheduler.Scalar("disk", 40), "s1"))), false},
+		{"less cpu", rlist(scheduler.Scalar("cpus", 1.999)), true},
+		{"more cpu than unreserved", rlist(scheduler.Scalar("cpus", 2.001)), false},
+		{"cpus split over entries", rlist(scheduler.Scalar("cpus", 1.5), scheduler.Scalar("cpus", 0.5)), true},
+		{"cpus split over entries, too much", rlist(scheduler.Scalar("cpus", 1.5), scheduler.Scalar("cpus", 0.6)), false},
+		{"reserved", rlist(reservedFor(scheduler.Scalar("cpus", 1), "web", "")), true},
+		{"reserved for another role", rlist(reservedFor(scheduler.Scalar("cpus", 1), "db", "")), false},
+		{"allocated", rlist(allocatedTo(scheduler.Scalar("mem", 512), "web")), true},
+		{"not allocated", rlist(scheduler.Scalar("mem", 1)), false},
+		{"allocated to another role", rlist(allocatedTo(scheduler.Scalar("mem", 1), "db")), false},
+		{"ranges inside", rlist(scheduler.Ranges("ports", [2]uint64{31000, 31000}, [2]uint64{31025, 31030})), true},
+		{"ranges across a gap", rlist(scheduler.Ranges("ports", [2]uint64{31010, 31020})), false},
+		{"set subset", rlist(scheduler.Set("disks", "b")), true},
+		{"set not subset", rlist(scheduler.Set("disks", "b", "c")), false},
+		{"revocable is another kind", rlist(revocableRes(scheduler.Scalar("cpus", 1))), false},
+		{"whole volume", rlist(persistentVolume(scheduler.Scalar("disk", 100), "v1")), true},
+		{"part of a volume", rlist(persistentVolume(scheduler.Scalar("disk", 10), "v1")), false},
+		{"a volume twice", rlist(persistentVolume(scheduler.Scalar("disk", 100), "v1"), persistentVolume(scheduler.Scalar("disk", 100), "v1")), false},
+		{"a shared volume twice (shared, not consumed)", rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 50), "s1")), sharedRes(persistentVolume(scheduler.Scalar("disk", 50), "s1"))), true},
+		{"a different shared volume", rlist(sharedRes(persistentVolume(scheduler.Scalar("disk", 40), "s1"))), false},
 	} {
 		if got := offer.Contains(tc.want...); got != tc.ok {
 			t.Errorf("%s: Contains(%v) = %v, want %v", tc.name, tc.want, got, tc.ok)
@@ -416,13 +416,13 @@ func TestResourceContains(t *testing.T) {
 }
 
 func TestResourceFilters(t *testing.T) {
-	all := rs(
+	all := rlist(
 		scheduler.Scalar("cpus", 1),
-		reserved(scheduler.Scalar("cpus", 2), "web", ""),
+		reservedFor(scheduler.Scalar("cpus", 2), "web", ""),
 		refined(scheduler.Scalar("cpus", 4), mesosproto.Resource_ReservationInfo_DYNAMIC, "web", "web/api"),
-		reserved(scheduler.Scalar("cpus", 8), "db", "ops"),
-		allocated(scheduler.Scalar("mem", 16), "web"),
-		allocated(scheduler.Scalar("mem", 32), "db"),
+		reservedFor(scheduler.Scalar("cpus", 8), "db", "ops"),
+		allocatedTo(scheduler.Scalar("mem", 16), "web"),
+		allocatedTo(scheduler.Scalar("mem", 32), "db"),
 	)
 	for _, tc := range []struct {
 		name string
@@ -449,26 +449,26 @@ func TestResourceFilters(t *testing.T) {
 }
 
 func TestResourceFlatten(t *testing.T) {
-	all := rs(
+	all := rlist(
 		scheduler.Scalar("cpus", 1),
-		reserved(scheduler.Scalar("cpus", 2), "web", "ops"),
-		refined(allocated(scheduler.Scalar("cpus", 4), "web"), mesosproto.Resource_ReservationInfo_STATIC, "web"),
-		revocable(scheduler.Scalar("cpus", 8)),
+		reservedFor(scheduler.Scalar("cpus", 2), "web", "ops"),
+		refined(allocatedTo(scheduler.Scalar("cpus", 4), "web"), mesosproto.Resource_ReservationInfo_STATIC, "web"),
+		revocableRes(scheduler.Scalar("cpus", 8)),
 		scheduler.Ranges("ports", [2]uint64{1, 2}),
-		allocated(scheduler.Ranges("ports", [2]uint64{3, 4}), "web"),
+		allocatedTo(scheduler.Ranges("ports", [2]uint64{3, 4}), "web"),
 	)
 	sameList(t, "Flatten", all.Flatten(),
-		rs(scheduler.Scalar("cpus", 7), revocable(scheduler.Scalar("cpus", 8)), scheduler.Ranges("ports", [2]uint64{1, 4})))
+		rlist(scheduler.Scalar("cpus", 7), revocableRes(scheduler.Scalar("cpus", 8)), scheduler.Ranges("ports", [2]uint64{1, 4})))
 	if !all.Flatten().Contains(scheduler.Scalar("cpus", 7)) || all.Contains(scheduler.Scalar("cpus", 7)) {
 		t.Error("Flatten does not make reserved cpus count as plain ones")
 	}
 }
 
 func TestResourceTakePorts(t *testing.T) {
-	offer := rs(
+	offer := rlist(
 		scheduler.Scalar("cpus", 1),
-		allocated(reserved(scheduler.Ranges("ports", [2]uint64{8080, 8081}), "web", ""), "web"),
-		allocated(scheduler.Ranges("ports", [2]uint64{31005, 31010}, [2]uint64{31000, 31001}), "web"),
+		allocatedTo(reservedFor(scheduler.Ranges("ports", [2]uint64{8080, 8081}), "web", ""), "web"),
+		allocatedTo(scheduler.Ranges("ports", [2]uint64{31005, 31010}, [2]uint64{31000, 31001}), "web"),
 	)
 	before := proto.Clone(&mesosproto.Offer{Resources: offer}).(*mesosproto.Offer)
 	for _, tc := range []struct {
@@ -479,18 +479,18 @@ func TestResourceTakePorts(t *testing.T) {
 		ok        bool
 	}{
 		{0, nil, nil, offer, true},
-		{1, []uint64{8080}, rs(allocated(reserved(scheduler.Ranges("ports", [2]uint64{8080, 8080}), "web", ""), "web")),
-			rs(scheduler.Scalar("cpus", 1),
-				allocated(reserved(scheduler.Ranges("ports", [2]uint64{8081, 8081}), "web", ""), "web"),
-				allocated(scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31010}), "web")), true},
+		{1, []uint64{8080}, rlist(allocatedTo(reservedFor(scheduler.Ranges("ports", [2]uint64{8080, 8080}), "web", ""), "web")),
+			rlist(scheduler.Scalar("cpus", 1),
+				allocatedTo(reservedFor(scheduler.Ranges("ports", [2]uint64{8081, 8081}), "web", ""), "web"),
+				allocatedTo(scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31010}), "web")), true},
 		{5, []uint64{8080, 8081, 31000, 31001, 31005},
-			rs(allocated(reserved(scheduler.Ranges("ports", [2]uint64{8080, 8081}), "web", ""), "web"),
-				allocated(scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31005}), "web")),
-			rs(scheduler.Scalar("cpus", 1), allocated(scheduler.Ranges("ports", [2]uint64{31006, 31010}), "web")), true},
+			rlist(allocatedTo(reservedFor(scheduler.Ranges("ports", [2]uint64{8080, 8081}), "web", ""), "web"),
+				allocatedTo(scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31005}), "web")),
+			rlist(scheduler.Scalar("cpus", 1), allocatedTo(scheduler.Ranges("ports", [2]uint64{31006, 31010}), "web")), true},
 		{10, []uint64{8080, 8081, 31000, 31001, 31005, 31006, 31007, 31008, 31009, 31010},
-			rs(allocated(reserved(scheduler.Ranges("ports", [2]uint64{8080, 8081}), "web", ""), "web"),
-				allocated(scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31010}), "web")),
-			rs(scheduler.Scalar("cpus", 1)), true},
+			rlist(allocatedTo(reservedFor(scheduler.Ranges("ports", [2]uint64{8080, 8081}), "web", ""), "web"),
+				allocatedTo(scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31010}), "web")),
+			rlist(scheduler.Scalar("cpus", 1)), true},
 		{11, nil, nil, offer.Add(), false},
 	} {
 		ports, taken, remaining, ok := offer.TakePorts(tc.n)
@@ -507,15 +507,15 @@ func TestResourceTakePorts(t *testing.T) {
 		t.Error("TakePorts modified its receiver")
 	}
 	// The whole uint64 range does not overflow the count.
-	ports, _, remaining, ok := rs(scheduler.Ranges("ports", [2]uint64{0, math.MaxUint64})).TakePorts(2)
+	ports, _, remaining, ok := rlist(scheduler.Ranges("ports", [2]uint64{0, math.MaxUint64})).TakePorts(2)
 	if !ok || !slices.Equal(ports, []uint64{0, 1}) || !slices.Equal(remaining.RangesOf("ports"), [][2]uint64{{2, math.MaxUint64}}) {
 		t.Errorf("TakePorts(2) of [0-max] = %v, %v, %v", ports, remaining, ok)
 	}
 }
 
 func TestResourceOperationsDoNotAlias(t *testing.T) {
-	a := rs(scheduler.Scalar("cpus", 1), scheduler.Ranges("ports", [2]uint64{1, 10}), scheduler.Set("s", "x"))
-	b := rs(scheduler.Scalar("cpus", 1), scheduler.Ranges("ports", [2]uint64{5, 20}), scheduler.Set("s", "y"))
+	a := rlist(scheduler.Scalar("cpus", 1), scheduler.Ranges("ports", [2]uint64{1, 10}), scheduler.Set("s", "x"))
+	b := rlist(scheduler.Scalar("cpus", 1), scheduler.Ranges("ports", [2]uint64{5, 20}), scheduler.Set("s", "y"))
 	snapA, snapB := cloneList(a), cloneList(b)
 	results := []scheduler.Resources{a.Add(b...), a.Subtract(b...), a.Flatten(), a.Filter(func(*mesosproto.Resource) bool { return true }),
 		a.Unreserved(), b.Add()}
@@ -540,13 +540,13 @@ func cloneList(l scheduler.Resources) scheduler.Resources {
 }
 
 func TestResourceString(t *testing.T) {
-	r := rs(
+	r := rlist(
 		scheduler.Scalar("cpus", 0.1+0.2),
-		allocated(reserved(scheduler.Scalar("cpus", 1), "web", ""), "web"),
-		revocable(scheduler.Scalar("cpus", 2)),
+		allocatedTo(reservedFor(scheduler.Scalar("cpus", 1), "web", ""), "web"),
+		revocableRes(scheduler.Scalar("cpus", 2)),
 		scheduler.Ranges("ports", [2]uint64{31000, 31001}, [2]uint64{31005, 31005}),
 		scheduler.Set("disks", "a", "b"),
-		shared(volume(scheduler.Scalar("disk", 64), "v1")),
+		sharedRes(persistentVolume(scheduler.Scalar("disk", 64), "v1")),
 		mountDisk(scheduler.Scalar("disk", 1024), "/mnt"),
 		scheduler.Scalar("mem", 0),
 	)
@@ -573,10 +573,10 @@ func TestResourceProperties(t *testing.T) {
 				r = scheduler.Set("disks", []string{"a", "b", "c", "d"}[:1+rng.IntN(4)]...)
 			}
 			if rng.IntN(3) == 0 {
-				r = reserved(r, "web", "")
+				r = reservedFor(r, "web", "")
 			}
 			if rng.IntN(4) == 0 {
-				r = allocated(r, "web")
+				r = allocatedTo(r, "web")
 			}
 			out = append(out, r)
 		}
@@ -636,17 +636,17 @@ func TestResourceRangesModel(t *testing.T) {
 	for i := range 2000 {
 		a, am := random()
 		b, bm := random()
-		if got := toBits(rs(a).Add(b)); got != am|bm {
-			t.Fatalf("#%d: %v + %v = %064b, want %064b", i, rs(a), rs(b), got, am|bm)
+		if got := toBits(rlist(a).Add(b)); got != am|bm {
+			t.Fatalf("#%d: %v + %v = %064b, want %064b", i, rlist(a), rlist(b), got, am|bm)
 		}
-		if got := toBits(rs(a).Subtract(b)); got != am&^bm {
-			t.Fatalf("#%d: %v - %v = %064b, want %064b", i, rs(a), rs(b), got, am&^bm)
+		if got := toBits(rlist(a).Subtract(b)); got != am&^bm {
+			t.Fatalf("#%d: %v - %v = %064b, want %064b", i, rlist(a), rlist(b), got, am&^bm)
 		}
-		if got, want := rs(a).Contains(b), bm&^am == 0; got != want {
-			t.Fatalf("#%d: %v contains %v = %v, want %v", i, rs(a), rs(b), got, want)
+		if got, want := rlist(a).Contains(b), bm&^am == 0; got != want {
+			t.Fatalf("#%d: %v contains %v = %v, want %v", i, rlist(a), rlist(b), got, want)
 		}
 		// Stored coalesced: sorted, no two ranges touch.
-		for _, res := range rs(a).Add(b) {
+		for _, res := range rlist(a).Add(b) {
 			r := res.GetRanges().GetRange()
 			for j := 1; j < len(r); j++ {
 				if r[j].GetBegin() <= r[j-1].GetEnd()+1 {

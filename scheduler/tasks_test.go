@@ -21,15 +21,15 @@ func sameTask(t *testing.T, got, want *mesosproto.TaskInfo) {
 	}
 }
 
-func agentID(id string) *mesosproto.AgentID { return &mesosproto.AgentID{Value: proto.String(id)} }
+func agentIDOf(id string) *mesosproto.AgentID { return &mesosproto.AgentID{Value: proto.String(id)} }
 
 func TestTaskNewCommandTask(t *testing.T) {
-	agent := agentID("a1")
+	agent := agentIDOf("a1")
 	got := scheduler.NewCommandTask("t1", agent, "echo hi", scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32), scheduler.Scalar("cpus", 0.2))
 	sameTask(t, got, &mesosproto.TaskInfo{
 		Name:      proto.String("t1"),
 		TaskId:    &mesosproto.TaskID{Value: proto.String("t1")},
-		AgentId:   agentID("a1"),
+		AgentId:   agentIDOf("a1"),
 		Resources: []*mesosproto.Resource{scheduler.Scalar("cpus", 0.3), scheduler.Scalar("mem", 32)},
 		Command:   &mesosproto.CommandInfo{Shell: proto.Bool(true), Value: proto.String("echo hi")},
 	})
@@ -50,7 +50,7 @@ func TestTaskNewTaskOptions(t *testing.T) {
 		scheduler.TaskEnv("A", "1"), // before the command: order does not matter
 		scheduler.TaskArgv("/usr/bin/python3", "-m", "http.server"),
 		scheduler.TaskName("web"),
-		scheduler.TaskAgent(agentID("a1")),
+		scheduler.TaskAgent(agentIDOf("a1")),
 		scheduler.TaskResources(scheduler.Scalar("cpus", 0.5)),
 		scheduler.TaskResources(scheduler.Scalar("mem", 128), scheduler.Ranges("ports", [2]uint64{8080, 8080})),
 		scheduler.TaskEnv("B", "2"),
@@ -63,7 +63,7 @@ func TestTaskNewTaskOptions(t *testing.T) {
 	sameTask(t, got, &mesosproto.TaskInfo{
 		Name:    proto.String("web"),
 		TaskId:  &mesosproto.TaskID{Value: proto.String("web-1")},
-		AgentId: agentID("a1"),
+		AgentId: agentIDOf("a1"),
 		Resources: []*mesosproto.Resource{scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 128),
 			scheduler.Ranges("ports", [2]uint64{8080, 8080})},
 		Command: &mesosproto.CommandInfo{
