@@ -3,9 +3,6 @@
 package detector
 
 import (
-	"errors"
-	"fmt"
-	"os"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -13,40 +10,11 @@ import (
 	"github.com/mesoskit/mesoskit/internal/zktest"
 )
 
-// shared is one standalone ZooKeeper server for the tests that do not stop or kill servers; each test uses
-// its own base path. Tests that need their own servers call zktest.Start / StartEnsemble.
-var (
-	shared    *zktest.Cluster
-	sharedErr error
-)
+// zkServer is one standalone ZooKeeper server for the tests that neither stop nor kill servers; each test
+// uses its own base path. Tests that kill members start their own servers.
+var zkServer zktest.Shared
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(withSharedZK{m})
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(zkServer.Around(m)) }
 
-type withSharedZK struct{ m *testing.M }
-
-func (w withSharedZK) Run() int {
-	shared, sharedErr = zktest.New(1)
-	code := w.m.Run()
-	if shared != nil {
-		if code != 0 {
-			shared.WriteLogs(os.Stderr)
-		}
-		shared.Close()
-	}
-	return code
-}
-
-// sharedZK returns the shared server, skipping (or, with MESOSKIT_REQUIRE_ZK=1, failing) the test when
-// ZooKeeper is not installed.
-func sharedZK(t testing.TB) *zktest.Cluster {
-	t.Helper()
-	if shared == nil {
-		if errors.Is(sharedErr, zktest.ErrNotInstalled) {
-			zktest.SkipIfUnavailable(t)
-		}
-		t.Fatal(fmt.Errorf("shared ZooKeeper: %w", sharedErr))
-	}
-	return shared
-}
+// sharedZK returns the shared server (skipping or failing the test without ZooKeeper, see zktest.Shared.Get).
+func sharedZK(t testing.TB) *zktest.Cluster { t.Helper(); return zkServer.Get(t) }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/go-zookeeper/zk"
 	"go.uber.org/zap"
 
+	"github.com/mesoskit/mesoskit/internal/zkutil"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -103,9 +103,9 @@ func NewZK(servers []string, path string, opts ...Option) (*ZK, error) {
 		dial = net.DialTimeout
 	}
 	conn, events, err := zk.Connect(z.servers, cfg.sessionTimeout,
-		zk.WithHostProvider(&roundRobinHosts{}),
+		zk.WithHostProvider(&zkutil.HostList{}),
 		zk.WithDialer(dial),
-		zk.WithLogger(zkLogger{cfg.logger.Named("zookeeper").Sugar()}),
+		zk.WithLogger(zkutil.Logger(cfg.logger.Named("zookeeper"))),
 		zk.WithEventCallback(z.onEvent),
 	)
 	if err != nil {
@@ -476,11 +476,4 @@ func isPermanent(err error) bool {
 		}
 	}
 	return false
-}
-
-// zkLogger adapts zap to go-zookeeper's logger: its lines go to debug level.
-type zkLogger struct{ l *zap.SugaredLogger }
-
-func (l zkLogger) Printf(format string, args ...any) {
-	l.l.Debugf(strings.TrimSuffix(format, "\n"), args...)
 }

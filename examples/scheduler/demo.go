@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/executor"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"github.com/mesoskit/mesoskit/scheduler"
@@ -18,9 +19,10 @@ import (
 // demo is the framework's state. Its methods run only inside scheduler callbacks, which the Client calls one
 // at a time, so it needs no lock.
 type demo struct {
-	client *scheduler.Client
-	opts   options
-	out    io.Writer
+	client   *scheduler.Client
+	opts     options
+	out      io.Writer
+	executor *mesosproto.CommandInfo // with -executor: how to start the custom executor
 
 	next    int                             // tasks launched so far; the next task is task-<next+1>
 	state   map[string]mesosproto.TaskState // latest state of every launched task
@@ -56,12 +58,17 @@ func (d *demo) callbacks() scheduler.Callbacks {
 func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 	for _, offer := range offers {
 		cpus, mem := scalar(offer, "cpus"), scalar(offer, "mem")
+		needCPUs, needMem := d.opts.cpus, d.opts.mem
+		if d.executor != nil { // each task brings its own executor, which needs resources too
+			needCPUs += executorCPUs
+			needMem += executorMem
+		}
 		var tasks []*mesosproto.TaskInfo
-		for d.next < d.opts.tasks && cpus >= d.opts.cpus && mem >= d.opts.mem {
+		for d.next < d.opts.tasks && cpus >= needCPUs && mem >= needMem {
 			d.next++
 			tasks = append(tasks, d.task(offer, "task-"+strconv.Itoa(d.next)))
-			cpus -= d.opts.cpus
-			mem -= d.opts.mem
+			cpus -= needCPUs
+			mem -= needMem
 		}
 		if len(tasks) == 0 {
 			continue
@@ -85,6 +92,24 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 }
 
 func (d *demo) task(offer *mesosproto.Offer, id string) *mesosproto.TaskInfo {
+	if d.executor != nil {
+		return &mesosproto.TaskInfo{
+			Name:    proto.String(id),
+			TaskId:  &mesosproto.TaskID{Value: proto.String(id)},
+			AgentId: offer.GetAgentId(),
+			Data:    []byte(executor.FormatDuration(d.opts.work)),
+			Executor: &mesosproto.ExecutorInfo{
+				ExecutorId: &mesosproto.ExecutorID{Value: proto.String("executor-" + id)},
+				Name:       proto.String("mesoskit demo executor"),
+				Command:    d.executor,
+				Resources:  []*mesosproto.Resource{scalarResource("cpus", executorCPUs), scalarResource("mem", executorMem)},
+			},
+			Resources: []*mesosproto.Resource{
+				scalarResource("cpus", d.opts.cpus),
+				scalarResource("mem", d.opts.mem),
+			},
+		}
+	}
 	return &mesosproto.TaskInfo{
 		Name:    proto.String(id),
 		TaskId:  &mesosproto.TaskID{Value: proto.String(id)},

@@ -10,6 +10,10 @@
 //	go run ./examples/scheduler                                   # embedded cluster
 //	go run ./examples/scheduler -master 127.0.0.1:5050            # a master (or cmd/mesos-local)
 //	go run ./examples/scheduler -master zk://zk1:2181,zk2:2181/mesos
+//	go run ./examples/scheduler -master 127.0.0.1:5050 -ha zk://127.0.0.1:2181/demo   # start it 3 times
+//
+// With -ha the program is one replica of a highly available framework: the replicas elect a leader in
+// ZooKeeper, and the others stand by and take over when it dies (see ha.go).
 //
 // The framework registers with a one-minute failover timeout, so a lost connection does not cost it its tasks.
 // Ctrl-C disconnects without tearing the framework down (the master keeps its tasks for the failover
@@ -31,6 +35,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/examples/internal/demoexec"
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesostest"
@@ -38,6 +43,10 @@ import (
 )
 
 func main() {
+	if os.Getenv(envExecutorMode) == "1" {
+		// The agent started this binary as the custom executor of a -executor run.
+		os.Exit(demoexec.Main())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -54,6 +63,11 @@ type options struct {
 	teardown    bool
 	failover    time.Duration
 	verbose     bool
+	executor    bool          // -executor: tasks run in the custom executor (executor.go)
+	work        time.Duration // -work: how long each executor task works
+
+	ha               string        // -ha zk://...: run as one replica (ha.go)
+	haSessionTimeout time.Duration // -ha-session-timeout
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,6 +83,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.teardown, "teardown", false, "tear the framework down on Ctrl-C instead of only disconnecting")
 	fs.DurationVar(&o.failover, "failover-timeout", time.Minute, "how long the master keeps the framework after a disconnection")
 	fs.BoolVar(&o.verbose, "v", false, "log the library's activity to stderr")
+	fs.BoolVar(&o.executor, "executor", false, "run the tasks through the custom executor of examples/executor instead of as shell commands")
+	fs.DurationVar(&o.work, "work", time.Second, "with -executor: how long each task works")
+	addHAFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -81,8 +98,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-cpus and -mem must be positive")
 	case o.contentType != "protobuf" && o.contentType != "json":
 		return o, fmt.Errorf("-content-type must be protobuf or json, not %q", o.contentType)
+	case o.work < 0:
+		return o, errors.New("-work must not be negative")
 	}
-	return o, nil
+	return o, checkHAFlags(o)
 }
 
 // run is main without the process: it returns the exit status.
@@ -102,6 +121,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer func() { _ = log.Sync() }()
+	}
+	if o.ha != "" {
+		return runHA(ctx, o, stdout, stderr, log)
 	}
 
 	master := o.master
@@ -135,6 +157,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	d := newDemo(client, o, stdout)
+	if o.executor {
+		if d.executor, err = executorCommand(); err != nil {
+			fmt.Fprintln(stderr, "scheduler:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "tasks run through the custom executor %s\n", d.executor.GetValue())
+	}
 	runCtx, cancelRun := context.WithCancel(context.Background())
 	defer cancelRun()
 	go func() {

@@ -5,16 +5,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/mesoskit/mesoskit/examples/internal/demoexec"
 	"github.com/mesoskit/mesoskit/mesostest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(envExecutorMode) == "1" {
+		// The embedded agent started this test binary as the custom executor of TestExecutor.
+		os.Exit(demoexec.Main())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // TestDefaults runs the example exactly as `go run ./examples/scheduler` does, on its embedded cluster.
 func TestDefaults(t *testing.T) {
@@ -38,6 +46,21 @@ func TestDefaults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExecutor runs `-executor`: every task goes through the custom executor (here the test binary itself, started
+// again by the agent in executor mode, as `go run` does with the scheduler binary).
+func TestExecutor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"-executor", "-work", "200ms", "-tasks", "3"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit status %d, stderr:\n%s\nstdout:\n%s", code, errOut.String(), out.String())
+	}
+	if !strings.Contains(out.String(), "custom executor") || !strings.Contains(out.String(), "3/3 tasks finished") {
+		t.Fatalf("unexpected output:\n%s", out.String())
 	}
 }
 
