@@ -28,6 +28,10 @@ type agent struct {
 	attributes []*mesosproto.Attribute
 	frameworks map[string]*mesosproto.FrameworkInfo
 	ex         *agentExec // custom executors and their endpoint (agent_executor.go)
+
+	unreachable *mesosproto.TimeInfo    // set by LoseAgent: the master marked the agent unreachable (agent_loss.go)
+	maintenance *maintenance            // scheduled unavailability (inverse_offers.go)
+	operations  map[opKey]*operationRun // operations with feedback not yet acknowledged (operations.go)
 }
 
 type parsedAgent struct {
@@ -73,6 +77,7 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 		offered:    resources{},
 		attributes: pa.attrs,
 		frameworks: map[string]*mesosproto.FrameworkInfo{},
+		operations: map[opKey]*operationRun{},
 	}
 	s.nextAgent++
 	s.agents = append(s.agents, a)
@@ -108,6 +113,7 @@ func (s *Server) shutdownFrameworkLocked(fwID string) {
 		delete(s.tasks, k)
 	}
 	s.shutdownFrameworkExecutorsLocked(fwID)
+	s.dropFrameworkOperationsLocked(fwID)
 	for _, a := range s.agents {
 		delete(a.frameworks, fwID)
 	}

@@ -492,8 +492,9 @@ func (run *executorRun) exitedLocked(status string, waitStatus *int32) {
 	if ex := run.a.ex; ex != nil {
 		ex.exited = append(ex.exited, run.statusLocked())
 	}
-	// The master tells the framework (Master::exitedExecutor).
-	if m := s.leaderLocked(); m != nil && m.st != nil && waitStatus != nil {
+	// The master tells the framework (Master::exitedExecutor), unless the
+	// agent is not registered with it.
+	if m := s.leaderLocked(); m != nil && m.st != nil && waitStatus != nil && m.registeredLocked(run.a) {
 		if fw := m.st.frameworks[run.key.framework]; fw != nil {
 			fw.sendLocked(&schedulerpb.Event{Type: schedulerpb.Event_FAILURE.Enum(), Failure: &schedulerpb.Event_Failure{
 				AgentId:    &mesosproto.AgentID{Value: proto.String(run.a.id)},
@@ -512,7 +513,7 @@ func (run *executorRun) exitedLocked(status string, waitStatus *int32) {
 // scheduler's MESSAGE event).
 func (run *executorRun) messageLocked(data []byte) {
 	m := run.s.leaderLocked()
-	if m == nil || m.st == nil {
+	if m == nil || m.st == nil || !m.registeredLocked(run.a) {
 		return
 	}
 	fw := m.st.frameworks[run.key.framework]
@@ -530,7 +531,7 @@ func (run *executorRun) messageLocked(data []byte) {
 // executor (best effort: dropped when it is not subscribed).
 func (s *Server) frameworkMessageLocked(fw *framework, msg *schedulerpb.Call_Message) {
 	a := s.agentByID[msg.GetAgentId().GetValue()]
-	if a == nil || a.ex == nil {
+	if a == nil || a.ex == nil || !fw.m.registeredLocked(a) {
 		return
 	}
 	run := a.ex.runs[executorKey{fw.id, msg.GetExecutorId().GetValue()}]
@@ -544,7 +545,7 @@ func (s *Server) frameworkMessageLocked(fw *framework, msg *schedulerpb.Call_Mes
 // shutdownExecutorCallLocked is the scheduler's SHUTDOWN call.
 func (s *Server) shutdownExecutorCallLocked(fw *framework, sh *schedulerpb.Call_Shutdown) {
 	a := s.agentByID[sh.GetAgentId().GetValue()]
-	if a == nil || a.ex == nil {
+	if a == nil || a.ex == nil || !fw.m.registeredLocked(a) {
 		return
 	}
 	if run := a.ex.runs[executorKey{fw.id, sh.GetExecutorId().GetValue()}]; run != nil {

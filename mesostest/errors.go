@@ -17,4 +17,6 @@ var (
 	ErrInvalidOption = errors.New("mesostest: invalid option")
 	// ErrInvalidResources is wrapped when a resource or attribute string does not parse.
 	ErrInvalidResources = errors.New("mesostest: invalid resources")
+	// ErrNoTLS is returned by ClientCertificate when the server runs without WithTLS.
+	ErrNoTLS = errors.New("mesostest: server runs without TLS (see WithTLS)")
 )

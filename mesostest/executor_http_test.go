@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -406,7 +407,8 @@ func TestExecutorRegistrationTimeout(t *testing.T) {
 		got.GetMessage() != "Executor did not register within 200ms" {
 		t.Fatalf("TASK_FAILED %v %q", got.GetReason(), got.GetMessage())
 	}
-	if f := s.nextSkip(schedulerpb.Event_FAILURE).GetFailure(); f.GetExecutorId().GetValue() != "ex" {
+	// FAILURE.status is the raw wait status: SIGKILL is 9, not an exit code.
+	if f := s.nextSkip(schedulerpb.Event_FAILURE).GetFailure(); f.GetExecutorId().GetValue() != "ex" || f.GetStatus() != int32(syscall.SIGKILL) {
 		t.Fatalf("FAILURE %v", f)
 	}
 }

@@ -36,6 +36,10 @@ type framework struct {
 	filters     []*offerFilter
 	timer       *time.Timer // failover timeout
 	epoch       int         // incremented on every (re)subscription, guards the timer
+
+	constraintFilter *constraintFilter        // constraints compiled (constraints.go)
+	inverseOffers    map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
+	inverseFilters   map[*agent]time.Time     // refused inverse offers, until when
 }
 
 func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *framework {
@@ -46,6 +50,9 @@ func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *
 		conn:       conn,
 		suppressed: map[string]bool{},
 		offers:     map[string]*offer{},
+
+		inverseOffers:  map[string]*inverseOffer{},
+		inverseFilters: map[*agent]time.Time{},
 	}
 }
 
@@ -60,6 +67,12 @@ func (fw *framework) roles() []string { return frameworkRoles(fw.info) }
 
 func (fw *framework) multiRole() bool {
 	return hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_MULTI_ROLE)
+}
+
+// refinement reports whether the framework reads the post-refinement
+// resource format (RESERVATION_REFINEMENT).
+func (fw *framework) refinement() bool {
+	return hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_RESERVATION_REFINEMENT)
 }
 
 func (fw *framework) partitionAware() bool {
@@ -96,7 +109,8 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	if id != "" && ls.isCompleted(id) {
 		return refuse("Framework has been removed")
 	}
-	if err := validateSuppressedAndConstraints(frameworkRoles(fi), sub.GetSuppressedRoles(), sub.GetOfferConstraints()); err != nil {
+	filter, err := validateSuppressedAndConstraints(frameworkRoles(fi), sub.GetSuppressedRoles(), sub.GetOfferConstraints(), s.re2MaxProgramSize())
+	if err != nil {
 		return refuse(err.Error())
 	}
 
@@ -134,6 +148,7 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 			for _, o := range fw.offers {
 				m.removeOfferLocked(o, nil)
 			}
+			m.dropInverseOffersLocked(fw, false)
 			s.log.Info("framework failed over", zap.String("framework_id", id))
 		}
 		m.updateFrameworkLocked(fw, fi)
@@ -144,6 +159,7 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 		fw.suppressed[r] = true
 	}
 	fw.constraints = sub.GetOfferConstraints()
+	fw.constraintFilter = filter
 	fw.stopTimer()
 	fw.epoch++
 	fw.conn = frameworkConnected
@@ -197,6 +213,7 @@ func (m *master) disconnectLocked(fw *framework) {
 	for _, o := range fw.offers {
 		m.removeOfferLocked(o, nil)
 	}
+	m.dropInverseOffersLocked(fw, false)
 	s.notifyLocked()
 	timeout := fw.info.GetFailoverTimeout()
 	if timeout <= 0 || math.IsNaN(timeout) {
@@ -232,6 +249,7 @@ func (m *master) removeFrameworkLocked(fw *framework) {
 	for _, o := range fw.offers {
 		m.removeOfferLocked(o, nil)
 	}
+	m.dropInverseOffersLocked(fw, false)
 	delete(m.st.frameworks, fw.id)
 	m.st.addCompleted(fw.id)
 	s.shutdownFrameworkLocked(fw.id)

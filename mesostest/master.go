@@ -34,10 +34,13 @@ type leaderState struct {
 	offers          map[string]*offer
 	nextFrameworkID int64
 	nextOfferID     int64
+
+	inverseOffers map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
+	recovered     map[string]bool          // agents not yet re-registered after election (agent_recovery.go)
 }
 
 func (m *master) url() string {
-	return "http://" + net.JoinHostPort(m.host, strconv.Itoa(m.port))
+	return m.s.scheme() + "://" + net.JoinHostPort(m.host, strconv.Itoa(m.port))
 }
 
 // newInfo builds MasterInfo as Master::initialize does: a fresh UUID id (a
@@ -74,20 +77,14 @@ func (m *master) electLocked() {
 		m.info = m.newInfo()
 	}
 	m.led = true
-	m.st = &leaderState{frameworks: map[string]*framework{}, offers: map[string]*offer{}}
-	for _, t := range m.s.tasks {
-		if t.gone {
-			continue
-		}
-		if _, ok := m.st.frameworks[t.key.framework]; ok {
-			continue
-		}
-		fi := t.agent.frameworks[t.key.framework]
-		if fi == nil {
-			continue
-		}
-		m.st.frameworks[t.key.framework] = newFramework(m, proto.Clone(fi).(*mesosproto.FrameworkInfo), frameworkRecovered)
+	m.st = &leaderState{
+		frameworks:    map[string]*framework{},
+		offers:        map[string]*offer{},
+		inverseOffers: map[string]*inverseOffer{},
+		recovered:     map[string]bool{},
 	}
+	m.startAgentRecoveryLocked() // agent_recovery.go
+	m.recoverFrameworksLocked(nil)
 }
 
 // demoteLocked drops the leader-only state. The master "aborts": its event
@@ -107,6 +104,11 @@ func (m *master) demoteLocked() {
 		o.agent.offered = o.agent.offered.minus(o.res)
 		if o.timer != nil {
 			o.timer.Stop()
+		}
+	}
+	for _, io := range m.st.inverseOffers {
+		if io.timer != nil {
+			io.timer.Stop()
 		}
 	}
 	m.st = nil

@@ -24,8 +24,12 @@ func (m *master) dispatchLocked(fw *framework, c *schedulerpb.Call) (int, string
 		m.acceptLocked(fw, c.GetAccept())
 	case schedulerpb.Call_DECLINE:
 		m.declineLocked(fw, c.GetDecline())
-	case schedulerpb.Call_ACCEPT_INVERSE_OFFERS, schedulerpb.Call_DECLINE_INVERSE_OFFERS:
-		// No maintenance schedule, hence no inverse offers: unknown ids are ignored.
+	case schedulerpb.Call_ACCEPT_INVERSE_OFFERS:
+		a := c.GetAcceptInverseOffers()
+		m.answerInverseOffersLocked(fw, a.GetInverseOfferIds(), a.GetFilters(), true) // inverse_offers.go
+	case schedulerpb.Call_DECLINE_INVERSE_OFFERS:
+		d := c.GetDeclineInverseOffers()
+		m.answerInverseOffersLocked(fw, d.GetInverseOfferIds(), d.GetFilters(), false)
 	case schedulerpb.Call_REVIVE:
 		m.reviveLocked(fw, c.GetRevive().GetRoles())
 	case schedulerpb.Call_SUPPRESS:
@@ -39,7 +43,7 @@ func (m *master) dispatchLocked(fw *framework, c *schedulerpb.Call) (int, string
 		a := c.GetAcknowledge()
 		m.acknowledgeLocked(fw, a.GetAgentId().GetValue(), a.GetTaskId().GetValue(), a.GetUuid())
 	case schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS:
-		// Operations with feedback are not run; there is nothing to acknowledge.
+		m.acknowledgeOperationLocked(fw, c.GetAcknowledgeOperationStatus()) // operations.go
 	case schedulerpb.Call_RECONCILE:
 		m.reconcileLocked(fw, c.GetReconcile().GetTasks())
 	case schedulerpb.Call_RECONCILE_OPERATIONS:
@@ -137,7 +141,8 @@ func (m *master) validateOffersLocked(fw *framework, ids []*mesosproto.OfferID) 
 	return nil
 }
 
-// acceptLocked is Master::accept for LAUNCH operations. Unused resources
+// acceptLocked is Master::accept: LAUNCH, LAUNCH_GROUP and the resource
+// operations (operations.go), in order. Unused resources
 // are declined with accept.filters.
 func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 	s := m.s
@@ -205,8 +210,10 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 			}
 		case mesosproto.Offer_Operation_LAUNCH_GROUP:
 			remaining = m.launchGroupLocked(fw, a, role, op.GetLaunchGroup(), remaining) // executor_launch_group.go
+		case mesosproto.Offer_Operation_UNKNOWN:
+			// Master::accept: "Ignoring unknown operation".
 		default:
-			m.operationErrorLocked(fw, op, "mesostest: operation "+op.GetType().String()+" is not supported yet")
+			remaining = m.applyOperationLocked(fw, a, role, op, remaining) // operations.go
 		}
 	}
 	// The unused resources are declined with the ACCEPT's filters.
@@ -348,7 +355,7 @@ func (m *master) suppressLocked(fw *framework, roles []string) {
 func (m *master) killLocked(fw *framework, k *schedulerpb.Call_Kill) {
 	id := k.GetTaskId().GetValue()
 	t := m.s.tasks[taskKey{fw.id, id}]
-	if t == nil || t.gone {
+	if t == nil || t.gone || !m.registeredLocked(t.agent) {
 		m.reconcileLocked(fw, []*schedulerpb.Call_Reconcile_Task{{TaskId: k.GetTaskId(), AgentId: k.GetAgentId()}})
 		return
 	}
@@ -367,7 +374,8 @@ func (m *master) updateFrameworkCallLocked(fw *framework, u *schedulerpb.Call_Up
 	if err := validateFrameworkUpdate(fw.info, fi); err != nil {
 		return http.StatusBadRequest, "FrameworkInfo update is not valid: " + err.Error()
 	}
-	if err := validateSuppressedAndConstraints(frameworkRoles(fi), u.GetSuppressedRoles(), u.GetOfferConstraints()); err != nil {
+	filter, err := validateSuppressedAndConstraints(frameworkRoles(fi), u.GetSuppressedRoles(), u.GetOfferConstraints(), m.s.re2MaxProgramSize())
+	if err != nil {
 		return http.StatusBadRequest, "'UpdateFramework' call is not valid: " + err.Error()
 	}
 	m.updateFrameworkLocked(fw, fi)
@@ -383,6 +391,7 @@ func (m *master) updateFrameworkCallLocked(fw *framework, u *schedulerpb.Call_Up
 	}
 	fw.suppressed = newSuppressed
 	fw.constraints = u.GetOfferConstraints()
+	fw.constraintFilter = filter
 	if len(revived) > 0 {
 		kept := fw.filters[:0]
 		for _, f := range fw.filters {

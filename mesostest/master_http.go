@@ -52,6 +52,8 @@ type reply struct {
 	body     string
 	location string
 	allow    bool
+	// challenge is the WWW-Authenticate header of a 401 (auth.go).
+	challenge string
 }
 
 // finishLocked records the call; the response is written after unlocking.
@@ -76,6 +78,9 @@ func (rp *reply) write(w http.ResponseWriter) {
 	}
 	if rp.allow {
 		h.Set("Allow", http.MethodPost)
+	}
+	if rp.challenge != "" {
+		h.Set("WWW-Authenticate", rp.challenge)
 	}
 	if rp.body != "" {
 		h.Set(httpapi.HeaderContentType, "text/plain; charset=utf-8")
@@ -124,8 +129,16 @@ func (m *master) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		rp.write(w)
 	}
 
+	// Row 0: libprocess authenticates before the handler runs (WithCredentials).
+	principal, ok := s.cfg.auth.authenticate(r)
+	if !ok {
+		unauthorized(rp)
+		done()
+		return
+	}
+
 	s.mu.Lock()
-	ok := m.leadershipLocked(r, rp)
+	ok = m.leadershipLocked(r, rp)
 	s.mu.Unlock()
 	if !ok {
 		done()
@@ -188,7 +201,11 @@ func (m *master) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if err := validateCall(call); err != nil {
+	err = validateCall(call)
+	if err == nil {
+		err = checkSubscribePrincipal(call, principal) // the last SUBSCRIBE check of validation
+	}
+	if err != nil {
 		rp.status, rp.body = http.StatusBadRequest, "Failed to validate scheduler::Call: "+err.Error()
 		done()
 		return
@@ -219,7 +236,7 @@ func (m *master) serveScheduler(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		st := newStream(m, codec)
-		rp.rec.FrameworkID = m.subscribeLocked(st, call.GetSubscribe())
+		rp.rec.FrameworkID = m.subscribeLocked(st, withPrincipal(call.GetSubscribe(), principal))
 		rp.rec.StreamID = st.id
 		rp.status = http.StatusOK
 		s.finishLocked(rp)
@@ -234,7 +251,9 @@ func (m *master) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		done()
 		return
 	}
-	rp.status, rp.body = m.frameworkCallLocked(r, call)
+	if rp.status, rp.body = m.checkCallPrincipalLocked(call, principal); rp.status == 0 {
+		rp.status, rp.body = m.frameworkCallLocked(r, call)
+	}
 	s.finishLocked(rp)
 	s.mu.Unlock()
 	rp.write(w)

@@ -105,10 +105,13 @@ func (s *Server) allocateLocked() {
 	s.allocRound++
 	made := map[*framework][]*mesosproto.Offer{}
 	for ai, a := range s.agents {
+		if !m.registeredLocked(a) {
+			continue // recovered or unreachable: nothing to offer
+		}
 		for k := range fws {
 			fw := fws[(ai+k+s.allocRound)%len(fws)]
 			for _, role := range fw.roles() {
-				if fw.suppressed[role] {
+				if fw.suppressed[role] || fw.constraintFilter.excludes(role, a) {
 					continue
 				}
 				free := a.freeLocked().forRole(role)
@@ -136,6 +139,7 @@ func (s *Server) allocateLocked() {
 	if len(made) > 0 {
 		s.notifyLocked()
 	}
+	m.allocateInverseOffersLocked(fws) // inverse_offers.go
 }
 
 // filteredLocked reports whether a refusal filter of the framework covers
@@ -172,17 +176,13 @@ func (m *master) newOfferLocked(fw *framework, a *agent, role string, res resour
 		FrameworkId: &mesosproto.FrameworkID{Value: proto.String(fw.id)},
 		AgentId:     &mesosproto.AgentID{Value: proto.String(a.id)},
 		Hostname:    proto.String(a.hostname),
-		Url: &mesosproto.URL{
-			Scheme: proto.String("http"),
-			Address: &mesosproto.Address{
-				Hostname: proto.String(a.hostname),
-				Ip:       proto.String(agentIP(a.hostname)),
-				Port:     proto.Int32(int32(a.port)),
-			},
-			Path: proto.String("/slave(1)"),
-		},
-		Resources:  res.toProto(allocRole),
-		Attributes: a.attributes,
+		Url:         agentURL(a),
+		Resources:   res.toProto(allocRole, fw.refinement()),
+		Attributes:  a.attributes,
+	}
+	if mt := a.maintenance; mt != nil {
+		// The agent is scheduled for maintenance (Master::offer).
+		pb.Unavailability = proto.Clone(mt.unavailability).(*mesosproto.Unavailability)
 	}
 	if allocRole != "" {
 		pb.AllocationInfo = &mesosproto.Resource_AllocationInfo{Role: proto.String(role)}

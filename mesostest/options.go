@@ -59,6 +59,9 @@ type config struct {
 	offerTimeout        time.Duration
 	zk                  zkConfig       // WithZooKeeper and the master lifecycle options (zk_options.go)
 	exec                executorConfig // custom executors (agent_executor_api.go)
+	fidelity            fidelityConfig // agent re-registration, offer constraint limits (options_fidelity.go)
+	auth                authConfig     // WithCredentials (auth.go)
+	tls                 tlsOptions     // WithTLS, WithClientCertificates (tls.go)
 }
 
 func defaultConfig() config {
@@ -93,6 +96,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: kill grace period %v must not be negative", ErrInvalidOption, c.killGracePeriod)
 	case c.logger == nil:
 		return fmt.Errorf("%w: nil logger", ErrInvalidOption)
+	}
+	if err := c.auth.validate(); err != nil {
+		return err
 	}
 	return c.zk.validate()
 }

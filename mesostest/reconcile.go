@@ -5,6 +5,7 @@ package mesostest
 import (
 	"sort"
 
+	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -12,7 +13,9 @@ import (
 )
 
 // reconcileLocked is Master::reconcile. Every answer is an UPDATE with
-// source MASTER, reason RECONCILIATION and no uuid.
+// source MASTER, reason RECONCILIATION and no uuid. Tasks on agents that
+// have not re-registered with this master, or were marked unreachable, are
+// unknown to it.
 func (m *master) reconcileLocked(fw *framework, list []*schedulerpb.Call_Reconcile_Task) {
 	s := m.s
 	const why = mesosproto.TaskStatus_REASON_RECONCILIATION
@@ -20,30 +23,36 @@ func (m *master) reconcileLocked(fw *framework, list []*schedulerpb.Call_Reconci
 		// Implicit: every task the master knows for the framework.
 		var tasks []*task
 		for k, t := range s.tasks {
-			if k.framework == fw.id && !t.gone {
+			if k.framework == fw.id && !t.gone && m.registeredLocked(t.agent) {
 				tasks = append(tasks, t)
 			}
 		}
 		sort.Slice(tasks, func(i, j int) bool { return tasks[i].key.task < tasks[j].key.task })
 		for _, t := range tasks {
-			m.reconcileReplyLocked(fw, t.key.task, t.agent.id, t.reportedState(), why, "Reconciliation: Latest task state", t)
+			m.reconcileReplyLocked(fw, t.key.task, t.agent.id, t.reportedState(), why, "Reconciliation: Latest task state", t, nil)
 		}
 		return
 	}
 	for _, rt := range list {
 		id := rt.GetTaskId().GetValue()
 		agentID := rt.GetAgentId().GetValue()
-		if t := s.tasks[taskKey{fw.id, id}]; t != nil && !t.gone {
-			m.reconcileReplyLocked(fw, id, t.agent.id, t.reportedState(), why, "Reconciliation: Latest task state", t)
+		if t := s.tasks[taskKey{fw.id, id}]; t != nil && !t.gone && m.registeredLocked(t.agent) {
+			m.reconcileReplyLocked(fw, id, t.agent.id, t.reportedState(), why, "Reconciliation: Latest task state", t, nil)
 			continue
 		}
-		// Agents re-register with a new leader at once here, so none is ever
-		// "recovered" (the silent case of Master::reconcile does not arise).
-		if rt.AgentId != nil && s.agentByID[agentID] != nil {
-			m.reconcileReplyLocked(fw, id, agentID, lostState(fw, mesosproto.TaskState_TASK_GONE), why, "Reconciliation: Task is unknown to the agent", nil)
-			continue
+		a := s.agentByID[agentID]
+		switch {
+		case (rt.AgentId != nil && m.st.recovered[agentID]) || (rt.AgentId == nil && m.anyRecoveredLocked()):
+			// The agent (or, with no agent named, some agent) has not
+			// re-registered yet: the task may be there. No answer at all.
+			s.log.Debug("dropping reconciliation of a task while agents recover", zap.String("task_id", id))
+		case rt.AgentId != nil && a != nil && m.registeredLocked(a):
+			m.reconcileReplyLocked(fw, id, agentID, lostState(fw, mesosproto.TaskState_TASK_GONE), why, "Reconciliation: Task is unknown to the agent", nil, nil)
+		case rt.AgentId != nil && a != nil && a.unreachable != nil:
+			m.reconcileReplyLocked(fw, id, agentID, lostState(fw, mesosproto.TaskState_TASK_UNREACHABLE), why, "Reconciliation: Task is unreachable", nil, a.unreachable)
+		default:
+			m.reconcileReplyLocked(fw, id, agentID, lostState(fw, mesosproto.TaskState_TASK_UNKNOWN), why, "Reconciliation: Task is unknown", nil, nil)
 		}
-		m.reconcileReplyLocked(fw, id, agentID, lostState(fw, mesosproto.TaskState_TASK_UNKNOWN), why, "Reconciliation: Task is unknown", nil)
 	}
 }
 
@@ -56,7 +65,7 @@ func (t *task) reportedState() mesosproto.TaskState {
 	return t.state
 }
 
-func (m *master) reconcileReplyLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, t *task) {
+func (m *master) reconcileReplyLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, t *task, unreachable *mesosproto.TimeInfo) {
 	st := &mesosproto.TaskStatus{
 		TaskId:    &mesosproto.TaskID{Value: proto.String(taskID)},
 		State:     state.Enum(),
@@ -71,25 +80,8 @@ func (m *master) reconcileReplyLocked(fw *framework, taskID, agentID string, sta
 	if t != nil {
 		st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
 	}
-	fw.sendLocked(updateEvent(st))
-}
-
-// reconcileOperationsLocked answers RECONCILE_OPERATIONS: no operation with
-// feedback ever ran here, so every listed one is unknown (OPERATION_UNKNOWN;
-// without agent id or for an unknown agent as well), sent without uuid.
-func (m *master) reconcileOperationsLocked(fw *framework, ro *schedulerpb.Call_ReconcileOperations) {
-	for _, op := range ro.GetOperations() {
-		st := &mesosproto.OperationStatus{
-			OperationId: op.GetOperationId(),
-			State:       mesosproto.OperationState_OPERATION_UNKNOWN.Enum(),
-			AgentId:     op.GetAgentId(),
-		}
-		if op.ResourceProviderId != nil {
-			st.ResourceProviderId = op.GetResourceProviderId()
-		}
-		fw.sendLocked(&schedulerpb.Event{
-			Type:                  schedulerpb.Event_UPDATE_OPERATION_STATUS.Enum(),
-			UpdateOperationStatus: &schedulerpb.Event_UpdateOperationStatus{Status: st},
-		})
+	if unreachable != nil {
+		st.UnreachableTime = proto.Clone(unreachable).(*mesosproto.TimeInfo)
 	}
+	fw.sendLocked(updateEvent(st))
 }

@@ -3,6 +3,7 @@
 package mesostest
 
 import (
+	"sort"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -70,6 +71,10 @@ type FrameworkStatus struct {
 	StreamID      string                    // current (or last) Mesos-Stream-Id
 	Subscriptions int                       // successful SUBSCRIBE calls
 	Offers        int                       // outstanding offers
+	// SuppressedRoles are the roles whose offers are suppressed (SUPPRESS,
+	// or the suppressed_roles of the last SUBSCRIBE or UPDATE_FRAMEWORK),
+	// sorted; nil unless the leading master knows the framework.
+	SuppressedRoles []string
 	// Acknowledged counts, per task id, the acknowledgements that released a
 	// pending status update; DuplicateAcks those that matched nothing pending
 	// (a duplicate or a stale uuid). A scheduler that acknowledges every
@@ -136,6 +141,10 @@ func (s *Server) frameworkStatusLocked(id string) (FrameworkStatus, bool) {
 	if fw != nil {
 		st.Info = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
 		st.Offers = len(fw.offers)
+		for r := range fw.suppressed {
+			st.SuppressedRoles = append(st.SuppressedRoles, r)
+		}
+		sort.Strings(st.SuppressedRoles)
 		switch fw.conn {
 		case frameworkConnected:
 			st.State = FrameworkConnected

@@ -22,7 +22,8 @@ type resources map[rkey]*rval
 
 type rkey struct {
 	name string
-	role string // "*" when unreserved
+	role string // role of the last reservation, "*" when unreserved
+	meta string // identity beyond name and role; "" for plain resources (resources_meta.go)
 }
 
 type rval struct {
@@ -37,18 +38,6 @@ type rng struct{ begin, end uint64 }
 func toMilli(v float64) int64 { return int64(math.Round(v * 1000)) }
 
 func fromMilli(m int64) float64 { return float64(m) / 1000 }
-
-// resourceRole returns the role a resource is reserved for, "*" if unreserved,
-// reading both the pre-refinement `role` field and the `reservations` stack.
-func resourceRole(r *mesosproto.Resource) string {
-	if rs := r.GetReservations(); len(rs) > 0 {
-		if role := rs[len(rs)-1].GetRole(); role != "" {
-			return role
-		}
-	}
-	//lint:ignore SA1019 the pre-refinement format is what Mesos speaks to frameworks without RESERVATION_REFINEMENT
-	return r.GetRole()
-}
 
 // resourcesFromProto converts protobuf resources. Unknown value types, or a
 // name used with two types, are errors.
@@ -84,7 +73,7 @@ func resourcesFromProto(list []*mesosproto.Resource) (resources, error) {
 		default:
 			return nil, fmt.Errorf("resource %q has unsupported type %v", r.GetName(), r.GetType())
 		}
-		if err := out.addOne(rkey{r.GetName(), resourceRole(r)}, v); err != nil {
+		if err := out.addOne(keyOf(r), v); err != nil {
 			return nil, err
 		}
 	}
@@ -269,23 +258,30 @@ func (rs resources) sortedKeys() []rkey {
 		case keys[i].name != keys[j].name:
 			return keys[i].name < keys[j].name
 		}
-		return keys[i].role < keys[j].role
+		if keys[i].role != keys[j].role {
+			return keys[i].role < keys[j].role
+		}
+		return keys[i].meta < keys[j].meta
 	})
 	return keys
 }
 
 // toProto renders resources in the pre-refinement format (`role` set, "*"
-// when unreserved). allocRole, when non-empty, is put in allocation_info
-// (MULTI_ROLE frameworks only: Master::offer strips it otherwise).
-func (rs resources) toProto(allocRole string) []*mesosproto.Resource {
+// when unreserved, `reservation` for a dynamic one) or, with refined, in
+// the post-refinement format (a `reservations` stack, nothing when
+// unreserved), as Master::offer does for frameworks without and with
+// RESERVATION_REFINEMENT. allocRole, when non-empty, is put in
+// allocation_info (MULTI_ROLE frameworks only: Master::offer strips it
+// otherwise).
+func (rs resources) toProto(allocRole string, refined bool) []*mesosproto.Resource {
 	var out []*mesosproto.Resource
 	for _, k := range rs.sortedKeys() {
 		v := rs[k]
 		if v.empty() {
 			continue
 		}
-		//lint:ignore SA1019 Master::offer renders `role` for frameworks without RESERVATION_REFINEMENT
-		r := &mesosproto.Resource{Name: proto.String(k.name), Type: v.typ.Enum(), Role: proto.String(k.role)}
+		r := &mesosproto.Resource{Name: proto.String(k.name), Type: v.typ.Enum()}
+		k.render(r, refined)
 		switch v.typ {
 		case mesosproto.Value_SCALAR:
 			r.Scalar = &mesosproto.Value_Scalar{Value: proto.Float64(fromMilli(v.scalar))}
@@ -316,11 +312,7 @@ func (rs resources) String() string {
 	var parts []string
 	for _, k := range rs.sortedKeys() {
 		v := rs[k]
-		name := k.name
-		if k.role != "*" {
-			name += "(" + k.role + ")"
-		}
-		parts = append(parts, name+":"+v.String())
+		parts = append(parts, k.describe()+":"+v.String())
 	}
 	return strings.Join(parts, "; ")
 }

@@ -68,7 +68,7 @@ func ParseResources(text string) ([]*mesosproto.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rs.toProto(""), nil
+	return rs.toProto("", false), nil
 }
 
 func parseResourceString(text string) (resources, error) {
@@ -120,7 +120,7 @@ func parseResourceString(text string) (resources, error) {
 		default:
 			return nil, fmt.Errorf("%w: bad value for resources, %q is not a scalar, ranges or set", ErrInvalidResources, tok)
 		}
-		if err := out.addOne(rkey{name, role}, rv); err != nil {
+		if err := out.addOne(rkey{name: name, role: role}, rv); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrInvalidResources, err)
 		}
 	}

@@ -59,6 +59,7 @@ type Server struct {
 
 	transport *http.Transport
 	client    *http.Client
+	pki       *testPKI // WithTLS (tls.go)
 
 	ha haState // dead masters, ZooKeeper contention (zk_masters.go)
 }
@@ -95,6 +96,9 @@ func NewServer(opts ...Option) (*Server, error) {
 		Transport: s.transport,
 		// Redirects are part of the protocol under test: hand them to the caller.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if err := s.initTLS(); err != nil {
+		return nil, err
 	}
 
 	if cfg.sandboxDir != "" {
@@ -153,6 +157,7 @@ func (s *Server) startMaster(addr string) (*master, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mesostest: listen %s: %w", addr, err)
 	}
+	ln = s.tlsListener(ln)
 	host, portStr, _ := net.SplitHostPort(ln.Addr().String())
 	port, _ := strconv.Atoi(portStr)
 	m := &master{s: s, ln: ln, host: host, port: port}
@@ -175,8 +180,8 @@ func (s *Server) startMaster(addr string) (*master, error) {
 	return m, nil
 }
 
-// URL returns "http://host:port" of the leading master (of the last leader
-// when none leads).
+// URL returns "http://host:port" ("https://" with WithTLS) of the leading
+// master (of the last leader when none leads).
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -209,7 +214,9 @@ func (s *Server) MasterInfo() *mesosproto.MasterInfo {
 }
 
 // Client returns an HTTP client for talking to the masters. It does not
-// follow redirects: a 307 from a non-leading master is returned as is.
+// follow redirects: a 307 from a non-leading master is returned as is. With
+// WithTLS it trusts the generated authority, and with
+// WithClientCertificates it presents a client certificate.
 func (s *Server) Client() *http.Client { return s.client }
 
 // AgentIDs returns the ids of the agents, in creation order.

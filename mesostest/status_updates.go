@@ -73,6 +73,9 @@ func (s *Server) forwardUpdateLocked(t *task, st *mesosproto.TaskStatus) {
 	if m == nil {
 		return
 	}
+	if !m.registeredLocked(t.agent) {
+		return // the agent has not re-registered with this master yet
+	}
 	fw := m.st.frameworks[t.key.framework]
 	if fw == nil {
 		return
@@ -100,8 +103,8 @@ func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid [
 	s := m.s
 	rec := s.recordLocked(fw.id)
 	a := s.agentByID[agentID]
-	if a == nil {
-		// Unknown agent: dropped silently.
+	if !m.registeredLocked(a) {
+		// Unknown, recovered or unreachable agent: dropped silently.
 		rec.dupAcks[taskID]++
 		return
 	}

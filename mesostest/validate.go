@@ -151,8 +151,10 @@ func validateFrameworkUpdate(old, nu *mesosproto.FrameworkInfo) error {
 }
 
 // validateSuppressedAndConstraints is createAllocatorFrameworkOptions'
-// validation: suppressed roles and constrained roles must be framework roles.
-func validateSuppressedAndConstraints(roles []string, suppressed []string, oc *schedulerpb.OfferConstraints) error {
+// validation (src/master/master.cpp): suppressed roles and constrained
+// roles must be framework roles, and the constraints must compile
+// (constraints.go). It returns the compiled constraints.
+func validateSuppressedAndConstraints(roles []string, suppressed []string, oc *schedulerpb.OfferConstraints, maxRE2 int) (*constraintFilter, error) {
 	var bad []string
 	for _, r := range suppressed {
 		if !contains(roles, r) && !contains(bad, r) {
@@ -160,7 +162,7 @@ func validateSuppressedAndConstraints(roles []string, suppressed []string, oc *s
 		}
 	}
 	if len(bad) > 0 {
-		return mesosErrf("Suppressed roles %s are not contained in the set of roles", stringifySet(bad))
+		return nil, mesosErrf("Suppressed roles %s are not contained in the set of roles", stringifySet(bad))
 	}
 	keys := make([]string, 0, len(oc.GetRoleConstraints()))
 	for r := range oc.GetRoleConstraints() {
@@ -169,21 +171,14 @@ func validateSuppressedAndConstraints(roles []string, suppressed []string, oc *s
 	sort.Strings(keys)
 	for _, r := range keys {
 		if !contains(roles, r) {
-			return mesosErrf("Offer constraints specify `role_constraints` for a role '%s'not contained in the set of roles", r)
+			return nil, mesosErrf("Offer constraints specify `role_constraints` for a role '%s'not contained in the set of roles", r)
 		}
 	}
-	for _, r := range keys {
-		rc := oc.GetRoleConstraints()[r]
-		if len(rc.GetGroups()) == 0 {
-			return mesosErr("Offer constraints are not valid: 'OfferConstraints::role_constraints' has an empty 'RoleConstraints::groups' for role " + r)
-		}
-		for _, g := range rc.GetGroups() {
-			if len(g.GetAttributeConstraints()) == 0 {
-				return mesosErr("Offer constraints are not valid: 'OfferConstraints::RoleConstraints::groups' for role " + r + "contains an empty RoleConstraints::Group")
-			}
-		}
+	f, err := compileOfferConstraints(oc, maxRE2)
+	if err != nil {
+		return nil, mesosErr("Offer constraints are not valid: " + err.Error())
 	}
-	return nil
+	return f, nil
 }
 
 // validateCall follows scheduler::call::validate (src/master/validation.cpp).

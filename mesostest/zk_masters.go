@@ -355,6 +355,7 @@ func (s *Server) RestartMaster(i int) error {
 		_ = ln.Close()
 		return ErrClosed
 	}
+	ln = s.tlsListener(ln)
 	m.ln = ln
 	m.hs = s.httpServer(m)
 	m.info = m.newInfo()

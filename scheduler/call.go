@@ -69,6 +69,7 @@ func (c *Client) acquire() (*session, error) {
 func (c *Client) send(ctx context.Context, s *session, call *schedulerpb.Call) error {
 	typ := call.GetType()
 	call.FrameworkId = &mesosproto.FrameworkID{Value: proto.String(s.frameworkID)}
+	c.prepareCall(call)
 	body, err := c.codec.Marshal(call)
 	if err != nil {
 		return callErr(typ, fmt.Errorf("encode: %w", err))

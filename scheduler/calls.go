@@ -300,3 +300,58 @@ func (c *Client) tornDownNow() bool {
 	defer c.mu.Unlock()
 	return c.tornDown
 }
+
+// AcceptInverseOffers accepts inverse offers: the framework agrees to give
+// the agents back for their maintenance (it should have moved its work
+// off them by the start of the unavailability). filters.refuse_seconds
+// (nil: Mesos's default of 5 s) keeps new inverse offers for those agents
+// away for a while. Unknown or expired ids are ignored by the master.
+func (c *Client) AcceptInverseOffers(ctx context.Context, inverseOfferIDs []*mesosproto.OfferID, filters *mesosproto.Filters) error {
+	if len(inverseOfferIDs) == 0 {
+		return errors.New("scheduler: ACCEPT_INVERSE_OFFERS: no inverse offers")
+	}
+	return c.call(ctx, &schedulerpb.Call{
+		Type: schedulerpb.Call_ACCEPT_INVERSE_OFFERS.Enum(),
+		AcceptInverseOffers: &schedulerpb.Call_AcceptInverseOffers{
+			InverseOfferIds: inverseOfferIDs, Filters: filters,
+		},
+	})
+}
+
+// DeclineInverseOffers declines inverse offers: the framework does not
+// agree to the maintenance (Mesos records the answer; maintenance is
+// advisory). filters as for AcceptInverseOffers.
+func (c *Client) DeclineInverseOffers(ctx context.Context, inverseOfferIDs []*mesosproto.OfferID, filters *mesosproto.Filters) error {
+	if len(inverseOfferIDs) == 0 {
+		return errors.New("scheduler: DECLINE_INVERSE_OFFERS: no inverse offers")
+	}
+	return c.call(ctx, &schedulerpb.Call{
+		Type: schedulerpb.Call_DECLINE_INVERSE_OFFERS.Enum(),
+		DeclineInverseOffers: &schedulerpb.Call_DeclineInverseOffers{
+			InverseOfferIds: inverseOfferIDs, Filters: filters,
+		},
+	})
+}
+
+// ReconcileOperations asks for the latest state of operations that were
+// sent with an Offer.Operation.id: the given ones (give agent_id where
+// known: without it an unknown operation is just OPERATION_UNKNOWN), or,
+// with none, every operation the master knows for this framework. The
+// master answers 202 and then sends UPDATE_OPERATION_STATUS events without
+// a uuid (never acknowledged), as Mesos 1.12 does; the old synchronous
+// answer in the response body is not used.
+func (c *Client) ReconcileOperations(ctx context.Context, operations ...*schedulerpb.Call_ReconcileOperations_Operation) error {
+	return c.call(ctx, &schedulerpb.Call{
+		Type:                schedulerpb.Call_RECONCILE_OPERATIONS.Enum(),
+		ReconcileOperations: &schedulerpb.Call_ReconcileOperations{Operations: operations}, // present even when empty
+	})
+}
+
+// Request asks the allocator for resources. Mesos's built-in allocator
+// ignores requests; the call exists for custom allocators.
+func (c *Client) Request(ctx context.Context, requests ...*mesosproto.Request) error {
+	return c.call(ctx, &schedulerpb.Call{
+		Type:    schedulerpb.Call_REQUEST.Enum(),
+		Request: &schedulerpb.Call_Request{Requests: requests},
+	})
+}

@@ -161,6 +161,13 @@ func TestCallsOutsideSubscription(t *testing.T) {
 			"Message": func() error {
 				return c.Message(ctx, agent, &mesosproto.ExecutorID{Value: proto.String("e")}, []byte("hi"))
 			},
+			"AcceptInverseOffers":  func() error { return c.AcceptInverseOffers(ctx, offer, nil) },
+			"DeclineInverseOffers": func() error { return c.DeclineInverseOffers(ctx, offer, nil) },
+			"ReconcileOperations":  func() error { return c.ReconcileOperations(ctx) },
+			"Request":              func() error { return c.Request(ctx) },
+			"AcknowledgeOperationStatus": func() error {
+				return c.AcknowledgeOperationStatus(ctx, &mesosproto.OperationStatus{Uuid: &mesosproto.UUID{Value: uuid}})
+			},
 			"Teardown": func() error { return c.Teardown(ctx) },
 			"Do":       func() error { return c.Do(ctx, &schedulerpb.Call{Type: schedulerpb.Call_REVIVE.Enum()}) },
 		}

@@ -70,10 +70,11 @@ type tracking struct {
 
 // New returns a Client that will subscribe with the given FrameworkInfo.
 // It validates fw and the options and reports every problem at once; it does
-// no I/O and starts no goroutine. fw is copied; FrameworkInfo.user and name
-// are required. When fw carries an ID, the Client resubscribes to that
-// framework; otherwise it asks the FrameworkIDStore, and registers a new
-// framework when the store has none.
+// no network I/O (only WithTLSFiles reads its files) and starts no
+// goroutine. fw is copied; FrameworkInfo.user and name are required, and
+// FrameworkInfo.principal is filled in by WithCredentials. When fw carries
+// an ID, the Client resubscribes to that framework; otherwise it asks the
+// FrameworkIDStore, and registers a new framework when the store has none.
 func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -81,7 +82,7 @@ func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 			o(&cfg)
 		}
 	}
-	errs := []error{validateFrameworkInfo(fw)}
+	errs := []error{validateFrameworkInfo(fw), cfg.checkPrincipal(fw)}
 	if err := cfg.validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -101,7 +102,9 @@ func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 	}
 	c.demand.init()
 	c.frameworkID = c.fw.GetId().GetValue()
+	c.cfg.fillPrincipal(c.fw)
 	c.buildHTTPClients()
+	c.applySecurity()
 	return c, nil
 }
 

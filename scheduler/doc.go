@@ -61,6 +61,23 @@
 // ErrNotSubscribed, and nothing is queued across reconnects (offers and
 // stream IDs die with the stream).
 //
+// # Calls
+//
+// Every call of the v1 API has a typed method: Accept (operations built
+// with LaunchOperation, LaunchGroupOperation, ReserveOperation,
+// UnreserveOperation, CreateOperation, DestroyOperation,
+// GrowVolumeOperation and ShrinkVolumeOperation; SetOperationID asks for
+// their UPDATE_OPERATION_STATUS feedback), Launch, Decline,
+// AcceptInverseOffers, DeclineInverseOffers, Revive, Suppress, Kill,
+// Shutdown, Acknowledge, AcknowledgeStatus, AcknowledgeOperationStatus,
+// Reconcile, ReconcileOperations, Message, Request, UpdateFramework and
+// Teardown; Run sends SUBSCRIBE, and Do anything else. NewFrameworkInfo
+// with FrameworkRoles, FrameworkCapabilities, FrameworkFailoverTimeout and
+// the other FrameworkOptions builds the FrameworkInfo. Inverse offers
+// (maintenance) are never answered automatically: answer them from
+// Callbacks.InverseOffers, or they stay outstanding until the master
+// rescinds them.
+//
 // # Defaults that keep a cluster healthy
 //
 // Offers a handler neither accepts nor declines are declined after it
@@ -94,4 +111,22 @@
 // back only when the framework signals demand again). Suppression is never
 // automatic unless the framework opts in, since only it knows when work
 // arrives.
+//
+// # Security
+//
+// WithCredentials(principal, secret) authenticates to masters that run with
+// --authenticate_http_frameworks: every request, SUBSCRIBE included, carries
+// HTTP Basic credentials, and FrameworkInfo.principal is set to the
+// principal when unset. A master that refuses them answers 401, which Run
+// returns at once. WithTLS (a tls.Config: custom CA in RootCAs, client
+// certificate in Certificates) or WithTLSFiles (PEM files, as libprocess's
+// LIBPROCESS_SSL_* variables name them) make the Client speak HTTPS; TLS
+// failures (an untrusted master, a refused client certificate) are
+// transport errors, retried like any other. Mesos never says which scheme a
+// master speaks, so the scheme comes from the master spec (https://...),
+// else WithScheme, else https when TLS is configured; redirects keep it
+// and are never followed from https to http. WithHTTPClient covers anything
+// else (proxies, other authentication); it excludes WithTLS and
+// WithTLSFiles, while WithCredentials and WithScheme still apply on top of
+// it. Credentials never appear in logs or in error texts.
 package scheduler

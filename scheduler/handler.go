@@ -119,12 +119,19 @@ type Callbacks struct {
 	// the handler is behind may be coalesced; liveness is tracked by the
 	// Client whether or not Heartbeat is set.
 	Heartbeat func(ctx context.Context) error
-	// InverseOffers receives the inverse offers of an INVERSE_OFFERS event.
+	// InverseOffers receives the inverse offers of an INVERSE_OFFERS event:
+	// agents scheduled for maintenance (InverseOffer.unavailability) that
+	// the framework uses. Answer with AcceptInverseOffers or
+	// DeclineInverseOffers; nothing answers them by default.
 	InverseOffers func(ctx context.Context, offers []*mesosproto.InverseOffer) error
 	// RescindInverseOffer reports an inverse offer that is no longer valid.
 	RescindInverseOffer func(ctx context.Context, inverseOfferID *mesosproto.OfferID) error
-	// UpdateOperationStatus receives an operation status update; one with a
-	// uuid is acknowledged after it returns nil, as Update's.
+	// UpdateOperationStatus receives an operation status update (for
+	// operations sent with an id, see SetOperationID). One with a uuid is
+	// acknowledged after it returns nil, as Update's, with
+	// ACKNOWLEDGE_OPERATION_STATUS carrying the bytes of status.uuid.value
+	// and the agent id; answers to ReconcileOperations carry none and are
+	// never acknowledged.
 	UpdateOperationStatus func(ctx context.Context, status *mesosproto.OperationStatus) error
 	// Disconnected is called when a subscription that reached SUBSCRIBED
 	// ends; see DisconnectHandler for err and ctx.

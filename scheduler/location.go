@@ -15,9 +15,9 @@ const apiPath = "/api/v1/scheduler"
 // resolveLocation returns where a 307 from cur sends a SUBSCRIBE. Mesos
 // sends a protocol-relative Location, "//host:port/master/api/v1/scheduler",
 // which keeps cur's scheme. Absolute http(s) URLs and absolute paths are
-// accepted too, and so is a bare "host:port" (an error in old Mesos docs);
-// an empty path means the scheduler endpoint. Query and fragment are
-// dropped.
+// accepted too (but never one from https to http), and so is a bare
+// "host:port" (an error in old Mesos docs); an empty path means the
+// scheduler endpoint. Query and fragment are dropped.
 func resolveLocation(cur *url.URL, loc string) (*url.URL, error) {
 	loc = strings.TrimSpace(loc)
 	if loc == "" {
@@ -36,6 +36,10 @@ func resolveLocation(cur *url.URL, loc string) (*url.URL, error) {
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("scheduler: redirect to unsupported scheme in Location %q", loc)
+	}
+	if cur.Scheme == "https" && u.Scheme == "http" {
+		// Credentials and calls would then travel in the clear.
+		return nil, fmt.Errorf("scheduler: redirect from https to http refused (Location %q)", loc)
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return nil, fmt.Errorf("scheduler: redirect without host in Location %q", loc)

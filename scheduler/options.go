@@ -69,6 +69,10 @@ type config struct {
 	suppressDelay    time.Duration
 	suppressAfter    int
 
+	// Security (auth.go, tls.go).
+	creds *credentials
+	tls   tlsSettings
+
 	problems []error // recorded by options that get a nil value
 }
 
@@ -134,10 +138,12 @@ func WithLogger(l *zap.Logger) Option {
 	}
 }
 
-// WithHTTPClient sets the HTTP client used to reach the master, for TLS
-// settings, authentication or a custom RoundTripper. Calls use it as given
-// (its Timeout applies to them). The event stream uses a copy without
-// Timeout and, when its Transport is an *http.Transport, a clone of that
+// WithHTTPClient sets the HTTP client used to reach the master, for what
+// WithTLS, WithTLSFiles and WithCredentials do not cover: a proxy, another
+// authentication scheme, a custom RoundTripper. It excludes WithTLS and
+// WithTLSFiles (New reports using both); WithCredentials and WithScheme
+// still apply on top of it. Calls use it as given (its Timeout applies to
+// them). The event stream uses a copy without Timeout and, when its Transport is an *http.Transport, a clone of that
 // transport with keep-alives off, so that the stream never shares a
 // connection with calls. Redirects are always handled by the Client itself.
 // The caller owns the client and closes its idle connections.
@@ -266,5 +272,7 @@ func (c *config) validate() error {
 	}
 	errs = append(errs, c.validateReconcile()...)
 	errs = append(errs, c.validateDemand()...)
+	errs = append(errs, c.validateCredentials()...)
+	errs = append(errs, c.validateTLS()...)
 	return errors.Join(errs...)
 }

@@ -221,7 +221,7 @@ func (r *runner) loop(det detector.Detector) error {
 
 // masterURL is the scheduler endpoint of the leading master.
 func (c *Client) masterURL(det detector.Detector, leader *mesosproto.MasterInfo) (*url.URL, error) {
-	u, err := detector.MasterURL(leader, detector.Scheme(det, leader)) // "" means http
+	u, err := detector.MasterURL(leader, c.schemeFor(det, leader)) // see WithScheme
 	if err != nil {
 		return nil, err
 	}

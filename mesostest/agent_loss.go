@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+)
+
+// LoseAgent makes the leading master mark agentID unreachable, as when the
+// agent fails its health checks (Master::markUnreachable, _markUnreachable
+// and __removeSlave in src/master/master.cpp). In the master's order:
+//
+//   - every framework with an operation awaiting acknowledgement on the
+//     agent gets UPDATE_OPERATION_STATUS OPERATION_UNREACHABLE ("Agent was
+//     marked unreachable", no uuid) for it (sendBulkOperationFeedback);
+//   - every task the master knows there gets an UPDATE without uuid: source
+//     MASTER, reason REASON_AGENT_REMOVED (v0 REASON_SLAVE_REMOVED), message "health check timed
+//     out", unreachable_time set, state TASK_UNREACHABLE for PARTITION_AWARE
+//     frameworks and TASK_LOST for the others; the master forgets the task;
+//   - the agent's offers are rescinded (RESCIND) and its inverse offers too
+//     (RESCIND_INVERSE_OFFER);
+//   - every connected framework gets FAILURE with only agent_id
+//     (sendSlaveLost).
+//
+// The agent is gone for good here: it is never offered again, explicit
+// reconciliation of its tasks answers TASK_UNREACHABLE (TASK_LOST) with
+// the unreachable time, and RECONCILE_OPERATIONS naming it
+// OPERATION_UNREACHABLE. Its task and executor processes are killed
+// without further updates (a partitioned agent would keep them running,
+// unseen).
+func (s *Server) LoseAgent(agentID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	a := s.agentByID[agentID]
+	if a == nil {
+		return fmt.Errorf("mesostest: LoseAgent: unknown agent %q", agentID)
+	}
+	if a.unreachable != nil {
+		return nil
+	}
+	now := time.Now()
+	a.unreachable = &mesosproto.TimeInfo{Nanoseconds: proto.Int64(now.UnixNano())}
+	m := s.leaderLocked()
+	registered := m != nil && !m.st.recovered[a.id]
+	if m != nil {
+		delete(m.st.recovered, a.id)
+	}
+	s.log.Info("agent marked unreachable", zap.String("agent_id", agentID), zap.Bool("was_registered", registered))
+
+	// Operation feedback first.
+	var ops []*operationRun
+	for _, run := range a.operations {
+		ops = append(ops, run)
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].key.id < ops[j].key.id })
+	for _, run := range ops {
+		run.stopLocked()
+		delete(a.operations, run.key)
+		if !registered {
+			continue
+		}
+		if fw := m.st.frameworks[run.key.framework]; fw != nil {
+			fw.sendLocked(operationUpdateEvent(&mesosproto.OperationStatus{
+				OperationId: proto.Clone(run.latest.GetOperationId()).(*mesosproto.OperationID),
+				State:       mesosproto.OperationState_OPERATION_UNREACHABLE.Enum(),
+				Message:     proto.String("Agent was marked unreachable"),
+				AgentId:     &mesosproto.AgentID{Value: proto.String(a.id)},
+			}))
+		}
+	}
+
+	// Tasks.
+	var tasks []*task
+	for _, t := range s.tasks {
+		if t.agent == a {
+			tasks = append(tasks, t)
+		}
+	}
+	sort.Slice(tasks, func(i, j int) bool {
+		if tasks[i].key.framework != tasks[j].key.framework {
+			return tasks[i].key.framework < tasks[j].key.framework
+		}
+		return tasks[i].key.task < tasks[j].key.task
+	})
+	for _, t := range tasks {
+		if registered && !t.gone {
+			if fw := m.st.frameworks[t.key.framework]; fw != nil {
+				st := &mesosproto.TaskStatus{
+					TaskId:          &mesosproto.TaskID{Value: proto.String(t.key.task)},
+					State:           lostState(fw, mesosproto.TaskState_TASK_UNREACHABLE).Enum(),
+					Message:         proto.String("health check timed out"),
+					Source:          mesosproto.TaskStatus_SOURCE_MASTER.Enum(),
+					Reason:          mesosproto.TaskStatus_REASON_AGENT_REMOVED.Enum(),
+					AgentId:         &mesosproto.AgentID{Value: proto.String(a.id)},
+					ExecutorId:      &mesosproto.ExecutorID{Value: proto.String(t.executorID)},
+					Timestamp:       proto.Float64(nowSeconds()),
+					UnreachableTime: proto.Clone(a.unreachable).(*mesosproto.TimeInfo),
+				}
+				s.recordStatusLocked(fw.id, st)
+				fw.sendLocked(updateEvent(st))
+			}
+		}
+		t.stopLocked()
+		t.releaseResourcesLocked()
+		delete(s.tasks, t.key)
+	}
+	if ex := a.ex; ex != nil {
+		for _, run := range ex.runs {
+			run.killLocked()
+		}
+	}
+
+	if m != nil {
+		for _, o := range m.st.offers {
+			if o.agent == a {
+				m.rescindOfferLocked(o)
+			}
+		}
+		for _, io := range m.st.inverseOffers {
+			if io.agent == a {
+				m.removeInverseOfferLocked(io, true)
+			}
+		}
+		for _, fw := range m.connectedFrameworksLocked() {
+			fw.sendLocked(&schedulerpb.Event{
+				Type:    schedulerpb.Event_FAILURE.Enum(),
+				Failure: &schedulerpb.Event_Failure{AgentId: &mesosproto.AgentID{Value: proto.String(a.id)}},
+			})
+		}
+	}
+	s.notifyLocked()
+	return nil
+}
