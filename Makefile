@@ -3,18 +3,18 @@
 # make test      installs what the tests need (protoc, ZooKeeper) when missing, then runs vet, staticcheck,
 #                the generated-code drift check and every test with -race. ZooKeeper tests are required here.
 # make generate  regenerates mesosproto/**/*.pb.go with the pinned protoc and protoc-gen-go.
-# make bench     runs the benchmarks (not part of make test).
+# make bench     runs the side-by-side benchmarks against mesos-go (not part of make test).
 
 GO         ?= go
 TOOLS      := -modfile=tools/go.mod
 TESTFLAGS  ?=
 PKGS       ?= ./...
 
-.PHONY: all test deps vet staticcheck generate check-generated unit bench fmt
+.PHONY: all test deps vet staticcheck generate check-generated bench-vet unit bench fmt
 
 all: test
 
-test: deps vet staticcheck check-generated unit
+test: deps vet staticcheck check-generated bench-vet unit
 
 deps:
 	@bash scripts/deps.sh
@@ -34,8 +34,16 @@ check-generated:
 unit:
 	MESOSKIT_REQUIRE_ZK=1 $(GO) test -race -count=1 -timeout 12m $(TESTFLAGS) $(PKGS)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+# The bench module (bench/, its own go.mod) compares mesoskit with mesos-go; make test only vets it so it
+# cannot rot. scripts/bench-deps.sh installs Debian's mesos-go source and prepares the module.
+bench-vet:
+	@bash scripts/bench-deps.sh
+	cd bench && $(GO) vet ./... && $(GO) tool -modfile=../tools/go.mod staticcheck ./...
+
+# make bench: the side-by-side table of docs/PERFORMANCE.md (about 10-12 minutes).
+bench: deps
+	@bash scripts/bench-deps.sh
+	@bash bench/run.sh
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go' | grep -v '\.pb\.go$$')

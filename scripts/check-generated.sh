@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 #
-# Fails if the committed mesosproto .pb.go files are not exactly what
+# Fails if the committed generated files (mesosproto/**/*.pb.go, internal/fastpb/gen_*.go) are not exactly what
 # scripts/generate.sh produces from the committed .proto files (stale, edited
 # by hand, missing, or generated with other tool versions). Works from any
 # directory and never modifies the tree.
@@ -20,8 +20,8 @@ cd "$root"
 # leftovers whose .proto was removed).
 mapfile -t files < <(
 	{
-		(cd "$tmp" && find mesosproto -name '*.pb.go' -type f)
-		find mesosproto -name '*.pb.go' -type f
+		(cd "$tmp" && find mesosproto internal/fastpb \( -name '*.pb.go' -o -name 'gen_*.go' \) -type f)
+		find mesosproto internal/fastpb \( -name '*.pb.go' -o -name 'gen_*.go' \) -type f
 	} | LC_ALL=C sort -u
 )
 

@@ -61,3 +61,8 @@ have="$("$tmp/protoc-gen-go" --version)"
 for p in "${PROTOS[@]}"; do
 	echo "generated $out/${p%.proto}.pb.go"
 done
+
+# The fast decoders of internal/fastpb are generated from the compiled mesosproto packages.
+mkdir -p "$out/internal/fastpb"
+go run ./internal/fastpb/gen -out "$out/internal/fastpb"
+echo "generated $out/internal/fastpb/gen_*.go"

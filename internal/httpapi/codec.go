@@ -4,6 +4,8 @@ package httpapi
 
 import (
 	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/internal/fastpb"
 )
 
 // Codec encodes and decodes messages in one media type. Implementations are
@@ -50,24 +52,25 @@ func (protobufCodec) Marshal(m proto.Message) ([]byte, error) { return marshalPr
 
 func (protobufCodec) Unmarshal(b []byte, m proto.Message) error { return unmarshalProto(b, m) }
 
-var (
-	protoMarshal   = proto.MarshalOptions{AllowPartial: true}
-	protoUnmarshal = proto.UnmarshalOptions{AllowPartial: true}
-)
+var protoMarshal = proto.MarshalOptions{AllowPartial: true}
 
 func marshalProto(m proto.Message) ([]byte, error) { return protoMarshal.Marshal(m) }
 
-// unmarshalProto decodes b into m (resetting m first).
+// unmarshalProto decodes b into m (resetting m first) with fastpb: generated
+// decoders for the Mesos message types, proto.Unmarshal (AllowPartial) for
+// everything else and whatever they do not decode themselves; the result is
+// the same as proto.Unmarshal's.
 //
-// Aliasing: proto.Unmarshal never keeps a reference to b. Strings are copied
-// (string(b[i:j])), bytes fields are appended to fresh slices, unknown fields
-// are appended to the message's own buffer, and the only code path that may
-// alias the input (lazy decoding of fields marked [lazy = true]) copies the
-// buffer first unless the internal UnmarshalAliasBuffer flag is set, which
+// Aliasing: neither keeps a reference to b. fastpb copies strings and bytes
+// into its own arena; proto.Unmarshal copies strings (string(b[i:j])),
+// appends bytes fields to fresh slices, appends unknown fields to the
+// message's own buffer, and its only code path that may alias the input
+// (lazy decoding of fields marked [lazy = true]) copies the buffer first
+// unless the internal UnmarshalAliasBuffer flag is set, which
 // proto.UnmarshalOptions cannot set (google.golang.org/protobuf v1.36.12,
 // internal/impl/lazy.go). Decoding straight from a reused RecordIO frame
 // buffer is therefore safe; TestUnmarshalDoesNotRetainInput checks it.
-func unmarshalProto(b []byte, m proto.Message) error { return protoUnmarshal.Unmarshal(b, m) }
+func unmarshalProto(b []byte, m proto.Message) error { return fastpb.Unmarshal(b, m) }
 
 // jsonCodec is the Mesos-style JSON codec. Its two directions live in
 // json_encode.go (marshalJSON) and json_decode.go (unmarshalJSON).

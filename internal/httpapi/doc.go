@@ -17,8 +17,9 @@
 //		}
 //	}
 //
-// Codecs: Protobuf is plain proto.Marshal/Unmarshal (partial messages
-// allowed, unknown fields kept). JSON writes what a Mesos master writes
+// Codecs: Protobuf is proto.Marshal and, to decode, internal/fastpb
+// (generated decoders for the Mesos types, same result as proto.Unmarshal;
+// partial messages allowed, unknown fields kept). JSON writes what a Mesos master writes
 // (stout's JSON::Protobuf: proto names in declaration order, enum names,
 // 64-bit integers as numbers, standard padded base64, non-deprecated
 // defaults filled in; see json_encode.go) and reads leniently, as protojson

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package decode
+
+import (
+	"net/http"
+	"testing"
+
+	mesos "github.com/mesos/mesos-go/api/v1/lib"
+	mclient "github.com/mesos/mesos-go/api/v1/lib/client"
+	mcodecs "github.com/mesos/mesos-go/api/v1/lib/encoding/codecs"
+	mhttpcli "github.com/mesos/mesos-go/api/v1/lib/httpcli"
+	msched "github.com/mesos/mesos-go/api/v1/lib/scheduler"
+
+	"github.com/mesoskit/mesoskit/bench/internal/cputime"
+	"github.com/mesoskit/mesoskit/bench/internal/fixtures"
+	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/recordio"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+)
+
+// offersPerEvent and distinctEvents shape the stream: distinct events keep
+// the IDs varying as on a real stream.
+const (
+	offersPerEvent = 100
+	distinctEvents = 8
+)
+
+// stream returns the RecordIO stream in media type mt and the mean record
+// size (length prefix included).
+func stream(tb testing.TB, mt string) ([]byte, int) {
+	tb.Helper()
+	c, err := httpapi.CodecFor(mt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	evs := make([]*schedulerpb.Event, distinctEvents)
+	for i := range evs {
+		evs[i] = fixtures.OffersEvent(offersPerEvent, i)
+	}
+	b, err := fixtures.Stream(c, evs...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b, len(b) / distinctEvents
+}
+
+// mesoskitDecoder decodes as scheduler/stream.go does.
+func mesoskitDecoder(tb testing.TB, mt string, body []byte) func() *schedulerpb.Event {
+	codec, err := httpapi.CodecFor(mt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := recordio.NewReader(&fixtures.LoopReader{Data: body}, 0)
+	return func() *schedulerpb.Event {
+		frame, err := r.ReadFrame()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ev := new(schedulerpb.Event)
+		if err := codec.Unmarshal(frame, ev); err != nil {
+			tb.Fatal(err)
+		}
+		return ev
+	}
+}
+
+// mesosGoDecoder decodes as a mesos-go httpsched scheduler does: the
+// SUBSCRIBE response goes through httpcli.Client.HandleResponse.
+func mesosGoDecoder(tb testing.TB, mt string, body []byte) func() *msched.Event {
+	codec, ok := mcodecs.ByMediaType[mcodecsType(mt)]
+	if !ok {
+		tb.Fatalf("mesos-go has no codec for %s", mt)
+	}
+	cl := mhttpcli.New(mhttpcli.Codec(codec))
+	resp := &http.Response{
+		StatusCode: http.StatusOK,
+		Header:     http.Header{"Content-Type": {mt}},
+		Body:       &fixtures.LoopReader{Data: body},
+	}
+	mresp, err := cl.HandleResponse(resp, mclient.ResponseClassAuto, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var dec mesos.Response = mresp
+	return func() *msched.Event {
+		var ev msched.Event
+		if err := dec.Decode(&ev); err != nil {
+			tb.Fatal(err)
+		}
+		return &ev
+	}
+}
+
+var mediaTypes = []struct{ name, mt string }{
+	{"protobuf", httpapi.MediaTypeProtobuf},
+	{"json", httpapi.MediaTypeJSON},
+}
+
+// BenchmarkDecodeOffers: one op decodes one 100-offer OFFERS event from a
+// SUBSCRIBE response body.
+func BenchmarkDecodeOffers(b *testing.B) {
+	for _, m := range mediaTypes {
+		body, size := stream(b, m.mt)
+		run := func(b *testing.B, next func()) {
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			start := cputime.Now()
+			for b.Loop() {
+				next()
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			cputime.Report(b, start)
+		}
+		b.Run("codec="+m.name+"/impl=mesoskit", func(b *testing.B) {
+			dec := mesoskitDecoder(b, m.mt, body)
+			run(b, func() { _ = dec() })
+		})
+		b.Run("codec="+m.name+"/impl=mesos-go", func(b *testing.B) {
+			dec := mesosGoDecoder(b, m.mt, body)
+			run(b, func() { _ = dec() })
+		})
+	}
+}

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package decode compares how fast mesoskit and mesos-go turn a SUBSCRIBE
+// response (a RecordIO stream of OFFERS events, 100 offers each) into event
+// messages, in protobuf and in JSON, each through the path its scheduler
+// client uses:
+//
+//   - mesoskit: recordio.Reader over the response body, then the codec's
+//     Unmarshal into a new schedulerpb.Event per record (scheduler/stream.go);
+//   - mesos-go: httpcli.Client.HandleResponse on the SUBSCRIBE response
+//     (ResponseClassAuto, as httpsched subscribes), then Decode into a new
+//     scheduler.Event per record (extras/scheduler/controller's event loop).
+//
+// Both decode the same bytes, served from memory in 16 KiB reads. One
+// benchmark op is one event; events/s, MB/s and allocs/op (= allocs per
+// event) are reported. Run through bench/run.sh, which interleaves the two
+// implementations and prints a benchstat table with /impl as the column.
+//
+// Concurrency and lifecycle: benchmarks only; nothing is shared.
+package decode

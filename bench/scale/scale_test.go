@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package scale
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/bench/internal/rss"
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesostest"
+	"github.com/mesoskit/mesoskit/scheduler"
+)
+
+// Cluster and task shape: 1,000 agents of 32 CPUs and 64 GiB; a task takes
+// 0.25 CPU and 64 MiB, so one round of offers has room for 128,000 tasks.
+const (
+	agents        = 1000
+	agentRes      = "cpus:32;mem:65536;disk:100000;ports:[31000-32000]"
+	taskCPUs      = 0.25
+	taskMem       = 64
+	simulatedTime = 10 * time.Millisecond
+	runTimeout    = 10 * time.Minute
+)
+
+func taskCount(tb testing.TB) int {
+	if s := os.Getenv("MESOSKIT_BENCH_TASKS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			tb.Fatalf("MESOSKIT_BENCH_TASKS=%q: want a positive integer", s)
+		}
+		return n
+	}
+	return 100000
+}
+
+// BenchmarkScale: one op launches and finishes taskCount tasks.
+func BenchmarkScale(b *testing.B) {
+	n := taskCount(b)
+	var total time.Duration
+	for b.Loop() {
+		total += run(b, n)
+	}
+	b.ReportMetric(total.Seconds()/float64(b.N), "s/run")
+	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "tasks/s")
+	b.ReportMetric(float64(rss.PeakBytes())/(1<<20), "peak-RSS-MiB")
+}
+
+// run launches n tasks and returns when the master has every
+// acknowledgement.
+func run(tb testing.TB, n int) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	defer cancel()
+	srv, err := mesostest.NewServer(
+		mesostest.WithAgents(agents, agentRes),
+		mesostest.WithSimulatedTasks(simulatedTime),
+		mesostest.WithAllocationInterval(250*time.Millisecond),
+		mesostest.WithHeartbeatInterval(5*time.Second),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer srv.Close()
+
+	start := time.Now()
+	c, err := scheduler.New(
+		&mesosproto.FrameworkInfo{User: proto.String("bench"), Name: proto.String("scale"), FailoverTimeout: proto.Float64(60)},
+		scheduler.WithDetector(srv.Detector()),
+	)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var (
+		launched atomic.Int64
+		finished atomic.Int64
+		done     = make(chan struct{})
+	)
+	cb := scheduler.Callbacks{
+		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+			for _, o := range offers {
+				left := int64(n) - launched.Load()
+				if left <= 0 {
+					return nil // the rest is declined by the Client
+				}
+				k := min(int64(fits(o)), left)
+				if k == 0 {
+					continue
+				}
+				first := launched.Add(k) - k
+				tasks := make([]*mesosproto.TaskInfo, k)
+				for i := range tasks {
+					tasks[i] = task(first+int64(i), o.GetAgentId())
+				}
+				if err := c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, tasks, nil); err != nil {
+					return fmt.Errorf("launch: %w", err)
+				}
+			}
+			return nil
+		},
+		Update: func(_ context.Context, st *mesosproto.TaskStatus) error {
+			switch st.GetState() {
+			case mesosproto.TaskState_TASK_FINISHED:
+				if finished.Add(1) == int64(n) {
+					close(done)
+				}
+			case mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING:
+			default:
+				return fmt.Errorf("task %s: %v: %s", st.GetTaskId().GetValue(), st.GetState(), st.GetMessage())
+			}
+			return nil
+		},
+	}
+	errc := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	go func() { errc <- c.Run(rctx, cb) }()
+	select {
+	case <-done:
+	case err := <-errc:
+		tb.Fatalf("Run ended: %v (launched %d, finished %d)", err, launched.Load(), finished.Load())
+	case <-ctx.Done():
+		tb.Fatalf("timed out: launched %d, finished %d", launched.Load(), finished.Load())
+	}
+	// The last acknowledgements may still be in flight: wait for the master.
+	id := c.FrameworkID()
+	for {
+		st, _ := srv.Framework(id)
+		acks := 0
+		for _, k := range st.Acknowledged {
+			acks += k
+		}
+		if acks >= 3*n {
+			break
+		}
+		if ctx.Err() != nil {
+			tb.Fatalf("master has %d of %d acknowledgements", acks, 3*n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	if path := os.Getenv("MESOSKIT_BENCH_HEAPPROFILE"); path != "" {
+		writeHeapProfile(tb, path)
+	}
+	stop()
+	if err := <-errc; err != nil {
+		tb.Fatal(err)
+	}
+	return elapsed
+}
+
+// writeHeapProfile writes the live heap (cluster and client) to path.
+func writeHeapProfile(tb testing.TB, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fits is how many tasks an offer has room for.
+func fits(o *mesosproto.Offer) int {
+	var cpus, mem float64
+	for _, r := range o.GetResources() {
+		switch r.GetName() {
+		case "cpus":
+			cpus += r.GetScalar().GetValue()
+		case "mem":
+			mem += r.GetScalar().GetValue()
+		}
+	}
+	return int(min(cpus/taskCPUs+1e-9, mem/taskMem+1e-9))
+}
+
+func task(i int64, agent *mesosproto.AgentID) *mesosproto.TaskInfo {
+	id := fmt.Sprintf("task-%07d", i)
+	return &mesosproto.TaskInfo{
+		Name:    proto.String(id),
+		TaskId:  &mesosproto.TaskID{Value: proto.String(id)},
+		AgentId: agent,
+		Resources: []*mesosproto.Resource{
+			{Name: proto.String("cpus"), Type: mesosproto.Value_SCALAR.Enum(), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(taskCPUs)}},
+			{Name: proto.String("mem"), Type: mesosproto.Value_SCALAR.Enum(), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(taskMem)}},
+		},
+		Command: &mesosproto.CommandInfo{Value: proto.String("true")},
+	}
+}
