@@ -369,15 +369,21 @@ func testMatchEndToEnd(t *testing.T, contentType string, multiRole bool) {
 				if len(a.Tasks) == 0 {
 					continue // declined by the Client
 				}
-				if err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
-					errs <- err
-					continue
-				}
+				// Record before launching: the tasks can finish (and the test read launched) before Launch
+				// has returned here.
 				mu.Lock()
 				for _, task := range a.Tasks {
 					launched[task.GetTaskId().GetValue()] = task
 				}
 				mu.Unlock()
+				if err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
+					errs <- err
+					mu.Lock()
+					for _, task := range a.Tasks {
+						delete(launched, task.GetTaskId().GetValue())
+					}
+					mu.Unlock()
+				}
 			}
 			return nil
 		},
