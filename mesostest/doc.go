@@ -26,7 +26,8 @@
 // (another master leads; the old one answers 307), SetNoLeader (503 "No
 // leader elected") and SetRecovering (503 "Master has not finished
 // recovery"). Assertions: Calls, Framework, WaitTask, TaskUpdates,
-// WaitSubscribed, WaitFramework, Offers.
+// WaitSubscribed, WaitFramework, Offers. For scale runs, WithoutHistory
+// keeps no Calls or TaskUpdates records (WaitTask still works).
 //
 // Masters in ZooKeeper: with WithZooKeeper("zk://host:port/mesos") and
 // WithMasters(3) the masters contend in a real ZooKeeper as Mesos masters do

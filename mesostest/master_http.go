@@ -59,7 +59,9 @@ type reply struct {
 // finishLocked records the call; the response is written after unlocking.
 func (s *Server) finishLocked(rp *reply) {
 	rp.rec.Status, rp.rec.Body = rp.status, rp.body
-	s.calls = append(s.calls, rp.rec)
+	if !s.cfg.noHistory {
+		s.calls = append(s.calls, rp.rec)
+	}
 	s.notifyLocked()
 }
 

@@ -56,6 +56,7 @@ type config struct {
 	simulatedDuration   time.Duration
 	sandboxDir          string
 	splitFrames         bool
+	noHistory           bool // WithoutHistory
 	offerTimeout        time.Duration
 	zk                  zkConfig       // WithZooKeeper and the master lifecycle options (zk_options.go)
 	exec                executorConfig // custom executors (agent_executor_api.go)
@@ -193,3 +194,12 @@ func WithSandboxDir(dir string) Option { return func(c *config) { c.sandboxDir =
 // records split across reads. Records queued together are always merged into
 // one chunk.
 func WithFrameSplitting() Option { return func(c *config) { c.splitFrames = true } }
+
+// WithoutHistory makes the server keep no test-facing history that grows
+// with the number of calls or status updates, for scale tests and
+// benchmarks: Calls and TaskUpdates then return nil, and for each task only
+// the set of states it reached is kept, so that WaitTask still works (the
+// status it returns then carries only the task id and the state). The
+// protocol state (pending updates, acknowledgement counts per task of
+// Framework) is kept as usual.
+func WithoutHistory() Option { return func(c *config) { c.noHistory = true } }

@@ -25,10 +25,14 @@ type Call struct {
 	Time        time.Time
 }
 
-// Calls returns every call received so far, in arrival order.
+// Calls returns every call received so far, in arrival order; nil with
+// WithoutHistory.
 func (s *Server) Calls() []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cfg.noHistory {
+		return nil
+	}
 	return append([]Call(nil), s.calls...)
 }
 

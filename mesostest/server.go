@@ -47,6 +47,7 @@ type Server struct {
 	agentByID  map[string]*agent
 	tasks      map[taskKey]*task // tasks that agents run or whose updates are pending
 	history    map[string][]*mesosproto.TaskStatus
+	reached    map[string]uint64 // WithoutHistory: per task, bit n set when state n was reached
 	records    map[string]*frameworkRecord
 	recordSeq  []string // framework ids in order of first subscription
 	calls      []Call
@@ -87,6 +88,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		agentByID: map[string]*agent{},
 		tasks:     map[taskKey]*task{},
 		history:   map[string][]*mesosproto.TaskStatus{},
+		reached:   map[string]uint64{},
 		records:   map[string]*frameworkRecord{},
 		faults:    map[schedulerpb.Call_Type]*faultState{},
 		ha:        newHAState(),

@@ -225,6 +225,13 @@ func (t *task) signalLocked() {
 // recordStatusLocked remembers a status for WaitTask and TaskUpdates.
 func (s *Server) recordStatusLocked(fwID string, st *mesosproto.TaskStatus) {
 	id := st.GetTaskId().GetValue()
+	if s.cfg.noHistory {
+		if n := st.GetState(); n >= 0 && n < 64 {
+			s.reached[id] |= 1 << uint(n)
+		}
+		s.notifyLocked()
+		return
+	}
 	s.history[id] = append(s.history[id], proto.Clone(st).(*mesosproto.TaskStatus))
 	s.notifyLocked()
 }

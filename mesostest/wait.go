@@ -39,10 +39,18 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 // happened earlier. States come from the agents (executor and agent
 // updates) and from the master's own updates for tasks that never started
 // (TASK_ERROR, TASK_LOST/DROPPED for invalid offers); reconciliation
-// answers are not states reached.
+// answers are not states reached. With WithoutHistory the status returned
+// carries only the task id and the state.
 func (s *Server) WaitTask(ctx context.Context, taskID string, state mesosproto.TaskState) (*mesosproto.TaskStatus, error) {
 	var found *mesosproto.TaskStatus
 	err := s.waitFor(ctx, func() bool {
+		if s.cfg.noHistory {
+			if state >= 0 && state < 64 && s.reached[taskID]&(1<<uint(state)) != 0 {
+				found = &mesosproto.TaskStatus{TaskId: &mesosproto.TaskID{Value: proto.String(taskID)}, State: state.Enum()}
+				return true
+			}
+			return false
+		}
 		for _, st := range s.history[taskID] {
 			if st.GetState() == state {
 				found = proto.Clone(st).(*mesosproto.TaskStatus)
@@ -58,10 +66,13 @@ func (s *Server) WaitTask(ctx context.Context, taskID string, state mesosproto.T
 }
 
 // TaskUpdates returns every status task taskID went through, in order
-// (see WaitTask for which ones count).
+// (see WaitTask for which ones count); nil with WithoutHistory.
 func (s *Server) TaskUpdates(taskID string) []*mesosproto.TaskStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cfg.noHistory {
+		return nil
+	}
 	out := make([]*mesosproto.TaskStatus, len(s.history[taskID]))
 	for i, st := range s.history[taskID] {
 		out[i] = proto.Clone(st).(*mesosproto.TaskStatus)

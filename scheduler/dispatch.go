@@ -246,7 +246,9 @@ func (c *Client) acknowledged(uuid []byte) {
 }
 
 // applyDefaults declines the offers the handler left alone and acknowledges
-// the update it did not acknowledge. Failures are logged, never fatal: an
+// the update it did not acknowledge; acknowledgements go through the bounded
+// pipeline of ackAsync, declines are sent before the next event is
+// dispatched. Failures are logged, never fatal: an
 // unanswered offer is rescinded or re-offered, an unacknowledged update is
 // sent again by the agent.
 func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, log *zap.Logger) {
@@ -287,10 +289,9 @@ func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, l
 				Uuid:    st.GetUuid(),
 			},
 		}
-		if err := c.send(s.ctx, s, call); err != nil {
-			defaultFailed(s, log, "automatic acknowledgement failed; the agent will resend the update",
-				zap.String("task_id", st.GetTaskId().GetValue()), zap.Error(err))
-		}
+		// A copy: the call is sent while the handler may still use the event.
+		r.ackAsync(s, proto.Clone(call).(*schedulerpb.Call), log, "automatic acknowledgement failed; the agent will resend the update",
+			zap.String("task_id", st.GetTaskId().GetValue()))
 	case schedulerpb.Event_UPDATE_OPERATION_STATUS:
 		st := ev.GetUpdateOperationStatus().GetStatus()
 		if len(tr.ackUUID) == 0 || tr.acked {
@@ -305,9 +306,8 @@ func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, l
 				OperationId:        st.GetOperationId(),
 			},
 		}
-		if err := c.send(s.ctx, s, call); err != nil {
-			defaultFailed(s, log, "automatic operation acknowledgement failed", zap.Error(err))
-		}
+		// A copy: the call is sent while the handler may still use the event.
+		r.ackAsync(s, proto.Clone(call).(*schedulerpb.Call), log, "automatic operation acknowledgement failed")
 	}
 }
 

@@ -189,8 +189,12 @@ func WithRefuseSeconds(seconds float64) Option {
 // WithAutoAcknowledge switches the automatic acknowledgement of status
 // updates (default on). When on, an UPDATE whose status carries a uuid is
 // acknowledged after the handler returns nil for it, unless the handler has
-// already acknowledged that uuid; UPDATE_OPERATION_STATUS likewise. Turn it
-// off to acknowledge yourself, for example after persisting the state.
+// already acknowledged that uuid; UPDATE_OPERATION_STATUS likewise. The
+// acknowledgement is sent without holding up the next event: up to 8 are in
+// flight at once (more make dispatch wait), each sent once and aborted when
+// the subscription ends; a failed one is logged, and the agent resends the
+// update. Turn it off to acknowledge yourself, for example after persisting
+// the state.
 func WithAutoAcknowledge(on bool) Option {
 	return func(c *config) { c.autoAck = on }
 }
