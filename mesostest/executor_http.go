@@ -279,44 +279,15 @@ func (s *Server) frameworkKnownOnAgent(a *agent, fwID string) bool {
 	return false
 }
 
-// execStream is one executor subscription: events queued under s.mu and
-// written by the handler goroutine.
+// execStream is one executor subscription (see eventQueue).
 type execStream struct {
-	run     *executorRun
-	codec   httpapi.Codec
-	queue   []*executorpb.Event
-	closing bool
-	abort   bool
-	notify  chan struct{}
+	eventQueue[*executorpb.Event]
+	run   *executorRun
+	codec httpapi.Codec
 }
 
 func newExecStream(codec httpapi.Codec) *execStream {
-	return &execStream{codec: codec, notify: make(chan struct{}, 1)}
-}
-
-func (st *execStream) wake() {
-	select {
-	case st.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (st *execStream) sendLocked(ev *executorpb.Event) {
-	if st.closing {
-		return
-	}
-	st.queue = append(st.queue, ev)
-	st.wake()
-}
-
-// closeLocked ends the stream after the queued events; abort drops the
-// connection instead of ending the response cleanly.
-func (st *execStream) closeLocked(abort bool) {
-	if st.closing {
-		return
-	}
-	st.closing, st.abort = true, abort
-	st.wake()
+	return &execStream{eventQueue: newEventQueue[*executorpb.Event](), codec: codec}
 }
 
 // serveExecStream writes the events of st, with a HEARTBEAT every executor

@@ -16,49 +16,57 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
-// stream is one SUBSCRIBE response: a queue of events the master produced
-// (under s.mu, so in the master's order) and written by the handler
-// goroutine as RecordIO records (src/common/http.hpp StreamingHttpConnection).
-type stream struct {
-	m       *master
-	id      string     // Mesos-Stream-Id
-	fw      *framework // nil for a refused subscription
-	codec   httpapi.Codec
-	queue   []*schedulerpb.Event
+// eventQueue is the outgoing side of an event stream (a framework's SUBSCRIBE response or an executor's):
+// events queued under s.mu, so in the order the master or agent produced them, and written by the HTTP
+// handler goroutine, which wakes on notify.
+type eventQueue[E any] struct {
+	queue   []E
 	closing bool // no more events; the handler ends the response after the queue
 	abort   bool // end by breaking the connection instead of a clean end of stream
 	notify  chan struct{}
 }
 
-func newStream(m *master, codec httpapi.Codec) *stream {
-	return &stream{m: m, id: newUUIDString(), codec: codec, notify: make(chan struct{}, 1)}
-}
+func newEventQueue[E any]() eventQueue[E] { return eventQueue[E]{notify: make(chan struct{}, 1)} }
 
-func (st *stream) wake() {
+func (q *eventQueue[E]) wake() {
 	select {
-	case st.notify <- struct{}{}:
+	case q.notify <- struct{}{}:
 	default:
 	}
 }
 
-// sendLocked queues an event. Events after closing are dropped, as a Mesos
-// framework drops events when it has no connection.
-func (st *stream) sendLocked(ev *schedulerpb.Event) {
-	if st.closing {
+// sendLocked queues an event. Events after closing are dropped, as Mesos drops the events of a stream
+// that is gone.
+func (q *eventQueue[E]) sendLocked(ev E) {
+	if q.closing {
 		return
 	}
-	st.queue = append(st.queue, ev)
-	st.wake()
+	q.queue = append(q.queue, ev)
+	q.wake()
 }
 
-// closeLocked ends the stream after the queued events: cleanly (final chunk,
-// EOF at the client) or, with abort, by dropping the connection.
-func (st *stream) closeLocked(abort bool) {
-	if st.closing {
+// closeLocked ends the stream after the queued events: cleanly (final chunk, EOF at the client) or, with
+// abort, by dropping the connection.
+func (q *eventQueue[E]) closeLocked(abort bool) {
+	if q.closing {
 		return
 	}
-	st.closing, st.abort = true, abort
-	st.wake()
+	q.closing, q.abort = true, abort
+	q.wake()
+}
+
+// stream is one SUBSCRIBE response, written as RecordIO records (src/common/http.hpp
+// StreamingHttpConnection).
+type stream struct {
+	eventQueue[*schedulerpb.Event]
+	m     *master
+	id    string     // Mesos-Stream-Id
+	fw    *framework // nil for a refused subscription
+	codec httpapi.Codec
+}
+
+func newStream(m *master, codec httpapi.Codec) *stream {
+	return &stream{eventQueue: newEventQueue[*schedulerpb.Event](), m: m, id: newUUIDString(), codec: codec}
 }
 
 // serveStream writes the 200 response head and then the events until the
