@@ -10,14 +10,18 @@ TOOLS      := -modfile=tools/go.mod
 TESTFLAGS  ?=
 PKGS       ?= ./...
 
-.PHONY: all test deps vet staticcheck generate check-generated bench-vet unit bench fmt
+.PHONY: all test deps fmt-check vet staticcheck generate check-generated bench-vet unit bench fmt
 
 all: test
 
-test: deps vet staticcheck check-generated bench-vet unit
+test: deps fmt-check vet staticcheck check-generated bench-vet unit
 
 deps:
 	@bash scripts/deps.sh
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
+	if [ -n "$$out" ]; then echo "gofmt would change (run make fmt):"; echo "$$out"; exit 1; fi
 
 vet:
 	$(GO) vet $(PKGS)
