@@ -16,7 +16,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
-	"github.com/mesoskit/mesoskit/internal/recordio"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 )
@@ -294,57 +293,12 @@ func newExecStream(codec httpapi.Codec) *execStream {
 // heartbeat interval, until it closes or the executor goes away.
 func (s *Server) serveExecStream(w http.ResponseWriter, r *http.Request, st *execStream) {
 	rc := http.NewResponseController(w)
-	rw := recordio.NewWriter(w)
 	w.Header().Set(httpapi.HeaderContentType, st.codec.MediaType())
 	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); err != nil {
-		s.execStreamBroken(st)
-		return
-	}
-	ticker := time.NewTicker(orDefault(s.cfg.exec.heartbeatInterval, DefaultExecutorHeartbeatInterval))
-	defer ticker.Stop()
-	for {
-		s.mu.Lock()
-		evs := st.queue
-		st.queue = nil
-		closing, abort := st.closing, st.abort
-		s.mu.Unlock()
-		for _, ev := range evs {
-			b, err := st.codec.Marshal(ev)
-			if err != nil {
-				s.log.Error("encoding executor event", zap.Stringer("type", ev.GetType()), zap.Error(err))
-				continue
-			}
-			if err := rw.WriteFrame(b); err != nil {
-				s.execStreamBroken(st)
-				return
-			}
-		}
-		if len(evs) > 0 {
-			if err := rc.Flush(); err != nil {
-				s.execStreamBroken(st)
-				return
-			}
-		}
-		if closing {
-			if abort {
-				panic(http.ErrAbortHandler)
-			}
-			return
-		}
-		select {
-		case <-st.notify:
-		case <-ticker.C:
-			s.mu.Lock()
-			st.sendLocked(&executorpb.Event{Type: executorpb.Event_HEARTBEAT.Enum()})
-			s.mu.Unlock()
-		case <-r.Context().Done():
-			s.execStreamBroken(st)
-			return
-		case <-s.closeCh:
-			return
-		}
-	}
+	writeEvents(s, r, rc, w, st.codec, &st.eventQueue,
+		orDefault(s.cfg.exec.heartbeatInterval, DefaultExecutorHeartbeatInterval),
+		func() { st.sendLocked(&executorpb.Event{Type: executorpb.Event_HEARTBEAT.Enum()}) },
+		func() { s.execStreamBroken(st) })
 }
 
 // execStreamBroken is the agent noticing its executor's connection closed

@@ -78,37 +78,53 @@ func (m *master) serveStream(w http.ResponseWriter, r *http.Request, st *stream)
 	if s.cfg.splitFrames {
 		out = &splitWriter{w: w, rc: rc}
 	}
-	rw := recordio.NewWriter(out)
 	// No Content-Length: Go switches to chunked transfer encoding.
 	w.Header().Set("Content-Type", st.codec.MediaType())
 	w.Header().Set("Mesos-Stream-Id", st.id)
 	w.WriteHeader(http.StatusOK)
+	writeEvents(s, r, rc, out, st.codec, &st.eventQueue, s.cfg.heartbeatInterval,
+		func() {
+			if !s.noBeats {
+				st.sendLocked(heartbeatEvent())
+			}
+		},
+		func() { m.streamBroken(st) })
+}
+
+// writeEvents is the body of an event stream response (a framework's or an executor's): it flushes the
+// response head, then writes the queued events as RecordIO records, flushing after each batch, and calls
+// heartbeatLocked (under s.mu) every interval. It returns when the queue closes (after its last events; with
+// abort it breaks the connection instead of ending the response), when the server closes, or, after calling
+// broken, when a write fails or the client goes away.
+func writeEvents[E proto.Message](s *Server, r *http.Request, rc *http.ResponseController, out io.Writer,
+	codec httpapi.Codec, q *eventQueue[E], interval time.Duration, heartbeatLocked, broken func()) {
 	if err := rc.Flush(); err != nil {
-		m.streamBroken(st)
+		broken()
 		return
 	}
-	ticker := time.NewTicker(s.cfg.heartbeatInterval)
+	rw := recordio.NewWriter(out)
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
 		s.mu.Lock()
-		evs := st.queue
-		st.queue = nil
-		closing, abort := st.closing, st.abort
+		evs := q.queue
+		q.queue = nil
+		closing, abort := q.closing, q.abort
 		s.mu.Unlock()
 		for _, ev := range evs {
-			b, err := st.codec.Marshal(ev)
+			b, err := codec.Marshal(ev)
 			if err != nil {
-				s.log.Error("encoding event", zap.Stringer("type", ev.GetType()), zap.Error(err))
+				s.log.Error("encoding event", zap.String("message", string(proto.MessageName(ev))), zap.Error(err))
 				continue
 			}
 			if err := rw.WriteFrame(b); err != nil {
-				m.streamBroken(st)
+				broken()
 				return
 			}
 		}
 		if len(evs) > 0 {
 			if err := rc.Flush(); err != nil {
-				m.streamBroken(st)
+				broken()
 				return
 			}
 		}
@@ -119,15 +135,13 @@ func (m *master) serveStream(w http.ResponseWriter, r *http.Request, st *stream)
 			return
 		}
 		select {
-		case <-st.notify:
+		case <-q.notify:
 		case <-ticker.C:
 			s.mu.Lock()
-			if !s.noBeats {
-				st.sendLocked(heartbeatEvent())
-			}
+			heartbeatLocked()
 			s.mu.Unlock()
 		case <-r.Context().Done():
-			m.streamBroken(st)
+			broken()
 			return
 		case <-s.closeCh:
 			return
