@@ -77,6 +77,7 @@ type config struct {
 	auth           bool // digest credentials given (WithDigestAuth)
 	user, password string
 	onAnswer       func(*mesosproto.MasterInfo, error) // tests: every published answer, in order
+	noEarly        bool                                // benchmarks: arm the early report, never use it
 }
 
 func newConfig(opts []Option) config {

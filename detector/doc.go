@@ -40,9 +40,18 @@
 // the password), rejected credentials — are permanent, as in Mesos: the detector ends its session and
 // Leader returns the error from then on. Other errors are retried with backoff.
 //
-// A member's data is read once per node name (Mesos masters never rewrite their nodes, and sequential
-// names are not reused); after each listing the runner-up's data is read too, so that when the leader's
-// node goes, its successor is reported after a single listing round trip.
+// A member's data is read once per node name, with a data watch (Mesos masters never rewrite their nodes,
+// and sequential names are not reused); after each listing the runner-up's data is read too. When the
+// leader's node is deleted and the client has received nothing else since that listing — no children
+// watch event, no other watch event, no session event — the runner-up (or "no leader" when no usable
+// member follows) is reported at once, from the deletion event, and a listing confirms it. ZooKeeper
+// delivers one connection's events in transaction order and fires a node's data watch before its parent's
+// children watch, so any other change to the members before the deletion would have come first; the
+// runner-up must also belong to another session than the leader (a session's ephemeral nodes go in one
+// transaction). The one thing this cannot see is a multi-operation that deletes the leader and then the
+// runner-up in one transaction (Mesos never issues one; zkCli's deleteall may): the runner-up is then
+// reported until the listing, one round trip later, corrects it. Otherwise the successor is reported
+// after a single listing round trip.
 //
 // Sessions: the detector survives the loss of a server (the client reconnects to another within the session
 // timeout, keeping its session and watches). If it stays disconnected longer than the session timeout, or is

@@ -207,3 +207,14 @@ func waitNoLeader(t testing.TB, d Detector) {
 }
 
 func fmtIDs(ids []string) string { return fmt.Sprintf("%q", ids) }
+
+// armedNext returns the id of the master the detector would report early if its leader's node went ("<none>"
+// for no leader), or "" when the early report is not armed.
+func armedNext(d *ZK) string {
+	d.evMu.Lock()
+	defer d.evMu.Unlock()
+	if !d.early.armed {
+		return ""
+	}
+	return describe(d.early.next)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,15 +45,18 @@ type ZK struct {
 	board   *board
 
 	evMu     sync.Mutex
-	events   []zk.Event    // session events not yet handled by run
+	events   []zk.Event    // events (session and watch) not yet handled by run
 	evNotify chan struct{} // capacity 1: "events is not empty"
+	evSeq    uint64        // events received so far
+	early    earlyReport   // armed by run after a listing, disarmed by the next event (see onEvent)
 
 	quit      chan struct{}
 	runDone   chan struct{} // closed when run has returned
 	connDone  chan struct{} // closed when go-zookeeper has closed its event channel (its goroutines ended)
 	closeOnce sync.Once
 
-	listings atomic.Int64 // completed member listings (tests and benchmarks wait on it)
+	listings atomic.Int64 // completed member listings (tests wait on it)
+	earlies  atomic.Int64 // leader changes reported early (tests and benchmarks)
 
 	// Owned by run.
 	noticed map[string]bool       // member names already logged as skipped
@@ -142,19 +146,85 @@ func (z *ZK) Close() error {
 	return nil
 }
 
-// onEvent is go-zookeeper's event callback. It runs on the client's goroutines and must not block: session
-// events are queued (never dropped) for run.
+// earlyReport is what to report, without waiting for a listing, when the leader's node is deleted (see
+// arm).
+type earlyReport struct {
+	armed    bool
+	node     string                 // full path of the leader's node
+	next     *mesosproto.MasterInfo // the runner-up; nil when no usable member would be left
+	nextNode string
+}
+
+// onEvent is go-zookeeper's event callback. It runs on the client's goroutines and must not block. Every
+// event, session or watch, is queued (never dropped) for run. go-zookeeper calls it for every event in the
+// order the client receives them: watch events from its receive loop as they are read off the connection
+// (before it hands them to the watch channels), session events between connections. That order is what
+// makes the early report sound (see arm): the first event after arming disarms it, and reports the
+// runner-up if it is the deletion of the leader's node.
 func (z *ZK) onEvent(ev zk.Event) {
-	if ev.Type != zk.EventSession {
-		return // watch events arrive on the watch channels
-	}
+	var early *earlyReport
 	z.evMu.Lock()
+	z.evSeq++
 	z.events = append(z.events, ev)
-	z.evMu.Unlock()
+	// Wake run before publishing: the goroutine woken last tends to run first, and the answer's waiters
+	// should not queue behind run's confirming listing.
 	select {
 	case z.evNotify <- struct{}{}:
 	default:
 	}
+	if z.early.armed {
+		if ev.Type == zk.EventNodeDeleted && ev.Path == z.early.node && !z.cfg.noEarly {
+			e := z.early
+			// Published under evMu: run disarms under evMu before every listing, so no answer from a
+			// listing issued before this event can be published after this one.
+			if z.board.set(e.next, nil) {
+				early = &e
+				z.earlies.Add(1)
+			}
+		}
+		z.early = earlyReport{}
+	}
+	z.evMu.Unlock()
+	if early != nil {
+		z.logAnswer(early.next, early.nextNode, "no usable member left", true)
+	}
+}
+
+// disarm withdraws the early report and returns the number of events received so far. run calls it
+// before every listing.
+func (z *ZK) disarm() uint64 {
+	z.evMu.Lock()
+	defer z.evMu.Unlock()
+	z.early = earlyReport{}
+	return z.evSeq
+}
+
+// arm prepares the early report of the listing that started when seq events had been received, if no event
+// at all has been received since: the leader's node (leader, read with a data watch in this session) and
+// the next usable member in sequence order (next, nil for none; its data read in this session too).
+//
+// Why that report is right when the next event is the deletion of the leader's node: the listing set a
+// children watch at the state it returned, and ZooKeeper delivers the events of one connection in the
+// order of the transactions that caused them. Had the children changed after the listing and before the
+// leader's node was deleted, the children watch would have fired, and its event would have come first;
+// had the connection changed, session events would have. So the deletion is the first change to the
+// children since the listing, and the lowest usable member after it is the one read after the listing
+// (members that were skipped stay skipped: nodes are never rewritten, a rewrite would fire their data watch
+// first; a new member sorts after every existing one, as ZooKeeper's sequence numbers only grow). One
+// transaction deleting several members is excluded where it can be: ZooKeeper deletes a closed session's
+// ephemeral nodes in one transaction, so the runner-up must belong to another session than the leader.
+// A multi-operation deleting both the leader and the runner-up (Mesos issues none) is the one case it
+// cannot see; the listing that follows corrects it.
+func (z *ZK) arm(seq uint64, leader string, leaderOwner int64, next *mesosproto.MasterInfo, nextNode string, nextOwner int64) {
+	if next != nil && nextOwner != 0 && nextOwner == leaderOwner {
+		return
+	}
+	z.evMu.Lock()
+	defer z.evMu.Unlock()
+	if z.evSeq != seq {
+		return
+	}
+	z.early = earlyReport{armed: true, node: z.path + "/" + leader, next: next, nextNode: nextNode}
 }
 
 func (z *ZK) takeEvents() []zk.Event {
@@ -170,11 +240,11 @@ type runState struct {
 	session bool // the client has a live session
 	authed  bool // digest credentials were added (go-zookeeper re-sends them on every reconnection)
 	ensured bool // the base path is known to exist
-	watch   <-chan zk.Event
 }
 
 // run owns the detector's view of ZooKeeper: it reacts to session events, lists the members (with a
-// watch, re-armed after every fire) whenever something may have changed, and publishes answers.
+// watch, re-armed after every fire) whenever something may have changed, and publishes answers. Watch
+// events come through onEvent too (the watch channels go unread).
 func (z *ZK) run() {
 	defer close(z.runDone)
 	var (
@@ -225,6 +295,10 @@ func (z *ZK) run() {
 			return
 		case <-z.evNotify:
 			for _, ev := range z.takeEvents() {
+				if ev.Type != zk.EventSession {
+					needList = z.watchEvent(ev) || needList
+					continue
+				}
 				switch ev.State {
 				case zk.StateHasSession:
 					if id := z.conn.SessionID(); id != sessionID {
@@ -248,7 +322,7 @@ func (z *ZK) run() {
 						z.log.Warn("lost the ZooKeeper connection; reconnecting", zap.String("server", ev.Server))
 					}
 				case zk.StateExpired:
-					st.session, st.watch = false, nil
+					st.session = false
 					lost.Stop()
 					z.log.Warn("ZooKeeper session expired: no leader known until a new session lists the masters")
 					z.publish(nil, "", "session expired")
@@ -257,8 +331,6 @@ func (z *ZK) run() {
 					return
 				}
 			}
-		case <-st.watch:
-			st.watch, needList = nil, true
 		case <-first.C:
 			if _, known := z.board.current(); !known {
 				z.publish(nil, "", "not connected to ZooKeeper within the session timeout")
@@ -271,6 +343,25 @@ func (z *ZK) run() {
 	}
 }
 
+// watchEvent handles a watch event and reports whether the members must be listed again. Any event on the
+// base path (the children watch firing, or the path deleted) calls for a listing. A member whose data
+// changed (Mesos never rewrites them) is read again at that listing; its deletion is left to the children
+// watch.
+func (z *ZK) watchEvent(ev zk.Event) bool {
+	switch {
+	case ev.Type == zk.EventNotWatching:
+		return false // watches dropped with an expired session; the session event handles it
+	case ev.Path == z.path:
+		return true
+	case ev.Type == zk.EventNodeDataChanged || ev.Type == zk.EventNodeCreated:
+		if name, ok := strings.CutPrefix(ev.Path, z.path+"/"); ok {
+			delete(z.cache, name)
+			return true
+		}
+	}
+	return false
+}
+
 // fail publishes a permanent error and ends the ZooKeeper session (retrying cannot help; Mesos fails too).
 func (z *ZK) fail(err error) {
 	z.log.Error("ZooKeeper master detection failed permanently", zap.Error(err))
@@ -281,6 +372,7 @@ func (z *ZK) fail(err error) {
 // refresh makes sure of the credentials and the base path, lists the members with a watch and publishes
 // the leader.
 func (z *ZK) refresh(st *runState) error {
+	seq := z.disarm()
 	if z.cfg.auth && !st.authed {
 		if err := z.conn.AddAuth("digest", []byte(z.cfg.user+":"+z.cfg.password)); err != nil {
 			return z.opError("authenticate for", err)
@@ -296,8 +388,7 @@ func (z *ZK) refresh(st *runState) error {
 			st.ensured = true
 		}
 		var err error
-		var watch <-chan zk.Event
-		children, _, watch, err = z.conn.ChildrenW(z.path)
+		children, _, _, err = z.conn.ChildrenW(z.path)
 		if errors.Is(err, zk.ErrNoNode) && attempt < 3 {
 			st.ensured = false // deleted under us: create it again
 			continue
@@ -305,16 +396,16 @@ func (z *ZK) refresh(st *runState) error {
 		if err != nil {
 			return z.opError("list the members of", err)
 		}
-		st.watch = watch
 		break
 	}
-	return z.pickLeader(children)
+	return z.pickLeader(children, seq)
 }
 
 // pickLeader publishes the first member, in order of sequence number, whose data it can decode; none means
 // "no leader". Members with an unknown label or undecodable data are skipped with a log line (once per
 // node). A member deleted since the listing is skipped too: the watch has fired and a new listing follows.
-func (z *ZK) pickLeader(children []string) error {
+// seq is the event count when the listing started (see arm).
+func (z *ZK) pickLeader(children []string, seq uint64) error {
 	members := sortedMembers(children)
 	seen := make(map[string]bool, len(members))
 	for _, m := range members {
@@ -330,66 +421,84 @@ func (z *ZK) pickLeader(children []string) error {
 			delete(z.noticed, name)
 		}
 	}
-	var leader *mesosproto.MasterInfo
+	var leader memberData
 	node, next := "", len(members)
 	for i, m := range members {
-		mi, ok, err := z.memberInfo(m)
+		d, err := z.member(m)
 		if err != nil {
 			return err
 		}
-		if ok {
-			leader, node, next = mi, m.name, i+1
+		if d.usable() {
+			leader, node, next = d, m.name, i+1
 			break
 		}
 	}
 	why := ""
-	if leader == nil {
+	if leader.info == nil {
 		why = fmt.Sprintf("no usable member among %d children", len(children))
 	}
-	z.publish(leader, node, why)
-	// Read the runner-up now, off the critical path, so that when the leader goes its successor is known
-	// after a single listing. Errors are left to the next listing.
-	for _, m := range members[next:] {
-		if _, ok, err := z.memberInfo(m); ok || err != nil {
-			break
+	z.publish(leader.info, node, why)
+	// Read the runner-up now, off the critical path, so that when the leader's node goes its successor is
+	// known at once (see arm), or else after a single listing. Errors are left to the next listing.
+	if leader.info != nil {
+		var runnerUp memberData
+		nextNode, complete := "", true
+		for _, m := range members[next:] {
+			d, err := z.member(m)
+			if err != nil || d.gone {
+				complete = false // a listing follows (or the watch has fired)
+				break
+			}
+			if d.usable() {
+				runnerUp, nextNode = d, m.name
+				break
+			}
+		}
+		if complete {
+			z.arm(seq, node, leader.owner, runnerUp.info, nextNode, runnerUp.owner)
 		}
 	}
 	z.listings.Add(1)
 	return nil
 }
 
-// memberData is a member node's decoded data, or why it cannot be used.
+// memberData is a member node's decoded data, or why it cannot be used (no info: unknown label,
+// undecodable, or gone).
 type memberData struct {
-	info *mesosproto.MasterInfo
-	err  error
+	info  *mesosproto.MasterInfo
+	err   error // undecodable
+	owner int64 // the session owning the node (ephemeral nodes), 0 for none
+	gone  bool  // deleted since the listing
 }
 
-// memberInfo returns a member's MasterInfo; ok is false when the member is to be skipped. Data is read
-// once per node name (cached until the node disappears or the session changes): Mesos masters never
-// rewrite their member nodes, and sequential names are not reused.
-func (z *ZK) memberInfo(m member) (*mesosproto.MasterInfo, bool, error) {
+func (d memberData) usable() bool { return d.info != nil }
+
+// member returns a member's data. Data is read once per node name, with a data watch (cached until the
+// node disappears, its data watch fires or the session changes): Mesos masters never rewrite their member
+// nodes, and sequential names are not reused. Only ZooKeeper errors other than "no node" are returned.
+func (z *ZK) member(m member) (memberData, error) {
 	if !knownLabel(m.label) {
 		z.notice(m.name, "skipping a member node with an unknown label", zap.String("label", m.label))
-		return nil, false, nil
+		return memberData{}, nil
 	}
 	if d, ok := z.cache[m.name]; ok {
-		return d.info, d.err == nil, nil
+		return d, nil
 	}
 	node := z.path + "/" + m.name
-	data, _, err := z.conn.Get(node)
+	data, stat, _, err := z.conn.GetW(node)
 	if errors.Is(err, zk.ErrNoNode) {
-		return nil, false, nil
+		return memberData{gone: true}, nil
 	}
 	if err != nil {
-		return nil, false, z.opErrorAt("read", node, err)
+		return memberData{}, z.opErrorAt("read", node, err)
 	}
 	mi, err := decodeMember(m.label, data)
-	z.cache[m.name] = memberData{info: mi, err: err}
+	d := memberData{info: mi, err: err, owner: stat.EphemeralOwner}
+	z.cache[m.name] = d
 	if err != nil {
 		z.notice(m.name, "skipping a member node whose data cannot be decoded", zap.Error(err), zap.Int("bytes", len(data)))
-		return nil, false, nil
 	}
-	return mi, true, nil
+	return d, nil
 }
 
 // notice logs a skipped member once per node name.
@@ -436,15 +545,18 @@ func (z *ZK) ensurePath() error {
 
 // publish sets the answer and logs the change.
 func (z *ZK) publish(mi *mesosproto.MasterInfo, node, why string) {
-	if !z.board.set(mi, nil) {
-		return
+	if z.board.set(mi, nil) {
+		z.logAnswer(mi, node, why, false)
 	}
+}
+
+func (z *ZK) logAnswer(mi *mesosproto.MasterInfo, node, why string, early bool) {
 	if mi == nil {
-		z.log.Info("no leading master", zap.String("reason", why))
+		z.log.Info("no leading master", zap.String("reason", why), zap.Bool("early", early))
 		return
 	}
 	u, _ := MasterURL(mi, "")
-	z.log.Info("leading master", zap.Stringer("master", u), zap.String("id", mi.GetId()), zap.String("node", node))
+	z.log.Info("leading master", zap.Stringer("master", u), zap.String("id", mi.GetId()), zap.String("node", node), zap.Bool("early", early))
 }
 
 func (z *ZK) who() string {

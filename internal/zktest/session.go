@@ -5,6 +5,7 @@ package zktest
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/mesoskit/mesoskit/internal/zkutil"
 )
 
 // Dialer returns a go-zookeeper dialer that connects like net.DialTimeout and remembers the session id and
@@ -23,7 +26,11 @@ func (c *Cluster) Dialer() zk.Dialer {
 		if err != nil {
 			return nil, err
 		}
-		return &sniffConn{Conn: conn, record: c.recordSession}, nil
+		return zkutil.SniffConnectResponse(conn, func(r zkutil.ConnectResponse, err error) {
+			if err == nil && r.SessionID != 0 {
+				c.recordSession(r.SessionID, r.Password)
+			}
+		}), nil
 	}
 }
 
@@ -81,7 +88,12 @@ func (c *Cluster) Connect(t testing.TB, sessionTimeout time.Duration) *zk.Conn {
 // session (same id and password, learnt by Dialer) and closes the session through it, as the ZooKeeper FAQ
 // suggests. The server deletes the session's ephemeral nodes at once. ExpireSession then waits until conn
 // has noticed (go-zookeeper reports StateExpired and its SessionID changes; it then opens a new session by
-// itself). conn must have been created through c.Dialer (c.Connect does that).
+// itself) or has been closed by its owner. conn must have been created through c.Dialer (c.Connect does
+// that).
+//
+// The server may close the connection without answering the close request (ensemble members do when they
+// apply the close before replying); the session is then checked by attaching to it again: a server that
+// will not attach it has closed it.
 func (c *Cluster) ExpireSession(t testing.TB, conn *zk.Conn) {
 	t.Helper()
 	id := conn.SessionID()
@@ -95,31 +107,98 @@ func (c *Cluster) ExpireSession(t testing.TB, conn *zk.Conn) {
 		t.Fatalf("zktest: session %#x was not opened through this cluster's Dialer: connect with c.Connect or zk.WithDialer(c.Dialer())", id)
 	}
 	timeoutMs := int32(2 * c.cfg.tickTime.Milliseconds())
-	var lastErr error
-	closed := false
-	for _, s := range c.servers {
-		if s.running() == nil {
-			continue
-		}
-		if lastErr = closeSession(s.addr(), id, passwd, timeoutMs, 5*time.Second); lastErr == nil {
-			closed = true
-			break
-		}
+	if err := closeSession(c.runningAddrs, id, passwd, timeoutMs, c.cfg.startTimeout); err != nil {
+		t.Fatal(err)
 	}
-	if !closed {
-		t.Fatalf("zktest: could not close session %#x: %v", id, lastErr)
-	}
-	deadline := time.Now().Add(c.cfg.startTimeout)
-	for conn.SessionID() == id {
-		if time.Now().After(deadline) {
-			t.Fatalf("zktest: session %#x closed, but the client did not notice within %v", id, c.cfg.startTimeout)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := c.waitSessionLeft(conn, id); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// closeSession speaks just enough of the ZooKeeper client protocol to attach to session id and close it.
-func closeSession(addr string, id int64, passwd []byte, timeoutMs int32, timeout time.Duration) error {
+func (c *Cluster) runningAddrs() []string {
+	var addrs []string
+	for _, s := range c.servers {
+		if s.running() != nil {
+			addrs = append(addrs, s.addr())
+		}
+	}
+	return addrs
+}
+
+// closeSession closes session id through any of the servers addrs returns (asked again for each round),
+// confirming by a new attach when a reply is lost.
+func closeSession(addrs func() []string, id int64, passwd []byte, timeoutMs int32, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	lastErr := errors.New("no server running")
+	for {
+		for _, addr := range addrs() {
+			err := closeSessionAt(addr, id, passwd, timeoutMs, 5*time.Second)
+			if err == nil || errors.Is(err, errSessionGone) {
+				// Closed now, or by an earlier attempt whose reply was lost (errCloseUnconfirmed: the
+				// next attach tells).
+				return nil
+			}
+			lastErr = err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("zktest: could not close session %#x: %w", id, lastErr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitSessionLeft waits until conn no longer holds session id: go-zookeeper has reported the expiry (its
+// SessionID changes), or conn was closed meanwhile (its owner may close it as soon as it sees the
+// connection drop; it then never learns of the expiry). A closed go-zookeeper Conn fails every request at
+// once with ErrConnectionClosed or ErrClosing; an open one holds a request made while it is disconnected
+// until it has a session again, which for id is never, so such a probe tells the two apart.
+func (c *Cluster) waitSessionLeft(conn *zk.Conn, id int64) error {
+	deadline := time.NewTimer(c.cfg.startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	var probe chan error
+	defer func() {
+		if probe != nil {
+			// Issued on a Conn that then moved to a new session: it is answered there shortly. (Were
+			// it not, the Conn's Close would end it.)
+			select {
+			case <-probe:
+			case <-time.After(5 * time.Second):
+			}
+		}
+	}()
+	for conn.SessionID() == id {
+		if probe == nil && conn.State() == zk.StateDisconnected {
+			probe = make(chan error, 1)
+			go func() {
+				_, _, err := conn.Exists("/")
+				probe <- err
+			}()
+		}
+		select {
+		case err := <-probe:
+			probe = nil
+			if conn.SessionID() == id && (errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrClosing)) {
+				return nil // closed by its owner
+			}
+		case <-tick.C:
+		case <-deadline.C:
+			return fmt.Errorf("zktest: session %#x closed, but the client did not notice within %v", id, c.cfg.startTimeout)
+		}
+	}
+	return nil
+}
+
+var (
+	// errSessionGone: a server would not attach the session (it has been closed or has expired).
+	errSessionGone = errors.New("zktest: the server did not attach the session: closed or expired")
+	// errCloseUnconfirmed: the close request was sent but the connection ended before its reply.
+	errCloseUnconfirmed = errors.New("zktest: no reply to the close request")
+)
+
+// closeSessionAt speaks just enough of the ZooKeeper client protocol to attach to session id and close it.
+func closeSessionAt(addr string, id int64, passwd []byte, timeoutMs int32, timeout time.Duration) error {
 	conn, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return err
@@ -139,15 +218,16 @@ func closeSession(addr string, id int64, passwd []byte, timeoutMs int32, timeout
 	if err := writeFrame(conn, req.Bytes()); err != nil {
 		return err
 	}
-	resp, err := readFrame(conn)
+	body, err := readFrame(conn)
 	if err != nil {
-		return fmt.Errorf("connect response: %w", err)
+		return fmt.Errorf("zktest: connect response from %s: %w", addr, err)
 	}
-	if len(resp) < 16 {
-		return fmt.Errorf("short connect response (%d bytes)", len(resp))
+	resp, err := zkutil.DecodeConnectResponse(body)
+	if err != nil {
+		return fmt.Errorf("zktest: connect response from %s: %w", addr, err)
 	}
-	if got := int64(binary.BigEndian.Uint64(resp[8:16])); got != id {
-		return fmt.Errorf("server did not attach session %#x (got %#x): already expired?", id, got)
+	if resp.SessionID != id {
+		return fmt.Errorf("%w (%s answered session %#x for %#x)", errSessionGone, addr, resp.SessionID, id)
 	}
 	// RequestHeader{xid, type=closeSession(-11)}, no body.
 	var hdr [8]byte
@@ -155,22 +235,22 @@ func closeSession(addr string, id int64, passwd []byte, timeoutMs int32, timeout
 	closeOp := int32(-11)
 	binary.BigEndian.PutUint32(hdr[4:8], uint32(closeOp))
 	if err := writeFrame(conn, hdr[:]); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errCloseUnconfirmed, err)
 	}
 	// ReplyHeader{xid, zxid, err}. Watch notifications (xid -1) may come first; skip them.
 	for {
 		reply, err := readFrame(conn)
 		if err != nil {
-			return fmt.Errorf("close reply: %w", err)
+			return fmt.Errorf("%w from %s: %w", errCloseUnconfirmed, addr, err)
 		}
 		if len(reply) < 16 {
-			return fmt.Errorf("short close reply (%d bytes)", len(reply))
+			return fmt.Errorf("zktest: short close reply (%d bytes) from %s", len(reply), addr)
 		}
 		if int32(binary.BigEndian.Uint32(reply[0:4])) != 1 {
 			continue
 		}
 		if code := int32(binary.BigEndian.Uint32(reply[12:16])); code != 0 {
-			return fmt.Errorf("close session: ZooKeeper error code %d", code)
+			return fmt.Errorf("zktest: close session: ZooKeeper error code %d from %s", code, addr)
 		}
 		return nil
 	}
@@ -196,48 +276,4 @@ func readFrame(r io.Reader) ([]byte, error) {
 	p := make([]byte, size)
 	_, err := io.ReadFull(r, p)
 	return p, err
-}
-
-// sniffConn passes everything through and decodes the first frame the server sends on a connection, the
-// ConnectResponse, to learn the session id and password.
-type sniffConn struct {
-	net.Conn
-	record func(id int64, passwd []byte)
-	buf    []byte
-	done   bool
-}
-
-func (s *sniffConn) Read(p []byte) (int, error) {
-	n, err := s.Conn.Read(p)
-	if !s.done && n > 0 {
-		s.feed(p[:n])
-	}
-	return n, err
-}
-
-func (s *sniffConn) feed(p []byte) {
-	s.buf = append(s.buf, p...)
-	if len(s.buf) < 4 {
-		return
-	}
-	size := int(binary.BigEndian.Uint32(s.buf))
-	if size > 4096 {
-		s.done, s.buf = true, nil // not a connect response we understand
-		return
-	}
-	if len(s.buf) < 4+size {
-		return
-	}
-	body := s.buf[4 : 4+size]
-	s.done, s.buf = true, nil
-	// protocolVersion(4) timeOut(4) sessionId(8) passwd(len 4 + bytes)
-	if len(body) < 20 {
-		return
-	}
-	id := int64(binary.BigEndian.Uint64(body[8:16]))
-	plen := int(int32(binary.BigEndian.Uint32(body[16:20])))
-	if id == 0 || plen < 0 || 20+plen > len(body) {
-		return
-	}
-	s.record(id, bytes.Clone(body[20:20+plen]))
 }

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 
-// Package zkutil holds the small pieces of go-zookeeper plumbing that package detector and package ha share:
-// a host provider that resolves names at each connection, and a zap adapter for the client's logger.
 package zkutil
 
 import (
