@@ -73,7 +73,7 @@ if [[ "$once" != 0 ]]; then
 	bench scale scale -test.bench Scale -test.benchtime 1x -test.timeout 30m
 	if [[ -f /usr/share/java/zookeeper.jar || -n "${ZOOKEEPER_HOME:-}" ]]; then
 		echo "once: leader change (detector vs raw watch; failover to resubscription)" >&2
-		bench detector "$root/detector" -test.bench 'LeaderChangeLatency|RawWatchLatency' -test.benchtime 200x
+		bench detector "$root/detector" -test.bench 'LeaderChangeLatency|ListedChangeLatency|RawWatchLatency' -test.benchtime 200x
 		bench scheduler "$root/scheduler" -test.bench LeaderFailoverResubscribe -test.benchtime 10x -test.timeout 10m
 	else
 		echo "run.sh: ZooKeeper is not installed (scripts/deps.sh): leader change numbers skipped" >&2

@@ -105,10 +105,11 @@ func BenchmarkDecodeOffers(b *testing.B) {
 		run := func(b *testing.B, next func()) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
-			start := cputime.Now()
+			start, gc := cputime.Now(), gcCycles()
 			for b.Loop() {
 				next()
 			}
+			reportGC(b, gc)
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			cputime.Report(b, start)
 		}

@@ -86,45 +86,60 @@ func (d *decoder) counts(k int) []int {
 // slab hands out zeroed values of T, allocated in chunks of at most
 // chunkBytes and in total the number the first pass counted. Handed out
 // memory is never touched again by the slab.
+//
+// The slab lives in the decoder, on the caller's stack, but the generated
+// methods reach it through a pointer, so the compiler cannot tell that
+// storing into it needs no write barrier: while the collector marks, every
+// pointer stored there goes through the barrier. Handing out a value
+// therefore only advances an index; the chunk pointer is stored once per
+// chunk.
 type slab[T any] struct {
-	free []T
-	n    int // values counted by the first pass and not allocated yet
+	chunk []T // the current chunk ...
+	next  int // ... of which chunk[next:] is free
+	n     int // values counted by the first pass and not allocated yet
 }
 
-// chunkBytes bounds one allocation of a slab or the arena: the largest
-// small-object size class of the Go allocator. Larger allocations come from
-// the page heap under its lock; much smaller ones were slower too (see
-// docs/PERFORMANCE.md).
-const chunkBytes = 32 << 10
+// chunkBytes bounds one allocation of a slab or the arena so that it stays a
+// small object of the Go allocator: requests above 32 KiB minus the 8-byte
+// malloc header (which the allocator applies to every size in that range,
+// pointer-free or not) are large objects, allocated from the page heap under
+// its lock and returned to it, and to the scavenger, as whole spans. Exactly
+// 32 KiB (2,048 strings, 4,096 float64s) was such a large object. Much
+// smaller chunks were slower (see docs/PERFORMANCE.md).
+const chunkBytes = 32<<10 - 8
 
-// refill allocates the next chunk, of at least k values.
+// refill allocates the next chunk, of at least k values. Not inlined: one
+// and take stay small at their thousands of call sites.
+//
+//go:noinline
 func (s *slab[T]) refill(k int) {
 	var zero T
 	c := min(s.n, max(chunkBytes/max(int(unsafe.Sizeof(zero)), 1), 1))
 	c = max(c, k) // more than counted: not reached when the first pass counted right
-	s.free = make([]T, c)
+	s.chunk = make([]T, c)
+	s.next = 0
 	s.n = max(s.n-c, 0)
 }
 
 // one returns a new zero T.
 func (s *slab[T]) one() *T {
-	if len(s.free) == 0 {
+	if s.next >= len(s.chunk) {
 		s.refill(1)
 	}
-	p := &s.free[0]
-	s.free = s.free[1:]
+	p := &s.chunk[s.next]
+	s.next++
 	return p
 }
 
 // take returns n zero Ts with length and capacity n, so that appending to
 // the result never writes into memory handed out to someone else.
 func (s *slab[T]) take(n int) []T {
-	if len(s.free) < n {
+	if len(s.chunk)-s.next < n {
 		s.refill(n)
 	}
-	r := s.free[:n:n]
-	s.free = s.free[n:]
-	return r
+	i := s.next
+	s.next += n
+	return s.chunk[i : i+n : i+n]
 }
 
 // grow makes room for n more elements in cur, from the slab when cur is
@@ -138,10 +153,11 @@ func grow[T any](s *slab[T], cur []T, n int) []T {
 
 // arena holds the bytes of decoded strings and bytes fields, in chunks of
 // at most chunkBytes (or one string's length). Strings point into it: it is
-// only ever appended to.
+// only ever appended to. Like a slab it advances an index, not a pointer.
 type arena struct {
-	buf  []byte
-	need int // bytes counted by the first pass and not allocated yet
+	chunk []byte // the current chunk, of which chunk[used:] is free
+	used  int
+	need  int // bytes counted by the first pass and not allocated yet
 }
 
 // alloc prepares for n bytes.
@@ -149,19 +165,23 @@ func (a *arena) alloc(n int) { a.need = n }
 
 // copy returns a copy of b in the arena, with capacity len(b).
 func (a *arena) copy(b []byte) []byte {
-	if cap(a.buf)-len(a.buf) < len(b) {
+	if len(a.chunk)-a.used < len(b) {
 		a.refill(len(b))
 	}
-	n := len(a.buf)
-	a.buf = a.buf[:n+len(b)]
-	copy(a.buf[n:], b)
-	return a.buf[n:len(a.buf):len(a.buf)]
+	i := a.used
+	a.used += len(b)
+	c := a.chunk[i:a.used:a.used]
+	copy(c, b)
+	return c
 }
 
 // refill allocates the next chunk, of at least n bytes.
+//
+//go:noinline
 func (a *arena) refill(n int) {
 	c := max(min(a.need, chunkBytes), n)
-	a.buf = make([]byte, 0, c)
+	a.chunk = make([]byte, c)
+	a.used = 0
 	a.need = max(a.need-c, 0)
 }
 
