@@ -32,6 +32,20 @@ type agent struct {
 	unreachable *mesosproto.TimeInfo    // set by LoseAgent: the master marked the agent unreachable (agent_loss.go)
 	maintenance *maintenance            // scheduled unavailability (inverse_offers.go)
 	operations  map[opKey]*operationRun // operations with feedback not yet acknowledged (operations.go)
+
+	idpb *mesosproto.AgentID // shared by the statuses of its tasks (idProto)
+
+	free       resources            // cache of freeLocked; nil when stale
+	freeByRole map[string]resources // cache of freeForRoleLocked
+}
+
+// idProto is the agent's AgentID message, shared by the statuses of its
+// tasks, which are never modified.
+func (a *agent) idProto() *mesosproto.AgentID {
+	if a.idpb == nil {
+		a.idpb = &mesosproto.AgentID{Value: proto.String(a.id)}
+	}
+	return a.idpb
 }
 
 type parsedAgent struct {
@@ -87,7 +101,40 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 	return a
 }
 
-func (a *agent) freeLocked() resources { return a.total.minus(a.used).minus(a.offered) }
+// freeLocked is what the agent has neither in use nor in offers. The
+// result is cached until total, used or offered change (through the
+// setters below) and must not be modified.
+func (a *agent) freeLocked() resources {
+	if a.free == nil {
+		a.free = a.total.minus(a.used).minus(a.offered)
+	}
+	return a.free
+}
+
+// freeForRoleLocked is freeLocked().forRole(role), cached likewise: an
+// allocation round over agents that did not change allocates nothing.
+func (a *agent) freeForRoleLocked(role string) resources {
+	if r, ok := a.freeByRole[role]; ok && a.free != nil {
+		return r
+	}
+	r := a.freeLocked().forRole(role)
+	if a.freeByRole == nil {
+		a.freeByRole = map[string]resources{}
+	}
+	a.freeByRole[role] = r
+	return r
+}
+
+// The agent's resources change only through these, so that the free
+// resources cached for the allocator stay right.
+func (a *agent) setTotal(r resources)   { a.total = r; a.invalidateFree() }
+func (a *agent) setUsed(r resources)    { a.used = r; a.invalidateFree() }
+func (a *agent) setOffered(r resources) { a.offered = r; a.invalidateFree() }
+
+func (a *agent) invalidateFree() {
+	a.free = nil
+	clear(a.freeByRole)
+}
 
 // updateAgentFrameworkInfoLocked is the UpdateFrameworkMessage every agent
 // gets when a framework (re)subscribes or updates its FrameworkInfo.
@@ -110,7 +157,7 @@ func (s *Server) shutdownFrameworkLocked(fwID string) {
 		}
 		t.stopLocked()
 		t.releaseResourcesLocked()
-		delete(s.tasks, k)
+		s.removeTaskLocked(t) // completed.go
 	}
 	s.shutdownFrameworkExecutorsLocked(fwID)
 	s.dropFrameworkOperationsLocked(fwID)

@@ -371,7 +371,7 @@ func (t *task) takeUpdateLocked(st *mesosproto.TaskStatus) {
 		t.stopTimersLocked()
 	}
 	t.s.recordStatusLocked(t.key.framework, st)
-	t.enqueueUpdateLocked(st)
+	t.enqueueUpdateLocked(&pendingUpdate{full: st})
 }
 
 // killExecutorTaskLocked is KILL for a task on a custom executor

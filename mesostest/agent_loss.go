@@ -113,7 +113,7 @@ func (s *Server) LoseAgent(agentID string) error {
 		}
 		t.stopLocked()
 		t.releaseResourcesLocked()
-		delete(s.tasks, t.key)
+		s.removeTaskLocked(t) // completed.go
 	}
 	if ex := a.ex; ex != nil {
 		for _, run := range ex.runs {

@@ -7,6 +7,10 @@ import "errors"
 var (
 	// ErrClosed is returned by methods called after Close.
 	ErrClosed = errors.New("mesostest: server closed")
+
+	// ErrNotConnected is returned by SendStatusUpdates for a framework that is
+	// not subscribed to the leading master.
+	ErrNotConnected = errors.New("mesostest: framework is not connected to the leading master")
 	// ErrUnknownOffer is returned by Rescind for an offer that is not outstanding.
 	ErrUnknownOffer = errors.New("mesostest: unknown offer")
 	// ErrUnknownTask is returned by CompleteTask for a task the cluster does not run.

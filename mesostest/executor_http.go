@@ -295,7 +295,7 @@ func (s *Server) serveExecStream(w http.ResponseWriter, r *http.Request, st *exe
 	rc := http.NewResponseController(w)
 	w.Header().Set(httpapi.HeaderContentType, st.codec.MediaType())
 	w.WriteHeader(http.StatusOK)
-	writeEvents(s, r, rc, w, st.codec, &st.eventQueue,
+	writeEvents(s, r, rc, w, st.codec, &st.eventQueue, func(ev *executorpb.Event) proto.Message { return ev },
 		orDefault(s.cfg.exec.heartbeatInterval, DefaultExecutorHeartbeatInterval),
 		func() { st.sendLocked(&executorpb.Event{Type: executorpb.Event_HEARTBEAT.Enum()}) },
 		func() { s.execStreamBroken(st) })

@@ -105,7 +105,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 			state:        mesosproto.TaskState_TASK_STAGING,
 			grace:        s.cfg.killGracePeriod,
 		}
-		a.used = a.used.plus(res)
+		a.setUsed(a.used.plus(res))
 		s.tasks[t.key] = t
 		group = append(group, t)
 	}

@@ -89,6 +89,16 @@ func (fw *framework) sendLocked(ev *schedulerpb.Event) bool {
 	return true
 }
 
+// sendUpdateLocked delivers an agent's status update as an UPDATE event,
+// under the same conditions as sendLocked.
+func (fw *framework) sendUpdateLocked(p *pendingUpdate) bool {
+	if fw.conn != frameworkConnected || fw.stream == nil {
+		return false
+	}
+	fw.stream.sendUpdateLocked(p)
+	return true
+}
+
 // subscribeLocked handles a SUBSCRIBE that passed the HTTP checks
 // (Master::subscribe and Master::_subscribe for HTTP frameworks). Refusals
 // are one ERROR event followed by the end of the stream.

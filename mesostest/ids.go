@@ -13,13 +13,18 @@ import (
 // UUID, as stout's UUID::random() produces them (3rdparty/stout/include/stout/uuid.hpp).
 func newUUIDBytes() []byte {
 	b := make([]byte, 16)
+	fillUUID(b)
+	return b
+}
+
+// fillUUID fills b (16 bytes) with a fresh version 4 UUID.
+func fillUUID(b []byte) {
 	if _, err := rand.Read(b); err != nil {
 		// crypto/rand never fails on supported platforms (Go 1.24+ crashes instead).
 		panic(fmt.Sprintf("mesostest: crypto/rand: %v", err))
 	}
 	b[6] = b[6]&0x0f | 0x40 // version 4
 	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	return b
 }
 
 // uuidString renders 16 bytes in the canonical 8-4-4-4-12 form.

@@ -101,7 +101,7 @@ func (m *master) demoteLocked() {
 		}
 	}
 	for _, o := range m.st.offers {
-		o.agent.offered = o.agent.offered.minus(o.res)
+		o.agent.setOffered(o.agent.offered.minus(o.res))
 		if o.timer != nil {
 			o.timer.Stop()
 		}

@@ -81,6 +81,7 @@ func (m *master) masterUpdateLocked(fw *framework, taskID, agentID string, state
 	}
 	if record {
 		m.s.recordStatusLocked(fw.id, st)
+		m.s.masterTerminalLocked(fw.id, taskID, state) // completed.go
 	}
 	fw.sendLocked(updateEvent(st))
 }
@@ -187,9 +188,10 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 		}
 		delete(m.st.offers, o.id)
 		delete(fw.offers, o.id)
-		a.offered = a.offered.minus(o.res)
+		a.setOffered(a.offered.minus(o.res))
 	}
 	remaining := offered.clone()
+	owned := true // remaining is this call's own map: tasks may subtract in place
 	for _, op := range acc.GetOperations() {
 		switch op.GetType() {
 		case mesosproto.Offer_Operation_LAUNCH:
@@ -205,15 +207,18 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 						mesosproto.TaskStatus_REASON_TASK_INVALID, verr.Error(), true)
 					continue
 				}
-				remaining = remaining.minus(res)
+				if !owned {
+					remaining, owned = remaining.clone(), true
+				}
+				remaining.subtract(res) // one map per ACCEPT, not one per task
 				s.launchTaskLocked(fw, a, role, ti, res)
 			}
 		case mesosproto.Offer_Operation_LAUNCH_GROUP:
-			remaining = m.launchGroupLocked(fw, a, role, op.GetLaunchGroup(), remaining) // executor_launch_group.go
+			remaining, owned = m.launchGroupLocked(fw, a, role, op.GetLaunchGroup(), remaining), false // executor_launch_group.go
 		case mesosproto.Offer_Operation_UNKNOWN:
 			// Master::accept: "Ignoring unknown operation".
 		default:
-			remaining = m.applyOperationLocked(fw, a, role, op, remaining) // operations.go
+			remaining, owned = m.applyOperationLocked(fw, a, role, op, remaining), false // operations.go
 		}
 	}
 	// The unused resources are declined with the ACCEPT's filters.

@@ -168,7 +168,7 @@ func (m *master) serveScheduler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	body, err := readBody(r, maxRequestBody)
 	if err != nil {
 		return // the client went away
 	}
@@ -307,4 +307,28 @@ func (m *master) applyFault(r *http.Request, rp *reply, t schedulerpb.Call_Type)
 		rp.status, rp.body, rp.rec.Faulted = f.Status, f.Body, true
 	}
 	return true
+}
+
+// readBody reads at most limit+1 bytes of the request body, in one
+// allocation of the right size when the request announces its length.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= limit {
+		b := make([]byte, n+1) // one more byte to see a body longer than announced
+		k, err := io.ReadFull(r.Body, b)
+		switch err {
+		case io.ErrUnexpectedEOF, io.EOF:
+			if int64(k) < n {
+				return nil, io.ErrUnexpectedEOF // the client went away mid-body
+			}
+			return b[:k], nil
+		case nil:
+			// Longer than announced: net/http reports that as an error
+			// before this happens; read the rest as an unknown length.
+		default:
+			return nil, err
+		}
+		rest, err := io.ReadAll(io.LimitReader(r.Body, limit+1-int64(k)))
+		return append(b[:k], rest...), err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, limit+1))
 }

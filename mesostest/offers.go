@@ -92,6 +92,13 @@ func (s *Server) kickAllocator() {
 // unreserved resources plus those reserved for the role, skipping what a
 // refusal filter covers and what is below the minimum allocatable
 // resources. Frameworks are visited in rotating order for fairness.
+//
+// A round costs little for agents that did not change: their free
+// resources (per role) are cached until a launch, an offer, a release or an
+// operation changes them (agent.freeForRoleLocked), and refusal filters are
+// indexed by agent once per round, so that an agent without free resources
+// is skipped without allocating and a filter is looked at only for its own
+// agent.
 func (s *Server) allocateLocked() {
 	m := s.leaderLocked()
 	if m == nil || s.recoveringLocked() {
@@ -103,21 +110,27 @@ func (s *Server) allocateLocked() {
 	}
 	now := time.Now()
 	s.allocRound++
+	filters := make([]map[*agent][]*offerFilter, len(fws))
+	for i, fw := range fws {
+		filters[i] = fw.filtersByAgentLocked(now)
+	}
 	made := map[*framework][]*mesosproto.Offer{}
 	for ai, a := range s.agents {
 		if !m.registeredLocked(a) {
 			continue // recovered or unreachable: nothing to offer
 		}
 		for k := range fws {
-			fw := fws[(ai+k+s.allocRound)%len(fws)]
+			fi := (ai + k + s.allocRound) % len(fws)
+			fw := fws[fi]
 			for _, role := range fw.roles() {
 				if fw.suppressed[role] || fw.constraintFilter.excludes(role, a) {
 					continue
 				}
-				free := a.freeLocked().forRole(role)
-				if free.empty() || !free.allocatable() || fw.filteredLocked(role, a, free, now) {
+				free := a.freeForRoleLocked(role)
+				if free.empty() || !free.allocatable() || filteredBy(filters[fi][a], role, free) {
 					continue
 				}
+				free = free.clone() // the offer owns its resources; the cache stays as it is
 				o := m.newOfferLocked(fw, a, role, free)
 				made[fw] = append(made[fw], o.pb)
 			}
@@ -142,23 +155,36 @@ func (s *Server) allocateLocked() {
 	m.allocateInverseOffersLocked(fws) // inverse_offers.go
 }
 
-// filteredLocked reports whether a refusal filter of the framework covers
-// res on agent a for role; it drops expired filters.
-func (fw *framework) filteredLocked(role string, a *agent, res resources, now time.Time) bool {
+// filtersByAgentLocked drops the framework's expired refusal filters and
+// returns the others by agent (nil when there are none).
+func (fw *framework) filtersByAgentLocked(now time.Time) map[*agent][]*offerFilter {
 	kept := fw.filters[:0]
-	hit := false
 	for _, f := range fw.filters {
-		if !now.Before(f.expires) {
-			continue
-		}
-		kept = append(kept, f)
-		if f.role == role && f.agent == a && f.res.contains(res) {
-			hit = true
+		if now.Before(f.expires) {
+			kept = append(kept, f)
 		}
 	}
 	clear(fw.filters[len(kept):])
 	fw.filters = kept
-	return hit
+	if len(kept) == 0 {
+		return nil
+	}
+	by := make(map[*agent][]*offerFilter, len(kept))
+	for _, f := range kept {
+		by[f.agent] = append(by[f.agent], f)
+	}
+	return by
+}
+
+// filteredBy reports whether one of an agent's refusal filters covers res
+// for role.
+func filteredBy(filters []*offerFilter, role string, res resources) bool {
+	for _, f := range filters {
+		if f.role == role && f.res.contains(res) {
+			return true
+		}
+	}
+	return false
 }
 
 // newOfferLocked creates an offer (Master::offer): the resources move from
@@ -190,7 +216,7 @@ func (m *master) newOfferLocked(fw *framework, a *agent, role string, res resour
 	o := &offer{id: id, fw: fw, agent: a, role: role, res: res, pb: pb}
 	m.st.offers[id] = o
 	fw.offers[id] = o
-	a.offered = a.offered.plus(res)
+	a.setOffered(a.offered.plus(res))
 	if d := m.s.cfg.offerTimeout; d > 0 {
 		o.timer = m.s.afterLocked(d, func() {
 			if m.st != nil && m.st.offers[id] == o {
@@ -224,7 +250,7 @@ func (m *master) removeOfferLocked(o *offer, filters *mesosproto.Filters) {
 // returnResourcesLocked gives res of offer o back to its agent, with an
 // optional refusal filter for o's framework and role.
 func (m *master) returnResourcesLocked(o *offer, res resources, filters *mesosproto.Filters) {
-	o.agent.offered = o.agent.offered.minus(o.res)
+	o.agent.setOffered(o.agent.offered.minus(o.res))
 	if filters == nil || res.empty() {
 		return
 	}

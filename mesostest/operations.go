@@ -78,7 +78,7 @@ func (m *master) applyOperationLocked(fw *framework, a *agent, role string, op *
 		// Resized volumes go back to the allocator, not to later operations.
 		remaining = remaining.plus(converted)
 	}
-	a.total = a.total.minus(consumed).plus(converted)
+	a.setTotal(a.total.minus(consumed).plus(converted))
 	s.log.Info("applied operation", zap.String("framework_id", fw.id), zap.Stringer("type", typ),
 		zap.String("agent_id", a.id), zap.String("consumed", consumed.String()), zap.String("converted", converted.String()))
 	if typ == mesosproto.Offer_Operation_DESTROY {

@@ -57,6 +57,7 @@ type config struct {
 	sandboxDir          string
 	splitFrames         bool
 	noHistory           bool // WithoutHistory
+	maxCompletedTasks   int  // WithMaxCompletedTasksPerFramework (completed.go)
 	offerTimeout        time.Duration
 	zk                  zkConfig       // WithZooKeeper and the master lifecycle options (zk_options.go)
 	exec                executorConfig // custom executors (agent_executor_api.go)
@@ -74,6 +75,7 @@ func defaultConfig() config {
 		updateRetryInterval: DefaultUpdateRetryInterval,
 		updateRetryMax:      DefaultUpdateRetryMax,
 		killGracePeriod:     DefaultKillGracePeriod,
+		maxCompletedTasks:   DefaultMaxCompletedTasksPerFramework,
 		logger:              zap.NewNop(),
 		zk:                  defaultZKConfig(),
 	}
@@ -93,6 +95,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: update retry maximum %v is below the interval %v", ErrInvalidOption, c.updateRetryMax, c.updateRetryInterval)
 	case c.offerTimeout < 0:
 		return fmt.Errorf("%w: offer timeout %v must not be negative", ErrInvalidOption, c.offerTimeout)
+	case c.maxCompletedTasks < 0:
+		return fmt.Errorf("%w: WithMaxCompletedTasksPerFramework(%d) must not be negative", ErrInvalidOption, c.maxCompletedTasks)
 	case c.killGracePeriod < 0:
 		return fmt.Errorf("%w: kill grace period %v must not be negative", ErrInvalidOption, c.killGracePeriod)
 	case c.logger == nil:
@@ -201,5 +205,20 @@ func WithFrameSplitting() Option { return func(c *config) { c.splitFrames = true
 // the set of states it reached is kept, so that WaitTask still works (the
 // status it returns then carries only the task id and the state). The
 // protocol state (pending updates, acknowledgement counts per task of
-// Framework) is kept as usual.
+// Framework) is kept as usual. Either way the history of completed tasks is
+// bounded (WithMaxCompletedTasksPerFramework).
 func WithoutHistory() Option { return func(c *config) { c.noHistory = true } }
+
+// WithMaxCompletedTasksPerFramework sets how many completed tasks of each
+// framework the cluster remembers (default 1000, the master's
+// --max_completed_tasks_per_framework default; 0 keeps none). A task is
+// completed once it has left the cluster: its terminal update acknowledged,
+// its framework removed or its agent lost, or refused by the master before
+// it reached an agent. When a framework has more, the history of the oldest
+// is forgotten: TaskUpdates returns nil for it, WaitTask waits for it as for
+// a task never seen, and Framework no longer lists it in Acknowledged and
+// DuplicateAcks (the totals still count it). As in Mesos, reconciliation
+// never reports completed tasks: they are unknown to the master.
+func WithMaxCompletedTasksPerFramework(n int) Option {
+	return func(c *config) { c.maxCompletedTasks = n }
+}

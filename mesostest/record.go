@@ -84,8 +84,15 @@ type FrameworkStatus struct {
 	// (a duplicate or a stale uuid). A scheduler that acknowledges every
 	// update exactly once has DuplicateAcks empty and Acknowledged equal to
 	// the number of reliable updates per task.
-	Acknowledged  map[string]int
-	DuplicateAcks map[string]int
+	//
+	// Both cover the tasks the cluster runs, its last completed tasks (see
+	// WithMaxCompletedTasksPerFramework) and the tasks of SendStatusUpdates;
+	// AcknowledgedTotal and DuplicateAcksTotal count every acknowledgement
+	// of the framework, those of forgotten or never known tasks included.
+	Acknowledged       map[string]int
+	DuplicateAcks      map[string]int
+	AcknowledgedTotal  int
+	DuplicateAcksTotal int
 }
 
 // frameworkRecord is the test-facing history of a framework id, kept across
@@ -98,6 +105,7 @@ type frameworkRecord struct {
 	removed       bool
 	acked         map[string]int
 	dupAcks       map[string]int
+	completed     completedTasks // completed.go
 }
 
 func (s *Server) recordLocked(id string) *frameworkRecord {
@@ -130,11 +138,15 @@ func (s *Server) frameworkStatusLocked(id string) (FrameworkStatus, bool) {
 	}
 	if r != nil {
 		st.Subscriptions, st.StreamID = r.subscriptions, r.streamID
+		st.AcknowledgedTotal = r.completed.ackedEvicted
 		for k, v := range r.acked {
 			st.Acknowledged[k] = v
+			st.AcknowledgedTotal += v
 		}
+		st.DuplicateAcksTotal = r.completed.dupEvicted
 		for k, v := range r.dupAcks {
 			st.DuplicateAcks[k] = v
+			st.DuplicateAcksTotal += v
 		}
 		if r.removed {
 			st.State = FrameworkRemoved

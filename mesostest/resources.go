@@ -158,8 +158,14 @@ func (rs resources) plus(o resources) resources {
 // lacks are ignored.
 func (rs resources) minus(o resources) resources {
 	out := rs.clone()
+	out.subtract(o)
+	return out
+}
+
+// subtract is minus in place, for a map nobody else holds.
+func (rs resources) subtract(o resources) {
 	for k, v := range o {
-		cur, ok := out[k]
+		cur, ok := rs[k]
 		if !ok || cur.typ != v.typ {
 			continue
 		}
@@ -177,10 +183,9 @@ func (rs resources) minus(o resources) resources {
 			}
 		}
 		if cur.empty() {
-			delete(out, k)
+			delete(rs, k)
 		}
 	}
-	return out
 }
 
 // contains reports whether o ⊆ rs.
@@ -382,4 +387,75 @@ func subRanges(a, b []rng) []rng {
 		out = next
 	}
 	return out
+}
+
+// maxInternedResources bounds the table of internResourcesLocked.
+const maxInternedResources = 1024
+
+// internResourcesLocked returns a resources value equal to res that tasks
+// with the same resources share: resources values are never modified in
+// place (plus and minus make new ones), and a cluster running many tasks
+// usually runs many of the same shape. The table is reset when it holds
+// maxInternedResources shapes.
+func (s *Server) internResourcesLocked(res resources) resources {
+	key := res.identity()
+	if r, ok := s.taskRes[key]; ok {
+		return r
+	}
+	if s.taskRes == nil || len(s.taskRes) >= maxInternedResources {
+		s.taskRes = map[string]resources{}
+	}
+	s.taskRes[key] = res
+	return res
+}
+
+// identity is a string that equals another's exactly when the two resources
+// are equal: every key (name, role, meta) with its type and value, in key
+// order.
+func (rs resources) identity() string {
+	keys := make([]rkey, 0, len(rs))
+	for k := range rs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.name != b.name {
+			return a.name < b.name
+		}
+		if a.role != b.role {
+			return a.role < b.role
+		}
+		return a.meta < b.meta
+	})
+	var b []byte
+	for _, k := range keys {
+		v := rs[k]
+		b = strconv.AppendQuote(b, k.name)
+		b = strconv.AppendQuote(b, k.role)
+		b = strconv.AppendQuote(b, k.meta)
+		b = strconv.AppendInt(b, int64(v.typ), 10)
+		b = append(b, ':')
+		switch v.typ {
+		case mesosproto.Value_SCALAR:
+			b = strconv.AppendInt(b, v.scalar, 10)
+		case mesosproto.Value_RANGES:
+			for _, r := range v.ranges {
+				b = strconv.AppendUint(b, r.begin, 10)
+				b = append(b, '-')
+				b = strconv.AppendUint(b, r.end, 10)
+				b = append(b, ',')
+			}
+		case mesosproto.Value_SET:
+			items := make([]string, 0, len(v.set))
+			for it := range v.set {
+				items = append(items, it)
+			}
+			sort.Strings(items)
+			for _, it := range items {
+				b = strconv.AppendQuote(b, it)
+			}
+		}
+		b = append(b, ';')
+	}
+	return string(b)
 }

@@ -41,11 +41,16 @@ type Server struct {
 	lastLeader int
 	recovering time.Time // leader answers 503 until then
 	detectors  map[*leaderDetector]struct{}
-	changed    chan struct{} // closed (and replaced) on every observable change
+	changed    chan struct{} // closed (and replaced) on every observable change a waiter watches
+	watched    bool          // a waiter holds changed (waitChangeLocked)
 	allocKick  chan struct{} // asks the allocator for an event-driven run
 	agents     []*agent      // in creation order
 	agentByID  map[string]*agent
-	tasks      map[taskKey]*task // tasks that agents run or whose updates are pending
+	tasks      map[taskKey]*task    // tasks that agents run or whose updates are pending
+	retries    retryQueue           // unacknowledged status updates to re-send (retry.go)
+	sim        simQueue             // simulated tasks waiting to finish (simulated.go)
+	injected   *injectState         // SendStatusUpdates's updates awaiting acknowledgement (inject.go)
+	taskRes    map[string]resources // interned task resources (internResourcesLocked)
 	history    map[string][]*mesosproto.TaskStatus
 	reached    map[string]uint64 // WithoutHistory: per task, bit n set when state n was reached
 	records    map[string]*frameworkRecord
@@ -249,6 +254,8 @@ func (s *Server) Close() {
 	for _, t := range s.tasks {
 		t.stopLocked()
 	}
+	s.sim.stopLocked()
+	s.retries.stopLocked()
 	for _, m := range s.masters {
 		if m.st != nil {
 			for _, fw := range m.st.frameworks {
@@ -288,10 +295,16 @@ func (s *Server) removeSandbox() {
 	}
 }
 
-// notifyLocked wakes every waiter (WaitTask, WaitSubscribed, ...).
+// notifyLocked wakes every waiter (WaitTask, WaitSubscribed, ...). It is
+// called on every status update and acknowledgement, so it replaces the
+// channel only when a waiter has taken it since the last change.
 func (s *Server) notifyLocked() {
+	if !s.watched {
+		return
+	}
 	close(s.changed)
 	s.changed = make(chan struct{})
+	s.watched = false
 }
 
 // goLocked runs f on a goroutine tracked by Close. It reports false (and

@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
-
-	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
 // updateStream is the agent's status update stream for one task
@@ -18,23 +15,25 @@ import (
 // unacknowledged head is re-sent after the retry interval, which doubles up
 // to the maximum and never gives up.
 type updateStream struct {
-	pending  []*mesosproto.TaskStatus
+	pending  []*pendingUpdate // update.go
 	interval time.Duration
-	timer    *time.Timer
-	gen      int // invalidates timers of earlier heads
+	owner    *task     // set by enqueueUpdateLocked
+	due      time.Time // when the head is re-sent, while queued in Server.retries (retry.go)
+	idx      int       // 1 + index in Server.retries; 0 when not queued
 }
 
+// stopLocked cancels the retry of the head (it was acknowledged, or the
+// stream ends).
 func (u *updateStream) stopLocked() {
-	if u.timer != nil {
-		u.timer.Stop()
-		u.timer = nil
+	if u.owner != nil {
+		u.owner.s.cancelRetryLocked(u)
 	}
-	u.gen++
 }
 
 // enqueueUpdateLocked adds a new update; if the stream was idle it is sent at once.
-func (t *task) enqueueUpdateLocked(st *mesosproto.TaskStatus) {
-	t.updates.pending = append(t.updates.pending, st)
+func (t *task) enqueueUpdateLocked(p *pendingUpdate) {
+	t.updates.owner = t
+	t.updates.pending = append(t.updates.pending, p)
 	if len(t.updates.pending) == 1 {
 		t.forwardHeadLocked(true)
 	}
@@ -52,23 +51,14 @@ func (t *task) forwardHeadLocked(reset bool) {
 		u.interval = s.cfg.updateRetryInterval
 	}
 	s.forwardUpdateLocked(t, u.pending[0])
-	u.stopLocked()
-	gen := u.gen
-	u.timer = s.afterLocked(u.interval, func() {
-		if u.gen != gen || t.gone || len(u.pending) == 0 {
-			return
-		}
-		u.interval = min(2*u.interval, s.cfg.updateRetryMax)
-		s.log.Debug("retrying status update", zap.String("task_id", t.key.task), zap.Stringer("state", u.pending[0].GetState()))
-		t.forwardHeadLocked(false)
-	})
+	s.scheduleRetryLocked(u, time.Now().Add(u.interval)) // retry.go
 }
 
 // forwardUpdateLocked is the master receiving an update from an agent and
 // forwarding it to the framework (Master::statusUpdate, Master::forward).
 // With no leader, or a framework the leader does not know or that is not
 // connected, the update goes nowhere and the agent retries later.
-func (s *Server) forwardUpdateLocked(t *task, st *mesosproto.TaskStatus) {
+func (s *Server) forwardUpdateLocked(t *task, p *pendingUpdate) {
 	m := s.leaderLocked()
 	if m == nil {
 		return
@@ -80,10 +70,9 @@ func (s *Server) forwardUpdateLocked(t *task, st *mesosproto.TaskStatus) {
 	if fw == nil {
 		return
 	}
-	state := st.GetState()
-	t.updateState = &state
-	t.updateUUID = st.GetUuid()
-	fw.sendLocked(updateEvent(proto.Clone(st).(*mesosproto.TaskStatus)))
+	t.updateState = taskStatePtr(p.GetState()) // shared, never written
+	t.updateUUID = p.GetUuid()
+	fw.sendUpdateLocked(p) // encoded from p by the stream's writer (stream.go)
 }
 
 // resumeUpdatesLocked re-sends the head of every pending stream at once (of
@@ -100,28 +89,31 @@ func (s *Server) resumeUpdatesLocked(fwID string) {
 // acknowledgeLocked is an ACKNOWLEDGE reaching the master and then the agent
 // (Master::acknowledge, TaskStatusUpdateManager::acknowledgement).
 func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid []byte) {
+	if m.ackInjectedLocked(fw, agentID, taskID, uuid) { // SendStatusUpdates (inject.go)
+		return
+	}
 	s := m.s
 	rec := s.recordLocked(fw.id)
 	a := s.agentByID[agentID]
 	if !m.registeredLocked(a) {
 		// Unknown, recovered or unreachable agent: dropped silently.
-		rec.dupAcks[taskID]++
+		s.countDupAckLocked(rec, taskID)
 		return
 	}
 	t := s.tasks[taskKey{fw.id, taskID}]
 	if t == nil || t.agent != a || t.gone {
-		rec.dupAcks[taskID]++
+		s.countDupAckLocked(rec, taskID)
 		return
 	}
 	if t.updateState == nil {
 		// "the update was not sent by this master"
-		rec.dupAcks[taskID]++
+		s.countDupAckLocked(rec, taskID)
 		return
 	}
 	u := &t.updates
 	if len(u.pending) == 0 || !bytes.Equal(u.pending[0].GetUuid(), uuid) {
 		// The agent ignores acknowledgements of anything but the head.
-		rec.dupAcks[taskID]++
+		s.countDupAckLocked(rec, taskID)
 		return
 	}
 	rec.acked[taskID]++
@@ -139,7 +131,7 @@ func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid [
 	}
 	if isTerminal(head.GetState()) {
 		// The terminal update is acknowledged: master and agent forget the task.
-		delete(s.tasks, t.key)
+		s.removeTaskLocked(t) // enters the framework's completed tasks (completed.go)
 		s.log.Debug("task removed", zap.String("framework_id", fw.id), zap.String("task_id", taskID))
 	}
 }

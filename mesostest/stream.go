@@ -58,7 +58,7 @@ func (q *eventQueue[E]) closeLocked(abort bool) {
 // stream is one SUBSCRIBE response, written as RecordIO records (src/common/http.hpp
 // StreamingHttpConnection).
 type stream struct {
-	eventQueue[*schedulerpb.Event]
+	eventQueue[fwEvent]
 	m     *master
 	id    string     // Mesos-Stream-Id
 	fw    *framework // nil for a refused subscription
@@ -66,8 +66,29 @@ type stream struct {
 }
 
 func newStream(m *master, codec httpapi.Codec) *stream {
-	return &stream{eventQueue: newEventQueue[*schedulerpb.Event](), m: m, id: newUUIDString(), codec: codec}
+	return &stream{eventQueue: newEventQueue[fwEvent](), m: m, id: newUUIDString(), codec: codec}
 }
+
+// fwEvent is a queued event of a framework's stream: an event, or an agent's
+// status update, queued as its compact form and wrapped into an UPDATE event
+// only by the writer (update.go).
+type fwEvent struct {
+	ev *schedulerpb.Event
+	up *pendingUpdate
+}
+
+func (e fwEvent) message() proto.Message {
+	if e.up != nil {
+		return updateEvent(e.up.toProto())
+	}
+	return e.ev
+}
+
+// sendLocked queues an event.
+func (st *stream) sendLocked(ev *schedulerpb.Event) { st.eventQueue.sendLocked(fwEvent{ev: ev}) }
+
+// sendUpdateLocked queues an UPDATE event for a status update of an agent.
+func (st *stream) sendUpdateLocked(p *pendingUpdate) { st.eventQueue.sendLocked(fwEvent{up: p}) }
 
 // serveStream writes the 200 response head and then the events until the
 // stream closes, the client goes away or the server closes.
@@ -82,7 +103,7 @@ func (m *master) serveStream(w http.ResponseWriter, r *http.Request, st *stream)
 	w.Header().Set("Content-Type", st.codec.MediaType())
 	w.Header().Set("Mesos-Stream-Id", st.id)
 	w.WriteHeader(http.StatusOK)
-	writeEvents(s, r, rc, out, st.codec, &st.eventQueue, s.cfg.heartbeatInterval,
+	writeEvents(s, r, rc, out, st.codec, &st.eventQueue, fwEvent.message, s.cfg.heartbeatInterval,
 		func() {
 			if !s.noBeats {
 				st.sendLocked(heartbeatEvent())
@@ -96,8 +117,8 @@ func (m *master) serveStream(w http.ResponseWriter, r *http.Request, st *stream)
 // heartbeatLocked (under s.mu) every interval. It returns when the queue closes (after its last events; with
 // abort it breaks the connection instead of ending the response), when the server closes, or, after calling
 // broken, when a write fails or the client goes away.
-func writeEvents[E proto.Message](s *Server, r *http.Request, rc *http.ResponseController, out io.Writer,
-	codec httpapi.Codec, q *eventQueue[E], interval time.Duration, heartbeatLocked, broken func()) {
+func writeEvents[E any](s *Server, r *http.Request, rc *http.ResponseController, out io.Writer,
+	codec httpapi.Codec, q *eventQueue[E], msg func(E) proto.Message, interval time.Duration, heartbeatLocked, broken func()) {
 	if err := rc.Flush(); err != nil {
 		broken()
 		return
@@ -111,7 +132,8 @@ func writeEvents[E proto.Message](s *Server, r *http.Request, rc *http.ResponseC
 		q.queue = nil
 		closing, abort := q.closing, q.abort
 		s.mu.Unlock()
-		for _, ev := range evs {
+		for _, e := range evs {
+			ev := msg(e)
 			b, err := codec.Marshal(ev)
 			if err != nil {
 				s.log.Error("encoding event", zap.String("message", string(proto.MessageName(ev))), zap.Error(err))

@@ -21,7 +21,7 @@ type taskKey struct{ framework, task string }
 type task struct {
 	s            *Server
 	key          taskKey
-	info         *mesosproto.TaskInfo
+	info         *mesosproto.TaskInfo // nil for simulated command tasks
 	agent        *agent
 	res          resources
 	holdsRes     bool
@@ -37,6 +37,10 @@ type task struct {
 
 	updates updateStream
 
+	// Made once, shared by every status of the task (see statusLocked).
+	taskIDpb     *mesosproto.TaskID
+	executorIDpb *mesosproto.ExecutorID
+
 	simulated  bool
 	proc       *os.Process
 	killed     bool // a kill was requested
@@ -44,7 +48,6 @@ type task struct {
 	terminated bool // a terminal update was generated
 	gone       bool // framework removed or server closed: no more updates
 	killTimer  *time.Timer
-	simTimer   *time.Timer
 	exec       *executorRun // the custom executor running the task (agent_executor.go)
 }
 
@@ -61,31 +64,41 @@ func isTerminal(s mesosproto.TaskState) bool {
 }
 
 // launchTaskLocked starts a validated task on agent a (Slave::runTask and
-// the command executor's launch).
+// the command executor's launch). A simulated command task runs no process:
+// it gets no container, no sandbox and keeps no copy of its TaskInfo, so that
+// scale tests pay only for the task's protocol state.
 func (s *Server) launchTaskLocked(fw *framework, a *agent, role string, ti *mesosproto.TaskInfo, res resources) {
+	simulated := s.cfg.simulated && ti.GetExecutor() == nil
 	t := &task{
 		s:            s,
 		key:          taskKey{fw.id, ti.GetTaskId().GetValue()},
-		info:         proto.Clone(ti).(*mesosproto.TaskInfo),
 		agent:        a,
-		res:          res,
+		res:          s.internResourcesLocked(res),
 		holdsRes:     true,
-		executorID:   ti.GetTaskId().GetValue(), // the command executor is named after its task
-		containerID:  newUUIDString(),
 		killingState: hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_TASK_KILLING_STATE),
 		role:         role,
 		state:        mesosproto.TaskState_TASK_STAGING,
-		simulated:    s.cfg.simulated,
+		simulated:    simulated,
 		grace:        s.cfg.killGracePeriod,
 	}
+	t.executorID = t.key.task // the command executor is named after its task
 	if d := ti.GetKillPolicy().GetGracePeriod(); d != nil {
 		t.grace = time.Duration(d.GetNanoseconds())
 	}
-	t.sandbox = s.sandboxPath(a, fw.id, t.executorID, t.containerID)
-	a.used = a.used.plus(res)
-	a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
+	if !simulated {
+		t.info = proto.Clone(ti).(*mesosproto.TaskInfo)
+		t.containerID = newUUIDString()
+		t.sandbox = s.sandboxPath(a, fw.id, t.executorID, t.containerID)
+	}
+	a.setUsed(a.used.plus(res))
+	if _, ok := a.frameworks[fw.id]; !ok {
+		// Kept current by updateAgentFrameworkInfoLocked from then on.
+		a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
+	}
 	s.tasks[t.key] = t
-	s.log.Info("launching task", zap.String("framework_id", fw.id), zap.String("task_id", t.key.task), zap.String("agent_id", a.id), zap.Bool("simulated", t.simulated))
+	if ce := s.log.Check(zap.InfoLevel, "launching task"); ce != nil {
+		ce.Write(zap.String("framework_id", fw.id), zap.String("task_id", t.key.task), zap.String("agent_id", a.id), zap.Bool("simulated", t.simulated))
+	}
 
 	if ti.GetExecutor() != nil {
 		s.launchOnExecutorLocked(fw, t)
@@ -94,12 +107,8 @@ func (s *Server) launchTaskLocked(fw *framework, a *agent, role string, ti *meso
 	if t.simulated {
 		t.statusLocked(mesosproto.TaskState_TASK_STARTING, "", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
 		t.statusLocked(mesosproto.TaskState_TASK_RUNNING, "", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
-		if d := s.cfg.simulatedDuration; d >= 0 {
-			t.simTimer = s.afterLocked(d, func() {
-				if !t.terminated && !t.gone {
-					t.statusLocked(mesosproto.TaskState_TASK_FINISHED, "Command exited with status 0", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
-				}
-			})
+		if s.cfg.simulatedDuration >= 0 {
+			s.sim.addLocked(s, t) // finishes it after the simulated duration (simulated.go)
 		}
 		return
 	}
@@ -115,24 +124,29 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 	if t.gone || t.terminated {
 		return
 	}
-	st := &mesosproto.TaskStatus{
-		TaskId:     &mesosproto.TaskID{Value: proto.String(t.key.task)},
-		State:      state.Enum(),
-		Source:     source.Enum(),
-		Reason:     reason,
-		AgentId:    &mesosproto.AgentID{Value: proto.String(t.agent.id)},
-		ExecutorId: &mesosproto.ExecutorID{Value: proto.String(t.executorID)},
-		Timestamp:  proto.Float64(nowSeconds()),
-		Uuid:       newUUIDBytes(),
+	// The update is immutable from here on: the update stream, the UPDATE
+	// events and the history share it, and its statuses share the task,
+	// agent and executor id messages (update.go).
+	p := &pendingUpdate{
+		taskID:     t.taskIDProto(),
+		agentID:    t.agent.idProto(),
+		executorID: t.executorIDProto(),
+		message:    message,
+		timestamp:  nowSeconds(),
+		state:      state,
+		source:     source,
 	}
-	if message != "" {
-		st.Message = proto.String(message)
+	if reason != nil {
+		p.reason, p.hasReason = *reason, true
 	}
+	fillUUID(p.uuid[:])
 	if state == mesosproto.TaskState_TASK_RUNNING && t.proc != nil {
+		st := p.toProto()
 		st.ContainerStatus = &mesosproto.ContainerStatus{
 			ContainerId: &mesosproto.ContainerID{Value: proto.String(t.containerID)},
 			ExecutorPid: proto.Uint32(uint32(t.proc.Pid)),
 		}
+		p.full = st
 	}
 	t.state = state
 	if isTerminal(state) {
@@ -140,8 +154,15 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		t.releaseResourcesLocked()
 		t.stopTimersLocked()
 	}
-	t.s.recordStatusLocked(t.key.framework, st)
-	t.enqueueUpdateLocked(st)
+	if t.s.cfg.noHistory {
+		t.s.recordStateLocked(t.key.task, state)
+	} else {
+		if p.full == nil {
+			p.full = p.toProto()
+		}
+		t.s.recordStatusLocked(t.key.framework, p.full)
+	}
+	t.enqueueUpdateLocked(p)
 }
 
 // releaseResourcesLocked gives the task's resources back to its agent (the
@@ -149,7 +170,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 func (t *task) releaseResourcesLocked() {
 	if t.holdsRes {
 		t.holdsRes = false
-		t.agent.used = t.agent.used.minus(t.res)
+		t.agent.setUsed(t.agent.used.minus(t.res))
 	}
 }
 
@@ -157,10 +178,6 @@ func (t *task) stopTimersLocked() {
 	if t.killTimer != nil {
 		t.killTimer.Stop()
 		t.killTimer = nil
-	}
-	if t.simTimer != nil {
-		t.simTimer.Stop()
-		t.simTimer = nil
 	}
 }
 
@@ -226,14 +243,69 @@ func (t *task) signalLocked() {
 func (s *Server) recordStatusLocked(fwID string, st *mesosproto.TaskStatus) {
 	id := st.GetTaskId().GetValue()
 	if s.cfg.noHistory {
-		if n := st.GetState(); n >= 0 && n < 64 {
-			s.reached[id] |= 1 << uint(n)
-		}
-		s.notifyLocked()
+		s.recordStateLocked(id, st.GetState())
 		return
 	}
-	s.history[id] = append(s.history[id], proto.Clone(st).(*mesosproto.TaskStatus))
+	// Statuses are never modified once made, and every accessor hands out
+	// copies: the history shares them.
+	s.history[id] = append(s.history[id], st)
+	s.notifyLocked()
+}
+
+// recordStateLocked remembers, with WithoutHistory, that task id reached state.
+func (s *Server) recordStateLocked(id string, state mesosproto.TaskState) {
+	if state >= 0 && state < 64 {
+		s.reached[id] |= 1 << uint(state)
+	}
 	s.notifyLocked()
 }
 
 func nowSeconds() float64 { return float64(time.Now().UnixNano()) / 1e9 }
+
+// taskIDProto is the task's TaskID message, shared by all its statuses.
+func (t *task) taskIDProto() *mesosproto.TaskID {
+	if t.taskIDpb == nil {
+		t.taskIDpb = &mesosproto.TaskID{Value: proto.String(t.key.task)}
+	}
+	return t.taskIDpb
+}
+
+// executorIDProto is the ExecutorID message of the task's executor, shared
+// by all its statuses (made again if the task moved to another executor id).
+func (t *task) executorIDProto() *mesosproto.ExecutorID {
+	if t.executorIDpb == nil || t.executorIDpb.GetValue() != t.executorID {
+		t.executorIDpb = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
+	}
+	return t.executorIDpb
+}
+
+// Shared, never written enum values for immutable statuses.
+var (
+	taskStateValues    [16]mesosproto.TaskState
+	statusSourceValues [3]mesosproto.TaskStatus_Source
+)
+
+func init() {
+	for i := range taskStateValues {
+		taskStateValues[i] = mesosproto.TaskState(i)
+	}
+	for i := range statusSourceValues {
+		statusSourceValues[i] = mesosproto.TaskStatus_Source(i)
+	}
+}
+
+// taskStatePtr returns a pointer to a shared copy of s: statuses that are
+// never modified need not allocate their enum fields.
+func taskStatePtr(s mesosproto.TaskState) *mesosproto.TaskState {
+	if s >= 0 && int(s) < len(taskStateValues) {
+		return &taskStateValues[s]
+	}
+	return s.Enum()
+}
+
+func statusSourcePtr(s mesosproto.TaskStatus_Source) *mesosproto.TaskStatus_Source {
+	if s >= 0 && int(s) < len(statusSourceValues) {
+		return &statusSourceValues[s]
+	}
+	return s.Enum()
+}

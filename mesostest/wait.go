@@ -11,6 +11,12 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
+// waitChangeLocked returns a channel closed at the next observable change.
+func (s *Server) waitChangeLocked() <-chan struct{} {
+	s.watched = true
+	return s.changed
+}
+
 // waitFor calls check with s.mu held until it reports done, ctx ends or the
 // server closes.
 func (s *Server) waitFor(ctx context.Context, check func() bool) error {
@@ -24,7 +30,7 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 			s.mu.Unlock()
 			return ErrClosed
 		}
-		ch := s.changed
+		ch := s.waitChangeLocked()
 		s.mu.Unlock()
 		select {
 		case <-ch:
@@ -40,7 +46,10 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 // updates) and from the master's own updates for tasks that never started
 // (TASK_ERROR, TASK_LOST/DROPPED for invalid offers); reconciliation
 // answers are not states reached. With WithoutHistory the status returned
-// carries only the task id and the state.
+// carries only the task id and the state. The history of a completed task
+// is forgotten once WithMaxCompletedTasksPerFramework (default 1000) later
+// tasks of its framework have completed: WaitTask then waits for it as for
+// a task never seen, until ctx ends.
 func (s *Server) WaitTask(ctx context.Context, taskID string, state mesosproto.TaskState) (*mesosproto.TaskStatus, error) {
 	var found *mesosproto.TaskStatus
 	err := s.waitFor(ctx, func() bool {
@@ -66,11 +75,13 @@ func (s *Server) WaitTask(ctx context.Context, taskID string, state mesosproto.T
 }
 
 // TaskUpdates returns every status task taskID went through, in order
-// (see WaitTask for which ones count); nil with WithoutHistory.
+// (see WaitTask for which ones count); nil for a task never seen or
+// forgotten (see WithMaxCompletedTasksPerFramework), and nil with
+// WithoutHistory.
 func (s *Server) TaskUpdates(taskID string) []*mesosproto.TaskStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cfg.noHistory {
+	if s.cfg.noHistory || len(s.history[taskID]) == 0 {
 		return nil
 	}
 	out := make([]*mesosproto.TaskStatus, len(s.history[taskID]))

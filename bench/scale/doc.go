@@ -7,7 +7,17 @@
 // acknowledgement). Reported: s/run (from New to the master holding every
 // acknowledgement), tasks/s, and peak-RSS-MiB of the whole process, fake
 // master included, which is why the benchmark runs alone in its process
-// (bench/run.sh runs it with -benchtime=1x).
+// (bench/run.sh runs it with -benchtime=1x), and resent-updates/run: the
+// updates the scheduler received beyond the 3 per task, which the agents
+// re-sent because an acknowledgement came after the 10 s retry interval (a
+// run that cannot keep up with the first wave of TASK_STARTING updates
+// does much of its work twice).
+//
+// Diagnostics: MESOSKIT_BENCH_PROGRESS=1 logs progress, live heap and peak
+// RSS once a second; MESOSKIT_BENCH_MIDPROFILE=file writes a heap profile of
+// the live heap when half of the tasks have finished, or
+// MESOSKIT_BENCH_MIDPROFILE_SEC seconds into the run;
+// MESOSKIT_BENCH_HEAPPROFILE=file writes one at the end.
 //
 // mesos-go is not measured here: the target is absolute (100,000
 // tasks in <= 60 s, peak RSS <= 512 MiB on a 2-core machine).

@@ -14,7 +14,7 @@ func TestMain(m *testing.M) {
 
 // TestSmallRun launches a few hundred tasks through the same code.
 func TestSmallRun(t *testing.T) {
-	if d := run(t, 300); d <= 0 {
+	if d, _ := run(t, 300); d <= 0 {
 		t.Fatalf("run took %v", d)
 	}
 }

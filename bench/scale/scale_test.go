@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -47,17 +49,23 @@ func taskCount(tb testing.TB) int {
 func BenchmarkScale(b *testing.B) {
 	n := taskCount(b)
 	var total time.Duration
+	var resent int64
 	for b.Loop() {
-		total += run(b, n)
+		d, r := run(b, n)
+		total += d
+		resent += r
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/run")
 	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "tasks/s")
 	b.ReportMetric(float64(rss.PeakBytes())/(1<<20), "peak-RSS-MiB")
+	b.ReportMetric(float64(resent)/float64(b.N), "resent-updates/run")
 }
 
 // run launches n tasks and returns when the master has every
-// acknowledgement.
-func run(tb testing.TB, n int) time.Duration {
+// acknowledgement, with the time that took and how many updates beyond the
+// 3n expected the scheduler received (updates the agents re-sent because
+// their acknowledgement came after the retry interval).
+func run(tb testing.TB, n int) (time.Duration, int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	srv, err := mesostest.NewServer(
@@ -84,7 +92,9 @@ func run(tb testing.TB, n int) time.Duration {
 	}
 	var (
 		launched atomic.Int64
-		finished atomic.Int64
+		finished atomic.Int64 // tasks seen FINISHED (an update re-sent by the agent counts once)
+		updates  atomic.Int64
+		seen     = make([]atomic.Bool, n)
 		done     = make(chan struct{})
 	)
 	cb := scheduler.Callbacks{
@@ -110,9 +120,14 @@ func run(tb testing.TB, n int) time.Duration {
 			return nil
 		},
 		Update: func(_ context.Context, st *mesosproto.TaskStatus) error {
+			updates.Add(1)
 			switch st.GetState() {
 			case mesosproto.TaskState_TASK_FINISHED:
-				if finished.Add(1) == int64(n) {
+				i, err := strconv.Atoi(strings.TrimPrefix(st.GetTaskId().GetValue(), "task-"))
+				if err != nil || i < 0 || i >= n {
+					return fmt.Errorf("unexpected task %q", st.GetTaskId().GetValue())
+				}
+				if seen[i].CompareAndSwap(false, true) && finished.Add(1) == int64(n) {
 					close(done)
 				}
 			case mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING:
@@ -124,6 +139,8 @@ func run(tb testing.TB, n int) time.Duration {
 	}
 	errc := make(chan error, 1)
 	rctx, stop := context.WithCancel(ctx)
+	stopProgress := progress(tb, n, &launched, &finished)
+	defer stopProgress()
 	go func() { errc <- c.Run(rctx, cb) }()
 	select {
 	case <-done:
@@ -132,23 +149,21 @@ func run(tb testing.TB, n int) time.Duration {
 	case <-ctx.Done():
 		tb.Fatalf("timed out: launched %d, finished %d", launched.Load(), finished.Load())
 	}
-	// The last acknowledgements may still be in flight: wait for the master.
+	// The last acknowledgements may still be in flight: wait for the master
+	// (acknowledgements that released an update: 3 per task).
 	id := c.FrameworkID()
 	for {
 		st, _ := srv.Framework(id)
-		acks := 0
-		for _, k := range st.Acknowledged {
-			acks += k
-		}
-		if acks >= 3*n {
+		if st.AcknowledgedTotal >= 3*n {
 			break
 		}
 		if ctx.Err() != nil {
-			tb.Fatalf("master has %d of %d acknowledgements", acks, 3*n)
+			tb.Fatalf("master has %d of %d acknowledgements", st.AcknowledgedTotal, 3*n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	stopProgress()
 	if path := os.Getenv("MESOSKIT_BENCH_HEAPPROFILE"); path != "" {
 		writeHeapProfile(tb, path)
 	}
@@ -156,7 +171,7 @@ func run(tb testing.TB, n int) time.Duration {
 	if err := <-errc; err != nil {
 		tb.Fatal(err)
 	}
-	return elapsed
+	return elapsed, updates.Load() - 3*int64(n)
 }
 
 // writeHeapProfile writes the live heap (cluster and client) to path.
@@ -170,6 +185,9 @@ func writeHeapProfile(tb testing.TB, path string) {
 	if err := pprof.WriteHeapProfile(f); err != nil {
 		tb.Fatal(err)
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	tb.Logf("heap profile %s: live heap %d MiB in %d objects", path, ms.HeapAlloc>>20, ms.HeapObjects)
 }
 
 // fits is how many tasks an offer has room for.
@@ -198,4 +216,58 @@ func task(i int64, agent *mesosproto.AgentID) *mesosproto.TaskInfo {
 		},
 		Command: &mesosproto.CommandInfo{Value: proto.String("true")},
 	}
+}
+
+// progress, with MESOSKIT_BENCH_PROGRESS set, logs once a second how far
+// the run is, the live heap and the resident set size; with
+// MESOSKIT_BENCH_MIDPROFILE=path it also writes a heap profile of the live
+// heap once, MESOSKIT_BENCH_MIDPROFILE_SEC seconds into the run (default:
+// when half of the tasks have finished). The returned function stops it and
+// may be called more than once.
+func progress(tb testing.TB, n int, launched, finished *atomic.Int64) func() {
+	verbose := os.Getenv("MESOSKIT_BENCH_PROGRESS") != ""
+	mid := os.Getenv("MESOSKIT_BENCH_MIDPROFILE")
+	if !verbose && mid == "" {
+		return func() {}
+	}
+	midSec := -1.0
+	if v := os.Getenv("MESOSKIT_BENCH_MIDPROFILE_SEC"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			tb.Fatalf("MESOSKIT_BENCH_MIDPROFILE_SEC=%q: %v", v, err)
+		}
+		midSec = f
+	}
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+			}
+			f := finished.Load()
+			at := f >= int64(n/2)
+			if midSec >= 0 {
+				at = time.Since(start).Seconds() >= midSec
+			}
+			if mid != "" && at {
+				writeHeapProfile(tb, mid)
+				mid = ""
+			}
+			if verbose {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				fmt.Fprintf(os.Stderr, "%5.1fs launched %d finished %d heap-alloc %d MiB heap-sys %d MiB peak-rss %d MiB gc %d\n",
+					time.Since(start).Seconds(), launched.Load(), f, ms.HeapAlloc>>20, ms.HeapSys>>20, rss.PeakBytes()>>20, ms.NumGC)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); <-done }) }
 }

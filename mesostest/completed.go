@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"github.com/mesoskit/mesoskit/mesosproto"
+)
+
+// DefaultMaxCompletedTasksPerFramework is the master's
+// --max_completed_tasks_per_framework default
+// (src/master/constants.hpp DEFAULT_MAX_COMPLETED_TASKS_PER_FRAMEWORK):
+// how many completed tasks of each framework the cluster remembers.
+const DefaultMaxCompletedTasksPerFramework = 1000
+
+// completedTasks is a framework's bounded list of completed tasks, as the
+// master's Framework::completedTasks (src/master/framework.cpp): a task that
+// leaves the cluster (its terminal update acknowledged, its framework
+// removed, its agent lost, or refused by the master before it started)
+// enters it, and the oldest entry beyond the limit is evicted together with
+// the test-facing history of that task: its statuses (TaskUpdates,
+// WaitTask) and its acknowledgement counts in Framework, which are folded
+// into the totals. Guarded by Server.mu.
+type completedTasks struct {
+	ring  []string       // task ids, oldest at head
+	head  int            // index of the oldest entry once the ring is full
+	count map[string]int // entries per task id (a task id may be reused)
+
+	ackedEvicted int // acknowledgements of evicted tasks (FrameworkStatus.AcknowledgedTotal)
+	dupEvicted   int // duplicate acknowledgements of evicted tasks
+}
+
+// taskCompletedLocked records that task id of framework fwID left the cluster.
+func (s *Server) taskCompletedLocked(fwID, id string) {
+	limit := s.cfg.maxCompletedTasks
+	rec := s.recordLocked(fwID)
+	ct := &rec.completed
+	if ct.count == nil {
+		ct.count = map[string]int{}
+	}
+	if limit == 0 {
+		s.evictTaskLocked(rec, id)
+		return
+	}
+	ct.count[id]++
+	if len(ct.ring) < limit {
+		ct.ring = append(ct.ring, id)
+		return
+	}
+	old := ct.ring[ct.head]
+	ct.ring[ct.head] = id
+	ct.head = (ct.head + 1) % limit
+	if ct.count[old]--; ct.count[old] == 0 {
+		delete(ct.count, old)
+		s.evictTaskLocked(rec, old)
+	}
+}
+
+// evictTaskLocked forgets the history of task id of rec's framework, unless
+// the id is in use again.
+func (s *Server) evictTaskLocked(rec *frameworkRecord, id string) {
+	if t := s.tasks[taskKey{rec.id, id}]; t != nil || rec.completed.count[id] > 0 {
+		return
+	}
+	delete(s.history, id)
+	delete(s.reached, id)
+	if n, ok := rec.acked[id]; ok {
+		rec.completed.ackedEvicted += n
+		delete(rec.acked, id)
+	}
+	if n, ok := rec.dupAcks[id]; ok {
+		rec.completed.dupEvicted += n
+		delete(rec.dupAcks, id)
+	}
+}
+
+// removeTaskLocked takes a task out of the cluster (the agent and the master
+// forget it) and enters it into its framework's completed tasks.
+func (s *Server) removeTaskLocked(t *task) {
+	if s.tasks[t.key] != t {
+		return
+	}
+	delete(s.tasks, t.key)
+	s.taskCompletedLocked(t.key.framework, t.key.task)
+}
+
+// masterTerminalLocked enters a task the master ended before it reached
+// an agent (TASK_ERROR, TASK_DROPPED or TASK_LOST for invalid offers) into
+// its framework's completed tasks.
+func (s *Server) masterTerminalLocked(fwID, id string, state mesosproto.TaskState) {
+	if !isTerminal(state) {
+		return
+	}
+	if t := s.tasks[taskKey{fwID, id}]; t != nil && !t.gone {
+		return // a live task of that id (a duplicate launch was refused)
+	}
+	s.taskCompletedLocked(fwID, id)
+}
+
+// countDupAckLocked counts a duplicate acknowledgement (FrameworkStatus.
+// DuplicateAcks) for task id of rec's framework: per task while the cluster
+// remembers the task or has acknowledgements of it on record (a task of
+// SendStatusUpdates), else only in the total, so that late acknowledgements
+// of long-forgotten (or never known) tasks cannot grow the per-task map
+// without bound.
+func (s *Server) countDupAckLocked(rec *frameworkRecord, id string) {
+	if _, acked := rec.acked[id]; acked || s.tasks[taskKey{rec.id, id}] != nil || rec.completed.count[id] > 0 {
+		rec.dupAcks[id]++
+		return
+	}
+	rec.completed.dupEvicted++
+}
