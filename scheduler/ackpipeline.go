@@ -3,40 +3,173 @@
 package scheduler
 
 import (
+	"context"
+	"errors"
+	"time"
+
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
-// maxAcksInFlight bounds the automatic acknowledgements of one subscription
-// that are sent concurrently (on the keep-alive connection pool; see
-// newTransport). When that many are in flight, dispatching the next event
-// waits for one of them to finish.
-const maxAcksInFlight = 8
+// DefaultAckConcurrency is how many automatic acknowledgements of one
+// subscription may be in flight at once (see WithAckConcurrency).
+const DefaultAckConcurrency = 8
 
-// ackAsync sends an automatic acknowledgement of session s without waiting
-// for the answer, so that the next events are dispatched while it is in
-// flight. It runs on the Run goroutine and blocks only while
-// maxAcksInFlight acknowledgements are in flight (backpressure), or until
-// s ends; then the acknowledgement is dropped, as the agent resends an
-// update that is not acknowledged. The call is counted in s.calls, so the
-// end of the subscription (endSession) waits for it; it is aborted by the
-// end of s like every call of s. Each call is handed over once: nothing here
-// sends it twice (send retries only an answer of 503 or a transport error,
-// as for any idempotent call). A failure is logged, never fatal.
-func (r *runner) ackAsync(s *session, call *schedulerpb.Call, log *zap.Logger, msg string, fields ...zap.Field) {
+// errCallTimedOut is the cause of an automatic acknowledgement aborted by
+// the call timeout.
+var errCallTimedOut = errors.New("scheduler: call timeout passed")
+
+// ackPipeline sends the automatic acknowledgements of one subscription
+// without holding up dispatch: the Run goroutine encodes each one and hands
+// it to a small pool of worker goroutines (started on demand, at most
+// WithAckConcurrency of them), which POST them on the keep-alive connection
+// pool (see newTransport). At most that many are handed over and not yet
+// answered; beyond it the Run goroutine waits (backpressure), so nothing
+// queues without bound.
+//
+// Each acknowledgement is handed over once: nothing here sends it twice
+// (postAttempts retries only an answer of 503 or a transport error, as for
+// any idempotent call). The workers are counted in the session's calls, so
+// the end of the subscription (endSession) waits for them; they stop when
+// the session's context ends, which aborts the acknowledgement in flight,
+// and the acknowledgements still queued are dropped then, as the agent
+// resends an update that is not acknowledged. A failure is logged, never
+// fatal.
+type ackPipeline struct {
+	c       *Client
+	s       *session
+	log     *zap.Logger
+	jobs    chan ackJob   // handed over, not yet taken by a worker
+	slots   chan struct{} // one per acknowledgement handed over and not finished
+	workers int           // started so far; Run goroutine only
+}
+
+// ackJob is one encoded acknowledgement.
+type ackJob struct {
+	typ    schedulerpb.Call_Type
+	body   []byte
+	taskID string // for the log; "" for operation acknowledgements
+}
+
+func newAckPipeline(c *Client, s *session, log *zap.Logger) *ackPipeline {
+	n := c.cfg.ackConcurrency
+	return &ackPipeline{c: c, s: s, log: log, jobs: make(chan ackJob, n), slots: make(chan struct{}, n)}
+}
+
+// submit hands an acknowledgement to the workers. It runs on the Run
+// goroutine and blocks only while the pipeline is full, or until the
+// session ends (then the acknowledgement is dropped).
+func (p *ackPipeline) submit(job ackJob) {
 	select {
-	case s.acks <- struct{}{}:
-	case <-s.ctx.Done():
-		defaultFailed(s, log, msg, append(fields, zap.Error(errSubscriptionEnded))...)
+	case p.slots <- struct{}{}:
+	case <-p.s.ctx.Done():
+		p.failed(job, errSubscriptionEnded)
 		return
 	}
-	s.calls.Add(1) // on the Run goroutine, before endSession's Wait
-	go func() {
-		defer s.calls.Done()
-		defer func() { <-s.acks }()
-		if err := r.c.send(s.ctx, s, call); err != nil {
-			defaultFailed(s, log, msg, append(fields, zap.Error(err))...)
+	if p.s.ctx.Err() != nil {
+		<-p.slots
+		p.failed(job, errSubscriptionEnded)
+		return
+	}
+	if p.workers < cap(p.slots) {
+		// Run goroutine, before endSession's Wait: Add cannot race it.
+		p.workers++
+		p.s.calls.Add(1)
+		go p.work()
+	}
+	p.jobs <- job // never blocks: at most cap(slots) jobs are outstanding
+}
+
+// work sends acknowledgements until the session ends.
+func (p *ackPipeline) work() {
+	defer p.s.calls.Done()
+	cc := newCallContext(p.s.ctx, p.c.cfg.callTimeout)
+	defer cc.close()
+	for {
+		select {
+		case job := <-p.jobs:
+			err := p.c.postAttempts(cc.begin(), p.s, job.typ, job.body)
+			cc.end()
+			<-p.slots
+			if err != nil && p.s.ctx.Err() != nil {
+				err = callErr(job.typ, errSubscriptionEnded)
+			}
+			if err != nil {
+				p.failed(job, err)
+			}
+		case <-p.s.ctx.Done():
+			for {
+				select {
+				case job := <-p.jobs:
+					<-p.slots
+					p.failed(job, errSubscriptionEnded)
+				default:
+					return
+				}
+			}
 		}
-	}()
+	}
+}
+
+func (p *ackPipeline) failed(job ackJob, err error) {
+	if job.typ == schedulerpb.Call_ACKNOWLEDGE {
+		defaultFailed(p.s, p.log, "automatic acknowledgement failed; the agent will resend the update",
+			zap.String("task_id", job.taskID), zap.Error(err))
+		return
+	}
+	defaultFailed(p.s, p.log, "automatic operation acknowledgement failed", zap.Error(err))
+}
+
+// callContext is a worker's context for one call after another: the
+// session's context, bounded for each call by the call timeout. Unlike a
+// context.WithTimeout per call, it allocates nothing per call while calls
+// end in time: the timer is re-armed for each call and a new context is made
+// only after one ran out.
+type callContext struct {
+	parent  context.Context
+	timeout time.Duration
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	timer   *time.Timer
+}
+
+func newCallContext(parent context.Context, timeout time.Duration) *callContext {
+	cc := &callContext{parent: parent, timeout: timeout, ctx: parent}
+	if timeout > 0 {
+		cc.renew()
+	}
+	return cc
+}
+
+func (cc *callContext) renew() {
+	if cc.cancel != nil {
+		cc.cancel(nil)
+	}
+	ctx, cancel := context.WithCancelCause(cc.parent)
+	cc.ctx, cc.cancel = ctx, cancel
+	cc.timer = time.AfterFunc(time.Hour, func() { cancel(errCallTimedOut) })
+	cc.timer.Stop()
+}
+
+// begin starts a call and returns its context.
+func (cc *callContext) begin() context.Context {
+	if cc.timer != nil {
+		cc.timer.Reset(cc.timeout)
+	}
+	return cc.ctx
+}
+
+// end ends the call started by begin.
+func (cc *callContext) end() {
+	if cc.timer != nil && !cc.timer.Stop() {
+		cc.renew() // the timeout fired (or is firing): that context is spent
+	}
+}
+
+func (cc *callContext) close() {
+	if cc.timer != nil {
+		cc.timer.Stop()
+		cc.cancel(nil)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"github.com/mesoskit/mesoskit/mesostest"
@@ -125,6 +127,71 @@ func TestAutoAckPipeline(t *testing.T) {
 		}
 		if n := len(callsOf(srv, schedulerpb.Call_ACKNOWLEDGE)); n < 2*tasks {
 			t.Errorf("%d ACKNOWLEDGE calls, want at least %d", n, 2*tasks)
+		}
+	})
+}
+
+// WithAckConcurrency bounds the automatic acknowledgements in flight: with
+// 2 and the master holding the first two, the third update is still
+// dispatched, the fourth only once one of them is answered. Every update of
+// a burst is acknowledged exactly once.
+func TestAckConcurrency(t *testing.T) {
+	forEachCodec(t, func(t *testing.T, ct string) {
+		const n = 40
+		const delay = 2 * time.Second
+		srv := newServer(t, mesostest.WithAgents(0, ""))
+		srv.Inject(schedulerpb.Call_ACKNOWLEDGE, mesostest.Fault{Delay: delay, Times: 2})
+		c := newClient(t, srv, ct, frameworkInfo("ack-concurrency"), scheduler.WithAckConcurrency(2))
+
+		var (
+			mu      sync.Mutex
+			batch   *mesostest.UpdateBatch
+			ackedAt []int // acknowledgements the master had when each update was dispatched
+		)
+		sig := newSignals()
+		start(t, c, sig.callbacks(scheduler.Callbacks{
+			Update: func(_ context.Context, st *mesosproto.TaskStatus) error {
+				mu.Lock()
+				defer mu.Unlock()
+				ackedAt = append(ackedAt, batch.Acknowledged())
+				return nil
+			},
+		}))
+		fwID := recv(t, "SUBSCRIBED", sig.subscribed)
+		sts := make([]*mesosproto.TaskStatus, n)
+		for i := range sts {
+			sts[i] = &mesosproto.TaskStatus{
+				TaskId:  &mesosproto.TaskID{Value: proto.String(fmt.Sprintf("task-%d", i))},
+				AgentId: &mesosproto.AgentID{Value: proto.String("agent-1")},
+				State:   mesosproto.TaskState_TASK_RUNNING.Enum(),
+			}
+		}
+		mu.Lock()
+		var err error
+		batch, err = srv.SendStatusUpdates(fwID, sts...)
+		mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		if err := batch.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		got := append([]int(nil), ackedAt...)
+		mu.Unlock()
+		if len(got) != n {
+			t.Fatalf("%d updates dispatched, want %d", len(got), n)
+		}
+		if got[2] != 0 {
+			t.Errorf("third update dispatched after %d acknowledgements; want it dispatched while the first two are held", got[2])
+		}
+		if got[3] == 0 {
+			t.Errorf("fourth update dispatched with no acknowledgement answered; want it held by the 2 in flight (%v)", got[:4])
+		}
+		if fs, _ := srv.Framework(fwID); len(fs.Acknowledged) != n || len(fs.DuplicateAcks) != 0 {
+			t.Errorf("acknowledged %d tasks (want %d), duplicates %v", len(fs.Acknowledged), n, fs.DuplicateAcks)
 		}
 	})
 }

@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"go.uber.org/zap"
@@ -90,18 +92,21 @@ func (c *Client) send(ctx context.Context, s *session, call *schedulerpb.Call) e
 		defer cancelT()
 	}
 
+	return c.postAttempts(ctx, s, typ, body)
+}
+
+// postAttempts POSTs an encoded call on session s within ctx, again after a
+// 503 or a transport error if the call is idempotent, with a short backoff.
+func (c *Client) postAttempts(ctx context.Context, s *session, typ schedulerpb.Call_Type, body []byte) error {
 	retry := idempotent(typ)
 	var bo *retryBackoff
 	for attempt := 1; ; attempt++ {
-		err = c.post(ctx, s, typ, body)
+		err := c.post(ctx, s, typ, body)
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil {
-			if cause := context.Cause(ctx); errors.Is(cause, ErrNotSubscribed) {
-				return callErr(typ, cause)
-			}
-			return callErr(typ, err)
+			return callErr(typ, ctxCause(ctx, err))
 		}
 		if !retry || attempt >= callAttempts || !retryable(err) {
 			return callErr(typ, err)
@@ -112,28 +117,92 @@ func (c *Client) send(ctx context.Context, s *session, call *schedulerpb.Call) e
 		d := bo.next()
 		c.log.Debug("retrying call", zap.Stringer("call", typ), zap.Error(err), zap.Duration("delay", d))
 		if !sleep(ctx, d, nil) {
-			if cause := context.Cause(ctx); errors.Is(cause, ErrNotSubscribed) {
-				return callErr(typ, cause)
-			}
-			return callErr(typ, err)
+			return callErr(typ, ctxCause(ctx, err))
 		}
 	}
+}
+
+// ctxCause is the error of a call whose ctx ended after err: the end of the
+// subscription or the call timeout of an automatic acknowledgement when
+// that is why, err otherwise.
+func ctxCause(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); errors.Is(cause, ErrNotSubscribed) || errors.Is(cause, errCallTimedOut) {
+		return cause
+	}
+	return err
+}
+
+// callTarget is what every call on one session shares: the parsed endpoint
+// and the request headers (Content-Type, Accept, User-Agent,
+// Mesos-Stream-Id), built once per subscription.
+type callTarget struct {
+	s      *session
+	url    *url.URL
+	header http.Header
+}
+
+func (c *Client) newCallTarget(s *session) *callTarget {
+	t := &callTarget{s: s, header: http.Header{}}
+	c.setHeaders(t.header, s.streamID)
+	if u, err := url.Parse(s.endpoint); err == nil {
+		t.url = u
+	}
+	return t
+}
+
+// targetFor returns the call target of session s.
+func (c *Client) targetFor(s *session) *callTarget {
+	if t := c.target.Load(); t != nil && t.s == s {
+		return t
+	}
+	return c.newCallTarget(s) // a call on a session already replaced
 }
 
 // post sends one attempt of a call. A 2xx answer is success; anything else
 // is an *APIError.
 func (c *Client) post(ctx context.Context, s *session, typ schedulerpb.Call_Type, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return err
+	t := c.targetFor(s)
+	var req *http.Request
+	if t.url != nil {
+		h := t.header
+		if !c.sharedHeaders {
+			// A client of the application's (WithHTTPClient) may add cookies
+			// from a jar, or have a RoundTripper that writes the headers.
+			h = h.Clone()
+		}
+		// Not NewRequestWithContext: the URL is parsed once per session, and
+		// with the Client's own transports the headers are shared by every
+		// call (net/http only reads them; authTransport copies the request).
+		req = (&http.Request{
+			Method:        http.MethodPost,
+			URL:           t.url,
+			Proto:         "HTTP/1.1",
+			ProtoMajor:    1,
+			ProtoMinor:    1,
+			Header:        h,
+			Body:          io.NopCloser(bytes.NewReader(body)),
+			GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+			ContentLength: int64(len(body)),
+			Host:          t.url.Host,
+		}).WithContext(ctx)
+	} else {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		c.setHeaders(r.Header, s.streamID)
+		req = r
 	}
-	c.setHeaders(req.Header, s.streamID)
 	resp, err := c.callHTTP.Do(req)
 	if err != nil {
 		return err
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		drainClose(resp.Body)
+		if resp.ContentLength == 0 {
+			_ = resp.Body.Close() // nothing to drain: the connection is reusable
+		} else {
+			drainClose(resp.Body)
+		}
 		return nil
 	}
 	apiErr := httpapi.NewAPIError(resp, typ.String())

@@ -43,11 +43,15 @@ type Client struct {
 	log   *zap.Logger
 	codec httpapi.Codec
 
-	callHTTP   *http.Client // calls: a keep-alive pool separate from the stream
-	streamHTTP *http.Client // SUBSCRIBE: one fresh connection per stream
-	owned      []*http.Transport
+	callHTTP *http.Client // calls: a keep-alive pool separate from the stream
+	// sharedHeaders: callHTTP is the Client's own, so the requests of calls
+	// may share one header map per session (see post).
+	sharedHeaders bool
+	streamHTTP    *http.Client // SUBSCRIBE: one fresh connection per stream
+	owned         []*http.Transport
 
 	started atomic.Bool
+	target  atomic.Pointer[callTarget] // of the live session (call.go)
 
 	mu          sync.Mutex
 	fw          *mesosproto.FrameworkInfo // what SUBSCRIBE sends; UpdateFramework replaces it
@@ -146,12 +150,18 @@ func validateFrameworkInfo(fw *mesosproto.FrameworkInfo) error {
 // follows them for other calls.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-func newTransport(keepAlive bool) *http.Transport {
+// newTransport returns the transport of calls (keepAlive) or of event
+// streams. The call pool keeps an idle connection for every automatic
+// acknowledgement that may be in flight (acks, see WithAckConcurrency) plus
+// a few for other calls, so that a burst of acknowledgements reuses its
+// connections instead of opening new ones.
+func newTransport(keepAlive bool, acks int) *http.Transport {
+	idle := acks + 8
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          16,
-		MaxIdleConnsPerHost:   8,
+		MaxIdleConns:          2 * idle,
+		MaxIdleConnsPerHost:   idle,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
@@ -181,9 +191,10 @@ func (c *Client) buildHTTPClients() {
 		c.streamHTTP = &stream
 		return
 	}
-	ct, st := newTransport(true), newTransport(false)
+	ct, st := newTransport(true, c.cfg.ackConcurrency), newTransport(false, 0)
 	c.owned = append(c.owned, ct, st)
 	c.callHTTP = &http.Client{Transport: ct, CheckRedirect: noRedirect}
+	c.sharedHeaders = true
 	c.streamHTTP = &http.Client{Transport: st, CheckRedirect: noRedirect}
 }
 

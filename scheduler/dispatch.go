@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
@@ -114,6 +115,8 @@ func (r *runner) startSession(s *session, id string, sub *schedulerpb.Event_Subs
 	c.frameworkID = id
 	c.live = s
 	c.mu.Unlock()
+	c.target.Store(c.newCallTarget(s))
+	r.acks = newAckPipeline(c, s, log)
 	r.bo.reset()
 
 	fields := []zap.Field{zap.String("framework_id", id), zap.Float64("heartbeat_interval_seconds", sub.GetHeartbeatIntervalSeconds())}
@@ -247,7 +250,7 @@ func (c *Client) acknowledged(uuid []byte) {
 
 // applyDefaults declines the offers the handler left alone and acknowledges
 // the update it did not acknowledge; acknowledgements go through the bounded
-// pipeline of ackAsync, declines are sent before the next event is
+// pipeline of ackpipeline.go, declines are sent before the next event is
 // dispatched. Failures are logged, never fatal: an
 // unanswered offer is rescinded or re-offered, an unacknowledged update is
 // sent again by the agent.
@@ -281,23 +284,25 @@ func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, l
 		if len(tr.ackUUID) == 0 || tr.acked {
 			return
 		}
-		call := &schedulerpb.Call{
+		if c.codec.MediaType() == httpapi.MediaTypeProtobuf {
+			body := appendAckProto(nil, s.frameworkID, st.GetAgentId().GetValue(), st.GetTaskId().GetValue(), st.GetUuid())
+			r.acks.submit(ackJob{typ: schedulerpb.Call_ACKNOWLEDGE, body: body, taskID: st.GetTaskId().GetValue()})
+			return
+		}
+		r.ackAuto(s, &schedulerpb.Call{
 			Type: schedulerpb.Call_ACKNOWLEDGE.Enum(),
 			Acknowledge: &schedulerpb.Call_Acknowledge{
 				AgentId: st.GetAgentId(),
 				TaskId:  st.GetTaskId(),
 				Uuid:    st.GetUuid(),
 			},
-		}
-		// A copy: the call is sent while the handler may still use the event.
-		r.ackAsync(s, proto.Clone(call).(*schedulerpb.Call), log, "automatic acknowledgement failed; the agent will resend the update",
-			zap.String("task_id", st.GetTaskId().GetValue()))
+		}, st.GetTaskId().GetValue(), log)
 	case schedulerpb.Event_UPDATE_OPERATION_STATUS:
 		st := ev.GetUpdateOperationStatus().GetStatus()
 		if len(tr.ackUUID) == 0 || tr.acked {
 			return
 		}
-		call := &schedulerpb.Call{
+		r.ackAuto(s, &schedulerpb.Call{
 			Type: schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS.Enum(),
 			AcknowledgeOperationStatus: &schedulerpb.Call_AcknowledgeOperationStatus{
 				AgentId:            st.GetAgentId(),
@@ -305,10 +310,25 @@ func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, l
 				Uuid:               st.GetUuid().GetValue(),
 				OperationId:        st.GetOperationId(),
 			},
-		}
-		// A copy: the call is sent while the handler may still use the event.
-		r.ackAsync(s, proto.Clone(call).(*schedulerpb.Call), log, "automatic operation acknowledgement failed")
+		}, "", log)
 	}
+}
+
+// ackAuto encodes an automatic acknowledgement at once, on the Run
+// goroutine, and hands the bytes to the pipeline of s: the call shares the
+// event's messages only while it is encoded here (no copy of them is needed,
+// as a handler may keep using the event), and the workers get nothing but
+// bytes.
+func (r *runner) ackAuto(s *session, call *schedulerpb.Call, taskID string, log *zap.Logger) {
+	c := r.c
+	typ := call.GetType()
+	call.FrameworkId = &mesosproto.FrameworkID{Value: proto.String(s.frameworkID)}
+	body, err := c.codec.Marshal(call)
+	if err != nil {
+		defaultFailed(s, log, "automatic acknowledgement failed", zap.Stringer("call", typ), zap.Error(err))
+		return
+	}
+	r.acks.submit(ackJob{typ: typ, body: body, taskID: taskID})
 }
 
 // defaultFailed logs a failed automatic call: a warning, unless the

@@ -83,9 +83,10 @@
 // Offers a handler neither accepts nor declines are declined after it
 // returns (WithAutoDecline, WithRefuseSeconds). Status updates that carry a
 // uuid are acknowledged after the handler returns nil for them, unless it
-// acknowledged them itself (WithAutoAcknowledge); up to 8 of these
-// acknowledgements are in flight at once while the next events are
-// dispatched. A stream silent for five
+// acknowledged them itself (WithAutoAcknowledge); up to
+// WithAckConcurrency of these acknowledgements (DefaultAckConcurrency) are
+// in flight at once, sent by worker goroutines of the subscription while the
+// next events are dispatched. A stream silent for five
 // heartbeat intervals is dropped and resubscribed (WithMissedHeartbeats).
 //
 // Reconciliation: after every subscription a goroutine of the Client asks

@@ -78,6 +78,7 @@ func TestNewValidation(t *testing.T) {
 		{name: "refuse seconds NaN", fw: valid, opts: []scheduler.Option{scheduler.WithRefuseSeconds(math.NaN())}, want: []string{"WithRefuseSeconds"}},
 		{name: "redirects", fw: valid, opts: []scheduler.Option{scheduler.WithMaxRedirects(-1)}, want: []string{"WithMaxRedirects"}},
 		{name: "call timeout", fw: valid, opts: []scheduler.Option{scheduler.WithCallTimeout(-time.Second)}, want: []string{"WithCallTimeout"}},
+		{name: "ack concurrency", fw: valid, opts: []scheduler.Option{scheduler.WithAckConcurrency(0)}, want: []string{"WithAckConcurrency"}},
 		{name: "bad master spec", fw: valid, opts: []scheduler.Option{scheduler.WithMaster("m1:5050,ftp://m2")}, want: []string{"WithMaster", "unsupported scheme"}},
 		{name: "bad zk spec", fw: valid, opts: []scheduler.Option{scheduler.WithMaster("zk://u:s3cret@h1:2181/")}, want: []string{"WithMaster", "is not supported"}},
 		{name: "nil task source", fw: valid, opts: []scheduler.Option{scheduler.WithTaskSource(nil)}, want: []string{"nil source"}},

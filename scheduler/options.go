@@ -56,6 +56,7 @@ type config struct {
 	maxFrameSize     int
 	refuseSeconds    float64
 	autoAck          bool
+	ackConcurrency   int
 	autoDecline      bool
 	store            FrameworkIDStore
 	maxRedirects     int
@@ -87,6 +88,7 @@ func defaultConfig() config {
 		maxFrameSize:     DefaultMaxFrameSize,
 		refuseSeconds:    DefaultRefuseSeconds,
 		autoAck:          true,
+		ackConcurrency:   DefaultAckConcurrency,
 		autoDecline:      true,
 		maxRedirects:     DefaultMaxRedirects,
 		callTimeout:      DefaultCallTimeout,
@@ -190,11 +192,11 @@ func WithRefuseSeconds(seconds float64) Option {
 // updates (default on). When on, an UPDATE whose status carries a uuid is
 // acknowledged after the handler returns nil for it, unless the handler has
 // already acknowledged that uuid; UPDATE_OPERATION_STATUS likewise. The
-// acknowledgement is sent without holding up the next event: up to 8 are in
-// flight at once (more make dispatch wait), each sent once and aborted when
-// the subscription ends; a failed one is logged, and the agent resends the
-// update. Turn it off to acknowledge yourself, for example after persisting
-// the state.
+// acknowledgement is sent without holding up the next event: up to
+// WithAckConcurrency are in flight at once (more make dispatch wait), each
+// sent once and aborted when the subscription ends; a failed one is logged,
+// and the agent resends the update. Turn it off to acknowledge yourself, for
+// example after persisting the state.
 func WithAutoAcknowledge(on bool) Option {
 	return func(c *config) { c.autoAck = on }
 }
@@ -237,6 +239,15 @@ func WithCallTimeout(d time.Duration) Option {
 	return func(c *config) { c.callTimeout = d }
 }
 
+// WithAckConcurrency sets how many automatic acknowledgements (see
+// WithAutoAcknowledge) may be in flight at once on the connection pool of
+// calls; when that many are, dispatching the next event waits for one to be
+// answered. 1 acknowledges one update at a time, still without holding up
+// the event that follows it. Default DefaultAckConcurrency.
+func WithAckConcurrency(n int) Option {
+	return func(c *config) { c.ackConcurrency = n }
+}
+
 func (c *config) validate() error {
 	errs := append([]error(nil), c.problems...)
 	if c.masterSet && c.detector != nil {
@@ -270,6 +281,9 @@ func (c *config) validate() error {
 	}
 	if c.maxRedirects < 0 {
 		errs = append(errs, fmt.Errorf("WithMaxRedirects: %d must not be negative", c.maxRedirects))
+	}
+	if c.ackConcurrency < 1 {
+		errs = append(errs, fmt.Errorf("WithAckConcurrency: %d must be at least 1", c.ackConcurrency))
 	}
 	if c.callTimeout < 0 {
 		errs = append(errs, fmt.Errorf("WithCallTimeout: %v must not be negative", c.callTimeout))

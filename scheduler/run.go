@@ -23,8 +23,9 @@ type runner struct {
 	dh       DisconnectHandler  // h, when it implements it
 	rh       ResubscribeHandler // h, when it implements it
 	bo       *retryBackoff
-	attempt  int    // retries since the last SUBSCRIBED (or since Run started)
-	storedID string // the ID the store is known to hold
+	attempt  int          // retries since the last SUBSCRIBED (or since Run started)
+	storedID string       // the ID the store is known to hold
+	acks     *ackPipeline // automatic acknowledgements of the live session
 }
 
 // Run subscribes to the leading master and handles events with h until ctx

@@ -41,7 +41,6 @@ type session struct {
 	rec          *reconciliation // this subscription's explicit reconciliation
 	calls        sync.WaitGroup  // calls in flight on this session
 	bg           sync.WaitGroup  // the subscription's goroutines (reconciliation, demand)
-	acks         chan struct{}   // automatic acknowledgements in flight (ackpipeline.go)
 }
 
 // outcome says how one subscription attempt ended.
@@ -92,7 +91,7 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	}
 	log := c.log.With(zap.String("master", endpoint.Host), zap.String("stream_id", streamID))
 	log.Debug("event stream open")
-	s := &session{ctx: sctx, endpoint: endpoint.String(), streamID: streamID, acks: make(chan struct{}, maxAcksInFlight)}
+	s := &session{ctx: sctx, endpoint: endpoint.String(), streamID: streamID}
 	defer s.bg.Wait() // after stopReader (deferred later, run earlier) has cancelled sctx
 
 	// The first event must come quickly; afterwards the heartbeat interval
