@@ -3,8 +3,6 @@
 package ackburst
 
 import (
-	"github.com/mesoskit/mesoskit/bench/internal/burst"
-
 	"testing"
 
 	"go.uber.org/goleak"
@@ -13,5 +11,3 @@ import (
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-func newSmallServer(n int) (*burst.Server, error) { return burst.NewServer(n) }
