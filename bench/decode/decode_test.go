@@ -97,22 +97,27 @@ var mediaTypes = []struct{ name, mt string }{
 	{"json", httpapi.MediaTypeJSON},
 }
 
+// measure runs next once per op, each op an event of size bytes, and reports
+// events/s, process CPU per event and GC cycles per event besides the
+// allocations.
+func measure(b *testing.B, size int, next func()) {
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	start, gc := cputime.Now(), gcCycles()
+	for b.Loop() {
+		next()
+	}
+	reportGC(b, gc)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	cputime.Report(b, start)
+}
+
 // BenchmarkDecodeOffers: one op decodes one 100-offer OFFERS event from a
 // SUBSCRIBE response body.
 func BenchmarkDecodeOffers(b *testing.B) {
 	for _, m := range mediaTypes {
 		body, size := stream(b, m.mt)
-		run := func(b *testing.B, next func()) {
-			b.SetBytes(int64(size))
-			b.ReportAllocs()
-			start, gc := cputime.Now(), gcCycles()
-			for b.Loop() {
-				next()
-			}
-			reportGC(b, gc)
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			cputime.Report(b, start)
-		}
+		run := func(b *testing.B, next func()) { measure(b, size, next) }
 		b.Run("codec="+m.name+"/impl=mesoskit", func(b *testing.B) {
 			dec := mesoskitDecoder(b, m.mt, body)
 			run(b, func() { _ = dec() })

@@ -7,7 +7,6 @@ import (
 	"runtime/metrics"
 	"testing"
 
-	"github.com/mesoskit/mesoskit/bench/internal/cputime"
 	"github.com/mesoskit/mesoskit/bench/internal/fixtures"
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
@@ -51,15 +50,7 @@ func BenchmarkDecodeOffersLiveHeap(b *testing.B) {
 		_, _ = ours(), theirs()
 	}
 	run := func(b *testing.B, next func()) {
-		b.SetBytes(int64(size))
-		b.ReportAllocs()
-		start, gc := cputime.Now(), gcCycles()
-		for b.Loop() {
-			next()
-		}
-		reportGC(b, gc)
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		cputime.Report(b, start)
+		measure(b, size, next)
 		b.ReportMetric(float64(live)/(1<<20), "live-MiB")
 	}
 	b.Run("codec=protobuf/impl=mesoskit", func(b *testing.B) {
