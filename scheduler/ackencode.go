@@ -5,6 +5,7 @@ package scheduler
 import (
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -62,4 +63,15 @@ func appendIDField(b []byte, num protowire.Number, value string) []byte {
 	b = protowire.AppendVarint(b, uint64(sizeID(value)))
 	b = protowire.AppendTag(b, fieldIDValue, protowire.BytesType)
 	return protowire.AppendString(b, value)
+}
+
+// exactAckIDs reports whether appendAckProto, given the values of st's
+// agent and task IDs, produces what the codec would for the call that
+// carries those messages: both are present, have their value set and carry
+// no unknown fields. Otherwise (a malformed or newer peer's status) the
+// acknowledgement goes through the codec.
+func exactAckIDs(st *mesosproto.TaskStatus) bool {
+	a, t := st.GetAgentId(), st.GetTaskId()
+	return a != nil && a.Value != nil && len(a.ProtoReflect().GetUnknown()) == 0 &&
+		t != nil && t.Value != nil && len(t.ProtoReflect().GetUnknown()) == 0
 }

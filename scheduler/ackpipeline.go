@@ -16,6 +16,10 @@ import (
 // subscription may be in flight at once (see WithAckConcurrency).
 const DefaultAckConcurrency = 8
 
+// maxAckConcurrency bounds WithAckConcurrency: the pipeline's queues and
+// the call transport's idle pool are sized by it.
+const maxAckConcurrency = 1024
+
 // errCallTimedOut is the cause of an automatic acknowledgement aborted by
 // the call timeout.
 var errCallTimedOut = errors.New("scheduler: call timeout passed")
@@ -33,8 +37,9 @@ var errCallTimedOut = errors.New("scheduler: call timeout passed")
 // any idempotent call). The workers are counted in the session's calls, so
 // the end of the subscription (endSession) waits for them; they stop when
 // the session's context ends, which aborts the acknowledgement in flight,
-// and the acknowledgements still queued are dropped then, as the agent
-// resends an update that is not acknowledged. A failure is logged, never
+// and the acknowledgements still queued are dropped then (by the workers,
+// or by close for one queued after they returned), as the agent resends an
+// update that is not acknowledged. Every failure or drop is logged, never
 // fatal.
 type ackPipeline struct {
 	c       *Client
@@ -72,13 +77,41 @@ func (p *ackPipeline) submit(job ackJob) {
 		p.failed(job, errSubscriptionEnded)
 		return
 	}
-	if p.workers < cap(p.slots) {
-		// Run goroutine, before endSession's Wait: Add cannot race it.
+	if p.workers < len(p.slots) {
+		// More acknowledgements outstanding (this one included) than
+		// workers: one more. Run goroutine, before endSession's Wait: Add
+		// cannot race it.
 		p.workers++
 		p.s.calls.Add(1)
 		go p.work()
 	}
-	p.jobs <- job // never blocks: at most cap(slots) jobs are outstanding
+	if testHookAckSubmit != nil {
+		testHookAckSubmit()
+	}
+	// Never blocks: at most cap(slots) jobs are outstanding. The session may
+	// have ended since the check above and every worker returned: close,
+	// after the workers, logs what is left.
+	p.jobs <- job
+}
+
+// testHookAckSubmit, when set by a test, runs in submit just before an
+// acknowledgement is queued.
+var testHookAckSubmit func()
+
+// close ends the pipeline once its session has ended and its workers have
+// returned (endSession, after the session's calls): an acknowledgement
+// queued after the last worker drained the queue is logged as dropped
+// instead of vanishing. Run goroutine only.
+func (p *ackPipeline) close() {
+	for {
+		select {
+		case job := <-p.jobs:
+			<-p.slots
+			p.failed(job, errSubscriptionEnded)
+		default:
+			return
+		}
+	}
 }
 
 // work sends acknowledgements until the session ends.

@@ -153,6 +153,10 @@ func (r *runner) endSession(s *session, reason error, log *zap.Logger) {
 	c.mu.Unlock()
 	s.bg.Wait()
 	s.calls.Wait()
+	if r.acks != nil && r.acks.s == s {
+		r.acks.close()
+		r.acks = nil
+	}
 	if r.ctx.Err() != nil || c.tornDownNow() {
 		log.Info("disconnected", zap.Error(reason))
 	} else {
@@ -284,7 +288,7 @@ func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, l
 		if len(tr.ackUUID) == 0 || tr.acked {
 			return
 		}
-		if c.codec.MediaType() == httpapi.MediaTypeProtobuf {
+		if c.codec.MediaType() == httpapi.MediaTypeProtobuf && exactAckIDs(st) {
 			body := appendAckProto(nil, s.frameworkID, st.GetAgentId().GetValue(), st.GetTaskId().GetValue(), st.GetUuid())
 			r.acks.submit(ackJob{typ: schedulerpb.Call_ACKNOWLEDGE, body: body, taskID: st.GetTaskId().GetValue()})
 			return

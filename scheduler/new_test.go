@@ -35,7 +35,7 @@ func TestNewValidation(t *testing.T) {
 			scheduler.WithMaxRedirects(0), scheduler.WithCallTimeout(0),
 			scheduler.WithTaskSource(func(context.Context) ([]*schedulerpb.Call_Reconcile_Task, error) { return nil, nil }),
 			scheduler.WithReconcileBackoff(time.Millisecond, time.Millisecond), scheduler.WithImplicitReconciliation(0),
-			scheduler.WithSuppressDelay(0), scheduler.WithSuppressAfter(1),
+			scheduler.WithSuppressDelay(0), scheduler.WithSuppressAfter(1), scheduler.WithAckConcurrency(1024),
 		}},
 		{name: "file spec is not read", fw: valid, opts: []scheduler.Option{scheduler.WithMaster("file:///nonexistent/mesoskit/master")}},
 		{name: "multi-role with roles", fw: func() *mesosproto.FrameworkInfo {
@@ -79,6 +79,9 @@ func TestNewValidation(t *testing.T) {
 		{name: "redirects", fw: valid, opts: []scheduler.Option{scheduler.WithMaxRedirects(-1)}, want: []string{"WithMaxRedirects"}},
 		{name: "call timeout", fw: valid, opts: []scheduler.Option{scheduler.WithCallTimeout(-time.Second)}, want: []string{"WithCallTimeout"}},
 		{name: "ack concurrency", fw: valid, opts: []scheduler.Option{scheduler.WithAckConcurrency(0)}, want: []string{"WithAckConcurrency"}},
+		{name: "ack concurrency negative", fw: valid, opts: []scheduler.Option{scheduler.WithAckConcurrency(-1)}, want: []string{"WithAckConcurrency"}},
+		// Huge values would make Run panic (channel size) or exhaust memory.
+		{name: "ack concurrency huge", fw: valid, opts: []scheduler.Option{scheduler.WithAckConcurrency(1 << 40)}, want: []string{"WithAckConcurrency", "between 1 and 1024"}},
 		{name: "bad master spec", fw: valid, opts: []scheduler.Option{scheduler.WithMaster("m1:5050,ftp://m2")}, want: []string{"WithMaster", "unsupported scheme"}},
 		{name: "bad zk spec", fw: valid, opts: []scheduler.Option{scheduler.WithMaster("zk://u:s3cret@h1:2181/")}, want: []string{"WithMaster", "is not supported"}},
 		{name: "nil task source", fw: valid, opts: []scheduler.Option{scheduler.WithTaskSource(nil)}, want: []string{"nil source"}},

@@ -243,7 +243,8 @@ func WithCallTimeout(d time.Duration) Option {
 // WithAutoAcknowledge) may be in flight at once on the connection pool of
 // calls; when that many are, dispatching the next event waits for one to be
 // answered. 1 acknowledges one update at a time, still without holding up
-// the event that follows it. Default DefaultAckConcurrency.
+// the event that follows it. n must be between 1 and 1024 (New returns an
+// error otherwise). Default DefaultAckConcurrency.
 func WithAckConcurrency(n int) Option {
 	return func(c *config) { c.ackConcurrency = n }
 }
@@ -282,8 +283,8 @@ func (c *config) validate() error {
 	if c.maxRedirects < 0 {
 		errs = append(errs, fmt.Errorf("WithMaxRedirects: %d must not be negative", c.maxRedirects))
 	}
-	if c.ackConcurrency < 1 {
-		errs = append(errs, fmt.Errorf("WithAckConcurrency: %d must be at least 1", c.ackConcurrency))
+	if c.ackConcurrency < 1 || c.ackConcurrency > maxAckConcurrency {
+		errs = append(errs, fmt.Errorf("WithAckConcurrency: %d must be between 1 and %d", c.ackConcurrency, maxAckConcurrency))
 	}
 	if c.callTimeout < 0 {
 		errs = append(errs, fmt.Errorf("WithCallTimeout: %v must not be negative", c.callTimeout))
