@@ -17,9 +17,10 @@ const DefaultMaxCompletedTasksPerFramework = 1000
 // leaves the cluster (its terminal update acknowledged, its framework
 // removed, its agent lost, or refused by the master before it started)
 // enters it, and the oldest entry beyond the limit is evicted together with
-// the test-facing history of that task: its statuses (TaskUpdates,
-// WaitTask) and its acknowledgement counts in Framework, which are folded
-// into the totals. Guarded by Server.mu.
+// the test-facing history of that task: its acknowledgement counts in
+// Framework, which are folded into the totals, and its statuses
+// (TaskUpdates, WaitTask), kept by task id alone, once no framework runs or
+// remembers a task of that id. Guarded by Server.mu.
 type completedTasks struct {
 	ring  []string       // task ids, oldest at head
 	head  int            // index of the oldest entry once the ring is full
@@ -55,14 +56,19 @@ func (s *Server) taskCompletedLocked(fwID, id string) {
 	}
 }
 
-// evictTaskLocked forgets the history of task id of rec's framework, unless
-// the id is in use again.
+// evictTaskLocked forgets task id of rec's framework, unless the framework
+// uses the id again: its acknowledgement counts are folded into the totals,
+// and its statuses (TaskUpdates, WaitTask), which are kept by task id alone,
+// are dropped only when no other framework still runs or remembers a task
+// of that id either.
 func (s *Server) evictTaskLocked(rec *frameworkRecord, id string) {
-	if t := s.tasks[taskKey{rec.id, id}]; t != nil || rec.completed.count[id] > 0 {
+	if s.frameworkRemembersLocked(rec, id) {
 		return
 	}
-	delete(s.history, id)
-	delete(s.reached, id)
+	if !s.taskIDRememberedLocked(id) {
+		delete(s.history, id)
+		delete(s.reached, id)
+	}
 	if n, ok := rec.acked[id]; ok {
 		rec.completed.ackedEvicted += n
 		delete(rec.acked, id)
@@ -71,6 +77,23 @@ func (s *Server) evictTaskLocked(rec *frameworkRecord, id string) {
 		rec.completed.dupEvicted += n
 		delete(rec.dupAcks, id)
 	}
+}
+
+// frameworkRemembersLocked reports whether rec's framework runs a task id
+// or has one among its completed tasks.
+func (s *Server) frameworkRemembersLocked(rec *frameworkRecord, id string) bool {
+	return s.tasks[taskKey{rec.id, id}] != nil || rec.completed.count[id] > 0
+}
+
+// taskIDRememberedLocked reports whether some framework runs a task id or
+// has one among its completed tasks. It costs one lookup per framework.
+func (s *Server) taskIDRememberedLocked(id string) bool {
+	for _, rec := range s.records {
+		if s.frameworkRemembersLocked(rec, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // removeTaskLocked takes a task out of the cluster (the agent and the master

@@ -34,7 +34,9 @@
 // framework, the cluster forgets the history of a task (TaskUpdates,
 // WaitTask, the per-task counts of Framework) once 1000 later tasks of its
 // framework have completed (WithMaxCompletedTasksPerFramework changes the
-// number). WaitTask for a forgotten task waits as for a task never seen, so
+// number). As TaskUpdates and WaitTask know tasks by id alone, the statuses
+// of an id stay while any framework still runs or remembers a task of that
+// id. WaitTask for a forgotten task waits as for a task never seen, so
 // wait for a task's state before 1000 others complete; Framework's
 // AcknowledgedTotal and DuplicateAcksTotal still count every
 // acknowledgement. Reconciliation never reports completed tasks: to the
@@ -113,8 +115,7 @@
 //
 // Status update bursts (inject.go): SendStatusUpdates makes the leading
 // master send a framework UPDATE events for any statuses (for example the
-// updates agents resend after a master failover, or TASK_LOST), filling in
-// uuids, and returns an UpdateBatch that counts the matching ACKNOWLEDGE
+// updates agents resend after a master failover), filling in uuids, and returns an UpdateBatch that counts the matching ACKNOWLEDGE
 // calls (Acknowledged, Wait, Done, AcknowledgedAt). Such updates are sent
 // once, never retried, and change no task of the cluster.
 //

@@ -50,10 +50,13 @@ func (s *Server) injectStateLocked(create bool) *injectState {
 
 // SendStatusUpdates makes the leading master send one UPDATE event per
 // status to the framework frameworkID, in order, as if agents had sent them
-// (for example the updates agents send again after a master failover, or a
-// TASK_LOST for an agent gone away). Each status needs task_id, state and
-// agent_id; a missing uuid is filled in with a random one and a missing
-// timestamp with the current time. The statuses are copied, never modified.
+// (for example the updates agents send again after a master failover). Each
+// status needs task_id, a known state and agent_id; a missing uuid is
+// filled in with a random one and a missing timestamp with the current
+// time. Every update thus carries a uuid and expects an acknowledgement, as
+// an agent's update does (the master's own updates, such as TASK_LOST for
+// a removed agent, carry none in Mesos: LoseAgent sends those). The
+// statuses are copied, never modified.
 //
 // The master then expects one ACKNOWLEDGE per update (same framework, agent
 // id, task id and uuid) and counts them in the returned UpdateBatch, and in
@@ -76,6 +79,10 @@ func (s *Server) SendStatusUpdates(frameworkID string, statuses ...*mesosproto.T
 			return nil, fmt.Errorf("mesostest: SendStatusUpdates: status %d has no task_id", i)
 		case st.State == nil:
 			return nil, fmt.Errorf("mesostest: SendStatusUpdates: status %d has no state", i)
+		case mesosproto.TaskState_name[int32(st.GetState())] == "":
+			// A client would decode an unknown value of the closed enum
+			// as no state at all.
+			return nil, fmt.Errorf("mesostest: SendStatusUpdates: status %d has an unknown state %d", i, int32(st.GetState()))
 		case st.GetAgentId().GetValue() == "":
 			return nil, fmt.Errorf("mesostest: SendStatusUpdates: status %d has no agent_id", i)
 		}

@@ -125,6 +125,8 @@ func TestSendStatusUpdatesErrors(t *testing.T) {
 		{TaskId: &mesosproto.TaskID{Value: proto.String("t")}, AgentId: &mesosproto.AgentID{Value: proto.String("a")}},
 		{TaskId: &mesosproto.TaskID{Value: proto.String("t")}, State: mesosproto.TaskState_TASK_LOST.Enum()},
 		lostStatus("t", "a", []byte("short")),
+		{TaskId: &mesosproto.TaskID{Value: proto.String("t")}, AgentId: &mesosproto.AgentID{Value: proto.String("a")},
+			State: mesosproto.TaskState(99).Enum()}, // not a TaskState: the client would decode no state
 	}
 	for i, st := range bad {
 		if _, err := srv.SendStatusUpdates(sub.fwID, lostStatus("ok", "a", nil), st); err == nil {

@@ -146,7 +146,9 @@ func (s *Server) allocateLocked() {
 				Type:   schedulerpb.Event_OFFERS.Enum(),
 				Offers: &schedulerpb.Event_Offers{Offers: pbs},
 			})
-			s.log.Debug("offers sent", zap.String("framework_id", fw.id), zap.Int("offers", len(pbs)))
+			if ce := s.log.Check(zap.DebugLevel, "offers sent"); ce != nil {
+				ce.Write(zap.String("framework_id", fw.id), zap.Int("offers", len(pbs)))
+			}
 		}
 	}
 	if len(made) > 0 {

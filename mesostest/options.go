@@ -214,10 +214,12 @@ func WithoutHistory() Option { return func(c *config) { c.noHistory = true } }
 // --max_completed_tasks_per_framework default; 0 keeps none). A task is
 // completed once it has left the cluster: its terminal update acknowledged,
 // its framework removed or its agent lost, or refused by the master before
-// it reached an agent. When a framework has more, the history of the oldest
-// is forgotten: TaskUpdates returns nil for it, WaitTask waits for it as for
-// a task never seen, and Framework no longer lists it in Acknowledged and
-// DuplicateAcks (the totals still count it). As in Mesos, reconciliation
+// it reached an agent. When a framework has more, the oldest is forgotten:
+// Framework no longer lists it in Acknowledged and DuplicateAcks (the
+// totals still count it), and, unless another framework still runs or
+// remembers a task of the same id (TaskUpdates and WaitTask know tasks by
+// id alone), TaskUpdates returns nil for it and WaitTask waits for it as
+// for a task never seen. As in Mesos, reconciliation
 // never reports completed tasks: they are unknown to the master.
 func WithMaxCompletedTasksPerFramework(n int) Option {
 	return func(c *config) { c.maxCompletedTasks = n }

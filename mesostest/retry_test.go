@@ -67,3 +67,57 @@ func TestRetryQueueStreams(t *testing.T) {
 		t.Errorf("%d streams queued for retry, want 2", queued)
 	}
 }
+
+// Streams leave the retry queue when their tasks leave the cluster without
+// an acknowledgement: the agent lost, the framework torn down, Close.
+func TestRetryQueueEmptiesWithTasks(t *testing.T) {
+	queued := func(srv *Server) int {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return len(srv.retries.h)
+	}
+	launch := func(t *testing.T, srv *Server, s *sub, ids ...string) {
+		t.Helper()
+		o := s.offers()[0]
+		var tasks []*mesosproto.TaskInfo
+		for _, id := range ids {
+			tasks = append(tasks, shellTask(id, o, "ignored"))
+		}
+		s.mustCall(launchCall(o, nil, tasks...), 202)
+		if _, err := srv.WaitTask(testCtx(t), ids[len(ids)-1], mesosproto.TaskState_TASK_RUNNING); err != nil {
+			t.Fatal(err)
+		}
+		if n := queued(srv); n != len(ids) {
+			t.Fatalf("%d streams queued for retry, want %d", n, len(ids))
+		}
+	}
+	t.Run("agent lost", func(t *testing.T) {
+		srv := newServer(t, WithSimulatedTasks(-1), WithAgents(1, "cpus:10;mem:10000"))
+		s := newClient(t, srv, codecs[0]).subscribe(frameworkInfo("lost"))
+		launch(t, srv, s, "a", "b", "c")
+		if err := srv.LoseAgent(srv.AgentIDs()[0]); err != nil {
+			t.Fatal(err)
+		}
+		if n := queued(srv); n != 0 {
+			t.Errorf("%d streams queued after the agent was lost", n)
+		}
+	})
+	t.Run("teardown", func(t *testing.T) {
+		srv := newServer(t, WithSimulatedTasks(-1), WithAgents(1, "cpus:10;mem:10000"))
+		s := newClient(t, srv, codecs[1]).subscribe(frameworkInfo("teardown"))
+		launch(t, srv, s, "a", "b")
+		s.mustCall(&schedulerpb.Call{Type: schedulerpb.Call_TEARDOWN.Enum()}, 202)
+		if n := queued(srv); n != 0 {
+			t.Errorf("%d streams queued after TEARDOWN", n)
+		}
+	})
+	t.Run("close", func(t *testing.T) {
+		srv := newServer(t, WithSimulatedTasks(-1), WithAgents(1, "cpus:10;mem:10000"))
+		s := newClient(t, srv, codecs[0]).subscribe(frameworkInfo("close"))
+		launch(t, srv, s, "a", "b")
+		srv.Close()
+		if n := queued(srv); n != 0 {
+			t.Errorf("%d streams queued after Close", n)
+		}
+	})
+}

@@ -22,27 +22,55 @@ func TestSharedStatusesAcrossStreams(t *testing.T) {
 	srv := newServer(t, WithSimulatedTasks(0), WithAgents(1, "cpus:100;mem:100000"))
 	agentID := srv.AgentIDs()[0]
 	noFilter := &mesosproto.Filters{RefuseSeconds: proto.Float64(0)}
+	ctx := testCtx(t)
+	// Every framework keeps declining its offers until all are done: one
+	// that stopped early would hold the agent in an offer forever and starve
+	// the other.
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	stopAll := func() { stopOnce.Do(func() { close(stop) }) }
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer stopAll()
+	var subs []*sub
+	var fins []chan struct{}
 	for i, codec := range codecs {
 		c := newClient(t, srv, codec)
 		s := c.subscribe(frameworkInfo(fmt.Sprintf("shared-%d", i)))
-		o := s.offers()[0]
+		o := ownOffer(t, srv, s, subs...)
+		subs = append(subs, s)
 		var tasks []*mesosproto.TaskInfo
 		for k := range 20 {
 			tasks = append(tasks, shellTask(fmt.Sprintf("f%d-t%d", i, k), o, "ignored"))
 		}
 		s.mustCall(launchCall(o, noFilter, tasks...), http.StatusAccepted)
+		fin := make(chan struct{})
+		fins = append(fins, fin)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var finOnce sync.Once
+			finish := func() { finOnce.Do(func() { close(fin) }) }
+			defer finish()
 			// Acknowledge every update until every task finished; decline
 			// offers so that the other framework gets the agent too.
-			for finished := 0; finished < len(tasks); {
+			for finished := 0; ; {
+				if finished == len(tasks) {
+					finish()
+				}
 				var ev *schedulerpb.Event
 				select {
-				case ev = <-s.events:
-				case <-testCtx(t).Done():
+				case e, ok := <-s.events:
+					if !ok {
+						if finished < len(tasks) {
+							t.Errorf("framework %d: stream ended with %d of %d tasks finished", i, finished, len(tasks))
+						}
+						return
+					}
+					ev = e
+				case <-stop:
+					return
+				case <-ctx.Done():
 					t.Errorf("framework %d: %d of %d tasks finished", i, finished, len(tasks))
 					return
 				}
@@ -74,5 +102,8 @@ func TestSharedStatusesAcrossStreams(t *testing.T) {
 				}
 			}
 		}()
+	}
+	for _, fin := range fins {
+		<-fin
 	}
 }

@@ -132,6 +132,9 @@ func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid [
 	if isTerminal(head.GetState()) {
 		// The terminal update is acknowledged: master and agent forget the task.
 		s.removeTaskLocked(t) // enters the framework's completed tasks (completed.go)
-		s.log.Debug("task removed", zap.String("framework_id", fw.id), zap.String("task_id", taskID))
+		// Once per task: build the fields only when debug logging is on.
+		if ce := s.log.Check(zap.DebugLevel, "task removed"); ce != nil {
+			ce.Write(zap.String("framework_id", fw.id), zap.String("task_id", taskID))
+		}
 	}
 }

@@ -46,10 +46,13 @@ func (s *Server) waitFor(ctx context.Context, check func() bool) error {
 // updates) and from the master's own updates for tasks that never started
 // (TASK_ERROR, TASK_LOST/DROPPED for invalid offers); reconciliation
 // answers are not states reached. With WithoutHistory the status returned
-// carries only the task id and the state. The history of a completed task
-// is forgotten once WithMaxCompletedTasksPerFramework (default 1000) later
-// tasks of its framework have completed: WaitTask then waits for it as for
-// a task never seen, until ctx ends.
+// carries only the task id and the state. Tasks are known by id alone:
+// statuses of tasks of different frameworks with the same id are kept
+// together. The history of a completed task is forgotten once
+// WithMaxCompletedTasksPerFramework (default 1000) later tasks of its
+// framework have completed, unless another framework still runs or
+// remembers a task of that id: WaitTask then waits for it as for a task
+// never seen, until ctx ends.
 func (s *Server) WaitTask(ctx context.Context, taskID string, state mesosproto.TaskState) (*mesosproto.TaskStatus, error) {
 	var found *mesosproto.TaskStatus
 	err := s.waitFor(ctx, func() bool {
@@ -130,7 +133,9 @@ func (s *Server) WaitFramework(ctx context.Context, id string, state FrameworkSt
 
 // CompleteTask ends a simulated task (see WithSimulatedTasks) with a
 // terminal state, as if its executor reported it. It fails for tasks that
-// run a process and for tasks the cluster does not run.
+// run a process and for tasks the cluster does not run. When frameworks run
+// live tasks of the same id, it ends the one of the framework that
+// subscribed first.
 func (s *Server) CompleteTask(taskID string, state mesosproto.TaskState, message string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,8 +145,11 @@ func (s *Server) CompleteTask(taskID string, state mesosproto.TaskState, message
 	if !isTerminal(state) {
 		return fmt.Errorf("mesostest: CompleteTask: %v is not a terminal state", state)
 	}
-	for k, t := range s.tasks {
-		if k.task != taskID || t.gone || t.terminated {
+	// One lookup per framework, in the order they first subscribed, rather
+	// than a scan of every task.
+	for _, fwID := range s.recordSeq {
+		t := s.tasks[taskKey{fwID, taskID}]
+		if t == nil || t.gone || t.terminated {
 			continue
 		}
 		if !t.simulated {
