@@ -89,6 +89,13 @@
 // next events are dispatched. A stream silent for five
 // heartbeat intervals is dropped and resubscribed (WithMissedHeartbeats).
 //
+// Mesos's agents re-send a status update that is not acknowledged within
+// 10 s (then 20 s, 40 s ...). A framework that launches tens of thousands
+// of tasks in one offer round must acknowledge as many TASK_STARTING
+// updates within that window, or it receives them all again; pace large
+// launches over several offer rounds (docs/PERFORMANCE.md, "Scale": the
+// first 100,000 took 8-9 s on two cores shared with a fake master).
+//
 // Reconciliation: after every subscription a goroutine of the Client asks
 // the master (RECONCILE) for the state of every task the framework has —
 // those the Client saw launched or reported in this process and not seen

@@ -292,6 +292,9 @@ func startFailoverScheduler(tb testing.TB, zkc *zktest.Cluster, path string, log
 		scheduler.WithContentType(httpapi.MediaTypeProtobuf),
 		scheduler.WithBackoff(testBackoffMin, testBackoffMax),
 		scheduler.WithCallTimeout(5*time.Second),
+		// Failovers are noticed through ZooKeeper and the closed stream, not heartbeats: allow 10 s of
+		// silence so that a stall of the loaded test machine cannot add a resubscription to the count.
+		scheduler.WithMissedHeartbeats(200),
 		scheduler.WithLogger(log))
 	if err != nil {
 		tb.Fatal(err)
