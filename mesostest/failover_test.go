@@ -114,6 +114,14 @@ func TestNoLeaderAndRecovery(t *testing.T) {
 		c.url = u
 		expect(t, c.post(reconcileCall("x")), 503, "No leader elected")
 	}
+	// The refused calls are recorded with their type, read from the body
+	// for the record only.
+	calls := srv.Calls()
+	for _, rec := range calls[len(calls)-len(srv.MasterURLs()):] {
+		if rec.Status != 503 || rec.Type != schedulerpb.Call_RECONCILE || rec.Call == nil {
+			t.Errorf("refused call recorded as %d %v (call %v), want 503 RECONCILE", rec.Status, rec.Type, rec.Call)
+		}
+	}
 
 	if err := srv.Failover(); err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 // Call is one request to a master's scheduler endpoint, as recorded by Calls.
 type Call struct {
 	Master      int                   // index of the master that answered
-	Type        schedulerpb.Call_Type // UNKNOWN when the body did not parse
+	Type        schedulerpb.Call_Type // UNKNOWN when the body did not parse (a call refused with 307 or 503 is read leniently for this record only; a 401's body never)
 	FrameworkID string                // top-level framework_id, or the id assigned by SUBSCRIBE
 	StreamID    string                // Mesos-Stream-Id sent (or, for SUBSCRIBE, issued)
 	Status      int                   // HTTP status answered
