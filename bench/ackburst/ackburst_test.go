@@ -88,7 +88,7 @@ func clients(tb testing.TB) []namedClient {
 	for _, n := range envInts(tb, "MESOSKIT_BENCH_RAW", []int{1, 8}) {
 		cs = append(cs, namedClient{"raw-" + strconv.Itoa(n), runRaw(n)})
 	}
-	return cs
+	return append(cs, pipelinedClients(tb)...)
 }
 
 // envInts reads a comma-separated list of positive integers from env:

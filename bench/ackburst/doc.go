@@ -24,7 +24,20 @@
 //   - impl=raw-N: the loopback limit: SUBSCRIBE by hand, the event stream read
 //     and discarded undecoded, and the ACKNOWLEDGE calls, encoded ahead, POSTed
 //     by N goroutines over keep-alive connections; N from env
-//     MESOSKIT_BENCH_RAW (default "1,8").
+//     MESOSKIT_BENCH_RAW (default "1,8");
+//   - impl=raw-pipelined-N-wW: the loopback limit without net/http's client,
+//     off unless env MESOSKIT_BENCH_PIPELINED lists connection counts N
+//     (e.g. "1,2,4,8"); W from env MESOSKIT_BENCH_PIPELINE_WINDOW (default
+//     "64"). It subscribes as raw-N does, formats every ACKNOWLEDGE ahead as
+//     a whole HTTP/1.1 request (the headers raw-N sends, Content-Length
+//     included), dials N plain TCP connections, and pipelines: per
+//     connection a writer takes the next request from a shared counter
+//     while fewer than W are unanswered, buffers them and writes every W/4
+//     requests or when the window is full, and a reader parses the answers
+//     in order (http.ReadResponse) and wants 202 for each. Go's net/http
+//     server (mesostest) and Mesos's libprocess both answer pipelined
+//     requests in order; this side is a measurement, not a client design
+//     (no redirects, retries or TLS).
 //
 // One benchmark op is one whole burst; run with -benchtime=1x (bench/run.sh
 // does). Reported: acks/s, s/burst, and cpu-ns/ack, the CPU time of the

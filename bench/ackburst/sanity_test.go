@@ -18,3 +18,12 @@ func TestSmallBurst(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallBurstPipelined runs the pipelined raw client, which the
+// benchmark only runs when MESOSKIT_BENCH_PIPELINED is set, through a burst
+// of 200 updates with a window smaller than the burst.
+func TestSmallBurstPipelined(t *testing.T) {
+	if d, _ := oneBurst(t, statuses(200), runPipelined(2, 8)); d <= 0 {
+		t.Fatalf("burst took %v", d)
+	}
+}
