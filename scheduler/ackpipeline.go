@@ -30,7 +30,10 @@ var errCallTimedOut = errors.New("scheduler: call timeout passed")
 // WithAckConcurrency of them), which POST them on the keep-alive connection
 // pool (see newTransport). At most that many are handed over and not yet
 // answered; beyond it the Run goroutine waits (backpressure), so nothing
-// queues without bound.
+// queues without bound. With WithPipelinedAcks, submit hands them instead
+// to the subscription's pipelined connection (ackPipe, ackpipelined.go)
+// while it lasts; there are then max(WithAckConcurrency,
+// pipelinedAckWindow) slots, and still at most WithAckConcurrency workers.
 //
 // Each acknowledgement is handed over once: nothing here sends it twice
 // (postAttempts retries only an answer of 503 or a transport error, as for
@@ -48,6 +51,7 @@ type ackPipeline struct {
 	jobs    chan ackJob   // handed over, not yet taken by a worker
 	slots   chan struct{} // one per acknowledgement handed over and not finished
 	workers int           // started so far; Run goroutine only
+	pipe    *ackPipe      // WithPipelinedAcks: the pipelined path, nil when not used
 }
 
 // ackJob is one encoded acknowledgement.
@@ -59,7 +63,16 @@ type ackJob struct {
 
 func newAckPipeline(c *Client, s *session, log *zap.Logger) *ackPipeline {
 	n := c.cfg.ackConcurrency
-	return &ackPipeline{c: c, s: s, log: log, jobs: make(chan ackJob, n), slots: make(chan struct{}, n)}
+	if c.cfg.pipelinedAcks {
+		n = max(n, pipelinedAckWindow)
+	}
+	p := &ackPipeline{c: c, s: s, log: log, jobs: make(chan ackJob, n), slots: make(chan struct{}, n)}
+	pp, why := c.newAckPipe(p)
+	if why != "" {
+		log.Debug("acknowledgements not pipelined: "+why, zap.String("endpoint", s.endpoint))
+	}
+	p.pipe = pp
+	return p
 }
 
 // submit hands an acknowledgement to the workers. It runs on the Run
@@ -77,7 +90,23 @@ func (p *ackPipeline) submit(job ackJob) {
 		p.failed(job, errSubscriptionEnded)
 		return
 	}
-	if p.workers < len(p.slots) {
+	if pp := p.pipe; pp != nil && !pp.finished() {
+		if !pp.started {
+			// Run goroutine, before endSession's Wait: Add cannot race it.
+			pp.started = true
+			p.s.calls.Add(1)
+			go pp.write()
+		}
+		if testHookAckSubmit != nil {
+			testHookAckSubmit()
+		}
+		// Never blocks, as jobs below. The writer hands it to net/http if
+		// the connection ends meanwhile; close logs it if the writer has
+		// returned.
+		pp.queue <- job
+		return
+	}
+	if p.workers < min(len(p.slots), p.c.cfg.ackConcurrency) {
 		// More acknowledgements outstanding (this one included) than
 		// workers: one more. Run goroutine, before endSession's Wait: Add
 		// cannot race it.
@@ -103,9 +132,17 @@ var testHookAckSubmit func()
 // queued after the last worker drained the queue is logged as dropped
 // instead of vanishing. Run goroutine only.
 func (p *ackPipeline) close() {
+	var pipeQueue chan ackJob
+	if p.pipe != nil {
+		p.pipe.finish(errSubscriptionEnded) // a writer never started
+		pipeQueue = p.pipe.queue
+	}
 	for {
 		select {
 		case job := <-p.jobs:
+			<-p.slots
+			p.failed(job, errSubscriptionEnded)
+		case job := <-pipeQueue:
 			<-p.slots
 			p.failed(job, errSubscriptionEnded)
 		default:

@@ -49,6 +49,8 @@ type Client struct {
 	sharedHeaders bool
 	streamHTTP    *http.Client // SUBSCRIBE: one fresh connection per stream
 	owned         []*http.Transport
+	callTransport *http.Transport // callHTTP's, when the Client's own (WithPipelinedAcks)
+	pipelinedOK   atomic.Uint64   // acknowledgements answered 2xx on a pipelined connection
 
 	started atomic.Bool
 	target  atomic.Pointer[callTarget] // of the live session (call.go)
@@ -193,6 +195,7 @@ func (c *Client) buildHTTPClients() {
 	}
 	ct, st := newTransport(true, c.cfg.ackConcurrency), newTransport(false, 0)
 	c.owned = append(c.owned, ct, st)
+	c.callTransport = ct
 	c.callHTTP = &http.Client{Transport: ct, CheckRedirect: noRedirect}
 	c.sharedHeaders = true
 	c.streamHTTP = &http.Client{Transport: st, CheckRedirect: noRedirect}

@@ -86,7 +86,10 @@
 // acknowledged them itself (WithAutoAcknowledge); up to
 // WithAckConcurrency of these acknowledgements (DefaultAckConcurrency) are
 // in flight at once, sent by worker goroutines of the subscription while the
-// next events are dispatched. A stream silent for five
+// next events are dispatched. WithPipelinedAcks (opt-in, tested against
+// mesostest only) sends them instead as HTTP/1.1 pipelined requests on one
+// connection per subscription, a writer and a reader goroutine, for bursts
+// beyond what net/http's client sustains. A stream silent for five
 // heartbeat intervals is dropped and resubscribed (WithMissedHeartbeats).
 //
 // Mesos's agents re-send a status update that is not acknowledged within
