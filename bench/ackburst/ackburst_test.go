@@ -79,6 +79,7 @@ type namedClient struct {
 func clients(tb testing.TB) []namedClient {
 	cs := []namedClient{
 		{"mesoskit", runMesoskit(false, 0, 0)},
+		{"mesoskit-pipelined", runMesoskit(false, 0, 0, scheduler.WithPipelinedAcks(true))},
 		{"mesoskit-handler-8", runMesoskit(true, 8, 0)},
 		{"mesos-go", runMesosGo},
 	}
@@ -216,10 +217,10 @@ func frameworkInfo() *mesosproto.FrameworkInfo {
 	return &mesosproto.FrameworkInfo{User: proto.String("bench"), Name: proto.String("ackburst")}
 }
 
-// runMesoskit runs a scheduler.Client: with automatic acknowledgement
-// (WithAckConcurrency(acks) unless 0), or with a handler that acknowledges
-// from workers goroutines.
-func runMesoskit(handlerAcks bool, workers, acks int) client {
+// runMesoskit runs a scheduler.Client with extra options: with automatic
+// acknowledgement (WithAckConcurrency(acks) unless 0), or with a handler
+// that acknowledges from workers goroutines.
+func runMesoskit(handlerAcks bool, workers, acks int, extra ...scheduler.Option) client {
 	return func(ctx context.Context, b *burst) error {
 		opts := []scheduler.Option{
 			scheduler.WithMaster(b.srv.URL()),
@@ -228,6 +229,7 @@ func runMesoskit(handlerAcks bool, workers, acks int) client {
 		if acks > 0 {
 			opts = append(opts, scheduler.WithAckConcurrency(acks))
 		}
+		opts = append(opts, extra...)
 		var (
 			wg   sync.WaitGroup
 			work chan *mesosproto.TaskStatus

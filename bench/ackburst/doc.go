@@ -15,6 +15,9 @@
 //   - impl=mesoskit: scheduler.Client with its defaults (automatic
 //     acknowledgement after the handler returns, DefaultAckConcurrency in
 //     flight);
+//   - impl=mesoskit-pipelined: the defaults plus
+//     scheduler.WithPipelinedAcks(true): the automatic acknowledgements
+//     pipelined on one connection per subscription (window 64);
 //   - impl=mesoskit-handler-8: automatic acknowledgement off, a handler that
 //     hands updates to 8 goroutines calling AcknowledgeStatus;
 //   - impl=mesoskit-acks-N: defaults with WithAckConcurrency(N), for each N

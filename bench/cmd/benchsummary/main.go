@@ -46,6 +46,8 @@ var targets = []target{
 	{what: "ack burst: mesoskit defaults vs mesos-go", a: impl("AckBurst", "mesoskit", "acks/s"), b: impl("AckBurst", "mesos-go", "acks/s"), atLeast: 2},
 	// The defaults keep scheduler.DefaultAckConcurrency (8) acknowledgements
 	// in flight: the raw rate at the same concurrency is raw-8's.
+	{what: "ack burst: mesoskit WithPipelinedAcks vs mesos-go", a: impl("AckBurst", "mesoskit-pipelined", "acks/s"), b: impl("AckBurst", "mesos-go", "acks/s"), atLeast: 2},
+	{what: "ack burst: WithPipelinedAcks, process CPU per ack, ns", a: impl("AckBurst", "mesoskit-pipelined", "cpu-ns/ack"), b: impl("AckBurst", "mesos-go", "cpu-ns/ack")},
 	{what: "ack burst: mesoskit defaults vs raw POSTs, 8 conns", a: impl("AckBurst", "mesoskit", "acks/s"), b: impl("AckBurst", "raw-8", "acks/s"), atLeast: 0.7},
 	{what: "ack burst: mesos-go (serial) vs raw POSTs, 1 conn", a: impl("AckBurst", "mesos-go", "acks/s"), b: impl("AckBurst", "raw-1", "acks/s")},
 	{what: "ack burst: process CPU per ack, ns", a: impl("AckBurst", "mesoskit", "cpu-ns/ack"), b: impl("AckBurst", "mesos-go", "cpu-ns/ack")},
