@@ -345,15 +345,17 @@ func (z *ZK) run() {
 
 // watchEvent handles a watch event and reports whether the members must be listed again. Any event on the
 // base path (the children watch firing, or the path deleted) calls for a listing. A member whose data
-// changed (Mesos never rewrites them) is read again at that listing; its deletion is left to the children
-// watch.
+// changed (Mesos never rewrites them) is read again at that listing. A member's deletion calls for one too,
+// although the children watch reports it as well: the event disarmed the early report (onEvent), and only a
+// listing arms it again — after a reconnection go-zookeeper's restored watches may deliver the deletion
+// after the children event whose listing it then disarms.
 func (z *ZK) watchEvent(ev zk.Event) bool {
 	switch {
 	case ev.Type == zk.EventNotWatching:
 		return false // watches dropped with an expired session; the session event handles it
 	case ev.Path == z.path:
 		return true
-	case ev.Type == zk.EventNodeDataChanged || ev.Type == zk.EventNodeCreated:
+	case ev.Type == zk.EventNodeDataChanged || ev.Type == zk.EventNodeCreated || ev.Type == zk.EventNodeDeleted:
 		if name, ok := strings.CutPrefix(ev.Path, z.path+"/"); ok {
 			delete(z.cache, name)
 			return true

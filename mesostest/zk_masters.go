@@ -271,10 +271,13 @@ func (s *Server) killMaster(i int, expect *zkMember, why string) error {
 		s.mu.Unlock()
 		return nil // that incarnation is gone already
 	}
-	delete(s.ha.members, i)
-	s.ha.dead[i] = true
 	m := s.masters[i]
 	hs, ln := m.hs, m.ln
+	// The port refuses connections before the master counts as dead (MasterRunning), even if Serve has
+	// not started yet: a test that sees it dead must find the port closed.
+	_ = ln.Close()
+	delete(s.ha.members, i)
+	s.ha.dead[i] = true
 	// A dead master leads no more: without ZooKeeper the next running master takes over at once; with
 	// it, the cluster has no leader until ZooKeeper elects the next one.
 	if s.leader == i {
@@ -289,7 +292,6 @@ func (s *Server) killMaster(i int, expect *zkMember, why string) error {
 	s.log.Info("master dies", zap.Int("master", i), zap.String("url", m.url()), zap.String("reason", why))
 
 	_ = hs.Close() // open connections and streams break
-	_ = ln.Close() // the port refuses connections, even if Serve has not started yet
 	if z != nil {
 		z.stop() // the session closes: the member node is gone
 	}
