@@ -337,23 +337,11 @@ func runRaw(n int) client {
 		defer tr.CloseIdleConnections()
 		hc := &http.Client{Transport: tr}
 
-		stream, streamID, fwID, err := rawSubscribe(ctx, hc, url)
+		streamID, fwID, bodies, closeStream, err := rawSession(ctx, hc, url, b)
 		if err != nil {
 			return err
 		}
-		defer stream.Close()
-		drained := make(chan struct{})
-		go func() {
-			defer close(drained)
-			_, _ = io.Copy(io.Discard, stream)
-		}()
-		defer func() { <-drained }()
-		defer stream.Close()
-
-		bodies, err := rawBodies(fwID, b.statuses)
-		if err != nil {
-			return err
-		}
+		defer closeStream()
 		b.subscribed(fwID)
 		select {
 		case <-b.sent:
@@ -388,6 +376,31 @@ func runRaw(n int) client {
 		<-ctx.Done() // the run ends when the master has every ack
 		return nil
 	}
+}
+
+// rawSession subscribes with a bare POST, reads and discards the event
+// stream on a goroutine until closeStream (which waits for it), and encodes
+// an ACKNOWLEDGE for every status of the burst.
+func rawSession(ctx context.Context, hc *http.Client, url string, b *burst) (streamID, fwID string, bodies [][]byte, closeStream func(), err error) {
+	stream, streamID, fwID, err := rawSubscribe(ctx, hc, url)
+	if err != nil {
+		return "", "", nil, nil, err
+	}
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		_, _ = io.Copy(io.Discard, stream)
+	}()
+	closeStream = func() {
+		stream.Close()
+		<-drained
+	}
+	bodies, err = rawBodies(fwID, b.statuses)
+	if err != nil {
+		closeStream()
+		return "", "", nil, nil, err
+	}
+	return streamID, fwID, bodies, closeStream, nil
 }
 
 // rawSubscribe POSTs SUBSCRIBE and reads the first event, SUBSCRIBED.

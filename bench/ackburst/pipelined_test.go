@@ -56,23 +56,11 @@ func runPipelined(conns, window int) client {
 		defer tr.CloseIdleConnections()
 		hc := &http.Client{Transport: tr}
 
-		stream, streamID, fwID, err := rawSubscribe(ctx, hc, base+"/api/v1/scheduler")
+		streamID, fwID, bodies, closeStream, err := rawSession(ctx, hc, base+"/api/v1/scheduler", b)
 		if err != nil {
 			return err
 		}
-		defer stream.Close()
-		drained := make(chan struct{})
-		go func() {
-			defer close(drained)
-			_, _ = io.Copy(io.Discard, stream)
-		}()
-		defer func() { <-drained }()
-		defer stream.Close()
-
-		bodies, err := rawBodies(fwID, b.statuses)
-		if err != nil {
-			return err
-		}
+		defer closeStream()
 		reqs := pipelinedRequests(u.Host, streamID, bodies)
 
 		// Dial before the burst so the timed part is only requests.
