@@ -116,12 +116,8 @@ func (c Command) HandleEvent(_ context.Context, x *Executor, e *executorpb.Event
 		for _, t := range e.GetLaunchGroup().GetTaskGroup().GetTasks() {
 			c.launch(x, t)
 		}
-	case executorpb.Event_KILL:
-		x.killTask(e.GetKill().GetTaskId(), e.GetKill().GetKillPolicy())
-	case executorpb.Event_SHUTDOWN:
-		x.killAll(x.shutdownKillGrace())
-	case executorpb.Event_ERROR:
-		x.log.Warn("error event", zap.String("message", e.GetError().GetMessage()))
+	default:
+		x.controlEvent(e)
 	}
 	return nil
 }

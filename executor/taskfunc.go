@@ -43,12 +43,8 @@ func (f TaskFunc) HandleEvent(_ context.Context, x *Executor, e *executorpb.Even
 		for _, t := range e.GetLaunchGroup().GetTaskGroup().GetTasks() {
 			x.startFunc(t, f)
 		}
-	case executorpb.Event_KILL:
-		x.killTask(e.GetKill().GetTaskId(), e.GetKill().GetKillPolicy())
-	case executorpb.Event_SHUTDOWN:
-		x.killAll(x.shutdownKillGrace())
-	case executorpb.Event_ERROR:
-		x.log.Warn("error event", zap.String("message", e.GetError().GetMessage()))
+	default:
+		x.controlEvent(e)
 	}
 	return nil
 }
@@ -172,5 +168,19 @@ func (t *funcTask) sendLocked(state mesosproto.TaskState, msg string) {
 	if _, err := t.x.enqueueUpdate(st); err != nil {
 		t.x.log.Warn("cannot send status update", zap.String("task_id", t.info.GetTaskId().GetValue()),
 			zap.Stringer("state", state), zap.Error(err))
+	}
+}
+
+// controlEvent handles the events every task runner (TaskFunc, Command)
+// treats alike: KILL kills one task with its kill policy, SHUTDOWN kills them
+// all within the shutdown grace period, ERROR is logged. Others are ignored.
+func (x *Executor) controlEvent(e *executorpb.Event) {
+	switch e.GetType() {
+	case executorpb.Event_KILL:
+		x.killTask(e.GetKill().GetTaskId(), e.GetKill().GetKillPolicy())
+	case executorpb.Event_SHUTDOWN:
+		x.killAll(x.shutdownKillGrace())
+	case executorpb.Event_ERROR:
+		x.log.Warn("error event", zap.String("message", e.GetError().GetMessage()))
 	}
 }

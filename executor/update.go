@@ -72,7 +72,7 @@ func (x *Executor) enqueueUpdate(st *mesosproto.TaskStatus) (wait func(context.C
 		return nil, ErrStopped
 	}
 	x.journal = append(x.journal, &journalEntry{uuid: string(uuid), taskID: taskID, update: update})
-	if t, ok := x.tasks[taskID]; ok && isTerminal(st.GetState()) {
+	if t, ok := x.tasks[taskID]; ok && mesosproto.IsTerminalState(st.GetState()) {
 		t.terminal = true
 	}
 	var item *outItem
@@ -173,17 +173,4 @@ func newUUID() []byte {
 
 func nowSeconds() float64 {
 	return float64(time.Now().UnixNano()) / 1e9
-}
-
-// isTerminal reports whether a task in state s is finished for good
-// (Mesos's protobuf::isTerminalState).
-func isTerminal(s mesosproto.TaskState) bool {
-	switch s {
-	case mesosproto.TaskState_TASK_FINISHED, mesosproto.TaskState_TASK_FAILED,
-		mesosproto.TaskState_TASK_KILLED, mesosproto.TaskState_TASK_LOST,
-		mesosproto.TaskState_TASK_ERROR, mesosproto.TaskState_TASK_DROPPED,
-		mesosproto.TaskState_TASK_GONE, mesosproto.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
 }

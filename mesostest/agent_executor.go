@@ -365,7 +365,7 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 // task's state and update stream, as statusLocked does for the agent's own.
 func (t *task) takeUpdateLocked(st *mesosproto.TaskStatus) {
 	t.state = st.GetState()
-	if isTerminal(t.state) {
+	if mesosproto.IsTerminalState(t.state) {
 		t.terminated = true
 		t.releaseResourcesLocked()
 		t.stopTimersLocked()

@@ -110,7 +110,7 @@ func (s *Server) removeTaskLocked(t *task) {
 // an agent (TASK_ERROR, TASK_DROPPED or TASK_LOST for invalid offers) into
 // its framework's completed tasks.
 func (s *Server) masterTerminalLocked(fwID, id string, state mesosproto.TaskState) {
-	if !isTerminal(state) {
+	if !mesosproto.IsTerminalState(state) {
 		return
 	}
 	if t := s.tasks[taskKey{fwID, id}]; t != nil && !t.gone {

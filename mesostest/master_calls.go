@@ -65,6 +65,22 @@ func (m *master) dispatchLocked(fw *framework, c *schedulerpb.Call) (int, string
 // MASTER, no uuid, never acknowledged (protobuf::createStatusUpdate with
 // an empty UPID).
 func (m *master) masterUpdateLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, record bool) {
+	t := m.s.tasks[taskKey{fw.id, taskID}]
+	if t != nil && t.gone {
+		t = nil
+	}
+	st := masterStatus(taskID, agentID, t, state, reason, msg)
+	if record {
+		m.s.recordStatusLocked(fw.id, st)
+		m.s.masterTerminalLocked(fw.id, taskID, state) // completed.go
+	}
+	fw.sendLocked(updateEvent(st))
+}
+
+// masterStatus is a status update the master makes up (source MASTER, now,
+// no uuid): for task taskID, on agentID ("" for none), with the executor of
+// t when the master knows the task.
+func masterStatus(taskID, agentID string, t *task, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string) *mesosproto.TaskStatus {
 	st := &mesosproto.TaskStatus{
 		TaskId:    &mesosproto.TaskID{Value: proto.String(taskID)},
 		State:     state.Enum(),
@@ -76,14 +92,10 @@ func (m *master) masterUpdateLocked(fw *framework, taskID, agentID string, state
 	if agentID != "" {
 		st.AgentId = &mesosproto.AgentID{Value: proto.String(agentID)}
 	}
-	if t := m.s.tasks[taskKey{fw.id, taskID}]; t != nil && !t.gone {
+	if t != nil {
 		st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
 	}
-	if record {
-		m.s.recordStatusLocked(fw.id, st)
-		m.s.masterTerminalLocked(fw.id, taskID, state) // completed.go
-	}
-	fw.sendLocked(updateEvent(st))
+	return st
 }
 
 // lostState is TASK_DROPPED for PARTITION_AWARE frameworks, else TASK_LOST.

@@ -66,20 +66,7 @@ func (t *task) reportedState() mesosproto.TaskState {
 }
 
 func (m *master) reconcileReplyLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, t *task, unreachable *mesosproto.TimeInfo) {
-	st := &mesosproto.TaskStatus{
-		TaskId:    &mesosproto.TaskID{Value: proto.String(taskID)},
-		State:     state.Enum(),
-		Message:   proto.String(msg),
-		Source:    mesosproto.TaskStatus_SOURCE_MASTER.Enum(),
-		Reason:    reason.Enum(),
-		Timestamp: proto.Float64(nowSeconds()),
-	}
-	if agentID != "" {
-		st.AgentId = &mesosproto.AgentID{Value: proto.String(agentID)}
-	}
-	if t != nil {
-		st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
-	}
+	st := masterStatus(taskID, agentID, t, state, reason, msg)
 	if unreachable != nil {
 		st.UnreachableTime = proto.Clone(unreachable).(*mesosproto.TimeInfo)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
 // updateStream is the agent's status update stream for one task
@@ -129,7 +131,7 @@ func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid [
 		t.forwardHeadLocked(true)
 		return
 	}
-	if isTerminal(head.GetState()) {
+	if mesosproto.IsTerminalState(head.GetState()) {
 		// The terminal update is acknowledged: master and agent forget the task.
 		s.removeTaskLocked(t) // enters the framework's completed tasks (completed.go)
 		// Once per task: build the fields only when debug logging is on.

@@ -51,18 +51,6 @@ type task struct {
 	exec       *executorRun // the custom executor running the task (agent_executor.go)
 }
 
-// isTerminal is protobuf::isTerminalState (src/common/protobuf_utils.cpp).
-func isTerminal(s mesosproto.TaskState) bool {
-	switch s {
-	case mesosproto.TaskState_TASK_FINISHED, mesosproto.TaskState_TASK_FAILED,
-		mesosproto.TaskState_TASK_KILLED, mesosproto.TaskState_TASK_LOST,
-		mesosproto.TaskState_TASK_ERROR, mesosproto.TaskState_TASK_DROPPED,
-		mesosproto.TaskState_TASK_GONE, mesosproto.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
-}
-
 // launchTaskLocked starts a validated task on agent a (Slave::runTask and
 // the command executor's launch). A simulated command task runs no process:
 // it gets no container, no sandbox and keeps no copy of its TaskInfo, so that
@@ -149,7 +137,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		p.full = st
 	}
 	t.state = state
-	if isTerminal(state) {
+	if mesosproto.IsTerminalState(state) {
 		t.terminated = true
 		t.releaseResourcesLocked()
 		t.stopTimersLocked()

@@ -142,7 +142,7 @@ func (s *Server) CompleteTask(taskID string, state mesosproto.TaskState, message
 	if s.closed {
 		return ErrClosed
 	}
-	if !isTerminal(state) {
+	if !mesosproto.IsTerminalState(state) {
 		return fmt.Errorf("mesostest: CompleteTask: %v is not a terminal state", state)
 	}
 	// One lookup per framework, in the order they first subscribed, rather

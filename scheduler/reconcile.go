@@ -257,11 +257,5 @@ func (c *Client) trackedTasks() map[string]*schedulerpb.Call_Reconcile_Task {
 // terminal state, or TASK_UNKNOWN (the master has never heard of it).
 // TASK_UNREACHABLE is kept: the task may come back.
 func ended(s mesosproto.TaskState) bool {
-	switch s {
-	case mesosproto.TaskState_TASK_FINISHED, mesosproto.TaskState_TASK_FAILED, mesosproto.TaskState_TASK_KILLED,
-		mesosproto.TaskState_TASK_ERROR, mesosproto.TaskState_TASK_LOST, mesosproto.TaskState_TASK_DROPPED,
-		mesosproto.TaskState_TASK_GONE, mesosproto.TaskState_TASK_GONE_BY_OPERATOR, mesosproto.TaskState_TASK_UNKNOWN:
-		return true
-	}
-	return false
+	return mesosproto.IsTerminalState(s) || s == mesosproto.TaskState_TASK_UNKNOWN
 }

@@ -130,11 +130,11 @@ func (d *demo) task(offer *mesosproto.Offer, id string) *mesosproto.TaskInfo {
 func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	id := st.GetTaskId().GetValue()
 	prev, known := d.state[id]
-	if !known || prev == st.GetState() || isTerminal(prev) {
+	if !known || prev == st.GetState() || mesosproto.IsTerminalState(prev) {
 		return nil // a duplicate, a reconciliation answer with nothing new, or a task we do not own
 	}
 	d.state[id] = st.GetState()
-	if isTerminal(st.GetState()) {
+	if mesosproto.IsTerminalState(st.GetState()) {
 		d.done++
 		if st.GetState() == mesosproto.TaskState_TASK_FINISHED {
 			d.success++
@@ -193,15 +193,4 @@ func scalarResource(name string, v float64) *mesosproto.Resource {
 		Type:   mesosproto.Value_SCALAR.Enum(),
 		Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(v)},
 	}
-}
-
-// isTerminal reports the states after which a task never changes (src/common/protobuf_utils.cpp).
-func isTerminal(s mesosproto.TaskState) bool {
-	switch s {
-	case mesosproto.TaskState_TASK_FINISHED, mesosproto.TaskState_TASK_FAILED, mesosproto.TaskState_TASK_KILLED,
-		mesosproto.TaskState_TASK_LOST, mesosproto.TaskState_TASK_ERROR, mesosproto.TaskState_TASK_DROPPED,
-		mesosproto.TaskState_TASK_GONE, mesosproto.TaskState_TASK_GONE_BY_OPERATOR:
-		return true
-	}
-	return false
 }

@@ -257,7 +257,7 @@ func (h *haDemo) load(ctx context.Context) error {
 			st = mesosproto.TaskState(v)
 		}
 		h.demo.state[rec.Key] = st
-		if isTerminal(st) {
+		if mesosproto.IsTerminalState(st) {
 			h.done++
 			if st == mesosproto.TaskState_TASK_FINISHED {
 				h.success++
@@ -288,7 +288,7 @@ func (h *haDemo) subscribed(ctx context.Context, e *schedulerpb.Event_Subscribed
 	fmt.Fprintf(h.out, "subscribed as framework %s\n", e.GetFrameworkId().GetValue())
 	var list []*schedulerpb.Call_Reconcile_Task
 	for id, tr := range h.recs {
-		if st := h.demo.state[id]; !isTerminal(st) {
+		if st := h.demo.state[id]; !mesosproto.IsTerminalState(st) {
 			list = append(list, &schedulerpb.Call_Reconcile_Task{
 				TaskId:  &mesosproto.TaskID{Value: &id},
 				AgentId: &mesosproto.AgentID{Value: &tr.AgentID},
@@ -376,14 +376,14 @@ func (h *haDemo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 		return h.client.Revive(ctx)
 	}
 	prev := h.demo.state[id]
-	if prev == st.GetState() || isTerminal(prev) {
+	if prev == st.GetState() || mesosproto.IsTerminalState(prev) {
 		return h.demo.update(ctx, st) // nothing new: the demo ignores it
 	}
 	tr.State = st.GetState().String()
 	if err := h.save(ctx, id, tr); err != nil {
 		return err
 	}
-	if isTerminal(st.GetState()) && h.done+1 == h.opts.tasks {
+	if mesosproto.IsTerminalState(st.GetState()) && h.done+1 == h.opts.tasks {
 		// This update ends the work: record the outcome before the demo tears the framework down.
 		success := h.success
 		if st.GetState() == mesosproto.TaskState_TASK_FINISHED {
