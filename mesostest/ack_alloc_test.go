@@ -14,14 +14,22 @@ import (
 // The acknowledgement of a terminal update, which ends the task, allocates
 // nothing on its own with the default (no-op) logger: the debug log of the
 // task's removal costs nothing unless debug logging is on.
+//
+// testing.AllocsPerRun counts the allocations of the whole process, so a
+// stray allocation of another goroutine (the server's heartbeats, a previous
+// test's server shutting down) can land in one measurement: the path is
+// measured in up to three rounds and the best round must stay below one.
 func TestTerminalAckAllocations(t *testing.T) {
-	const n = 400
+	const (
+		n      = 400
+		rounds = 3
+	)
 	srv := newServer(t, WithSimulatedTasks(-1), WithAgents(1, "cpus:100;mem:100000"),
 		WithMaxCompletedTasksPerFramework(10*n))
 	s := newClient(t, srv, codecs[0]).subscribe(frameworkInfo("ack-allocs"))
 	o := ownOffer(t, srv, s)
 	var tasks []*mesosproto.TaskInfo
-	for i := range n + 1 { // AllocsPerRun calls f once more to warm up
+	for i := range rounds * (n + 1) { // AllocsPerRun calls f once more to warm up
 		ti := shellTask(fmt.Sprintf("t%d", i), o, "ignored")
 		ti.Resources = []*mesosproto.Resource{scalar("cpus", 0.01), scalar("mem", 1)}
 		tasks = append(tasks, ti)
@@ -63,10 +71,23 @@ func TestTerminalAckAllocations(t *testing.T) {
 		uuids[i] = head(ti.GetTaskId().GetValue()).updates.pending[0].GetUuid()
 	}
 	next := 0
-	allocs := testing.AllocsPerRun(n, func() {
-		m.acknowledgeLocked(fw, agentID, tasks[next].GetTaskId().GetValue(), uuids[next])
-		next++
-	})
+	allocs := -1.0
+	for range rounds {
+		a := testing.AllocsPerRun(n, func() {
+			m.acknowledgeLocked(fw, agentID, tasks[next].GetTaskId().GetValue(), uuids[next])
+			next++
+		})
+		if allocs < 0 || a < allocs {
+			allocs = a
+		}
+		if allocs < 1 {
+			break
+		}
+	}
+	for _, ti := range tasks[next:] { // rounds not needed: end their tasks too
+		id := ti.GetTaskId().GetValue()
+		m.acknowledgeLocked(fw, agentID, id, head(id).updates.pending[0].GetUuid())
+	}
 	for _, ti := range tasks {
 		if srv.tasks[taskKey{s.fwID, ti.GetTaskId().GetValue()}] != nil {
 			t.Fatalf("task %s still known after its terminal update was acknowledged", ti.GetTaskId().GetValue())
