@@ -275,7 +275,7 @@ func (z *ZK) run() {
 			switch {
 			case err == nil:
 				needList, delay = false, 0
-			case isPermanent(err):
+			case zkutil.IsPermanent(err):
 				z.fail(err)
 				return
 			default:
@@ -577,17 +577,4 @@ func (z *ZK) opErrorAt(op, node string, err error) error {
 		return fmt.Errorf("%w: %s %q%s: %w", ErrNotAuthorized, op, node, z.who(), err)
 	}
 	return fmt.Errorf("detector: ZooKeeper: %s %q: %w", op, node, err)
-}
-
-// isPermanent reports whether retrying cannot help (Mesos fails its group on these too).
-func isPermanent(err error) bool {
-	for _, p := range []error{
-		zk.ErrNoAuth, zk.ErrAuthFailed, zk.ErrInvalidACL, zk.ErrBadArguments,
-		zk.ErrNoChildrenForEphemerals, zk.ErrInvalidPath,
-	} {
-		if errors.Is(err, p) {
-			return true
-		}
-	}
-	return false
 }

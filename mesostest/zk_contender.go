@@ -18,6 +18,7 @@ import (
 
 	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/zkutil"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -303,7 +304,7 @@ func (z *zkMember) run() {
 				if z.ctx.Err() != nil {
 					return
 				}
-				if isPermanentZK(err) {
+				if zkutil.IsPermanent(err) {
 					z.finishJoin(err)
 					z.s.zkMemberFailed(z, err)
 					return
@@ -464,19 +465,6 @@ func (z *zkMember) opError(op, node string, err error) error {
 		who = fmt.Sprintf(" as digest user %q", u.Username)
 	}
 	return fmt.Errorf("mesostest: master %d: ZooKeeper: %s %q%s: %w", z.idx, op, node, who, err)
-}
-
-// isPermanentZK reports ZooKeeper errors that retrying cannot fix; a Mesos master exits on them.
-func isPermanentZK(err error) bool {
-	for _, p := range []error{
-		zk.ErrNoAuth, zk.ErrAuthFailed, zk.ErrInvalidACL, zk.ErrBadArguments,
-		zk.ErrNoChildrenForEphemerals, zk.ErrInvalidPath,
-	} {
-		if errors.Is(err, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // watch follows the master's own detector (Master::detected): elected when it reports this master; a
