@@ -10,11 +10,11 @@ TOOLS      := -modfile=tools/go.mod
 TESTFLAGS  ?=
 PKGS       ?= ./...
 
-.PHONY: all test deps fmt-check vet staticcheck generate check-generated bench-vet unit bench fmt
+.PHONY: all test deps fmt-check tidy-check vet staticcheck generate check-generated bench-vet unit bench fmt
 
 all: test
 
-test: deps fmt-check vet staticcheck check-generated bench-vet unit
+test: deps fmt-check tidy-check vet staticcheck check-generated bench-vet unit
 
 deps:
 	@bash scripts/deps.sh
@@ -22,6 +22,10 @@ deps:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '\.pb\.go$$')); \
 	if [ -n "$$out" ]; then echo "gofmt would change (run make fmt):"; echo "$$out"; exit 1; fi
+
+# go.mod and go.sum must be what `go mod tidy` makes of them.
+tidy-check:
+	$(GO) mod tidy -diff
 
 vet:
 	$(GO) vet $(PKGS)

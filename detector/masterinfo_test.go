@@ -125,7 +125,7 @@ func TestInfoFromURL(t *testing.T) {
 }
 
 func TestDecodeMember(t *testing.T) {
-	// The example a Mesos 1.12 master writes (mesos-protocol.md §5.2), plus fields and enum values from
+	// The example a Mesos 1.12 master writes (docs/PROTOCOL.md §7), plus fields and enum values from
 	// the future, which must be ignored.
 	mesosJSON := `{"address":{"hostname":"m1.example","ip":"10.0.0.1","port":5050},"capabilities":[{"type":"AGENT_UPDATE"},{"type":"AGENT_DRAINING"},{"type":"QUOTA_V2"},{"type":"SOMETHING_NEW"}],"domain":{"fault_domain":{"region":{"name":"r"},"zone":{"name":"z"}}},"future_field":{"x":1},"hostname":"m1.example","id":"0e6ba4b9-1cc4-44b2-a8e8-cdb2e0a57c1a","ip":16777226,"pid":"master@10.0.0.1:5050","port":5050,"version":"1.12.0"}`
 	mi, err := decodeMember(labelJSON, []byte(mesosJSON))

@@ -13,7 +13,7 @@ import (
 
 // Names of the environment variables a Mesos agent gives its executors
 // (src/slave/slave.cpp executorEnvironment, plus the containerizer's
-// MESOS_SANDBOX); see docs/mesos-protocol.md §2.2.
+// MESOS_SANDBOX); see docs/PROTOCOL.md §4.
 const (
 	EnvFrameworkID            = "MESOS_FRAMEWORK_ID"
 	EnvExecutorID             = "MESOS_EXECUTOR_ID"
@@ -136,7 +136,7 @@ func ConfigFromEnv() (Config, error) {
 	return cfg, err
 }
 
-// ConfigFromLookup reads every variable of docs/mesos-protocol.md §2.2
+// ConfigFromLookup reads every variable of docs/PROTOCOL.md §4
 // through lookup (os.LookupEnv, or a map in tests) and reports every problem
 // at once in a *ConfigError.
 //

@@ -2,8 +2,8 @@
 
 package mesosproto_test
 
-// These tests pin wire facts of the Mesos v1 protocol (docs: mesos-protocol.md
-// §1.6, §1.7, §2.4, §6) through the registered descriptors. A failure here
+// These tests pin wire facts of the Mesos v1 protocol (include/mesos/v1/mesos.proto,
+// scheduler/scheduler.proto and executor/executor.proto of Mesos) through the registered descriptors. A failure here
 // means a .proto edit broke compatibility with real masters and agents: fix
 // the .proto, not the test.
 

@@ -59,7 +59,7 @@ func (a *authConfig) validate() error {
 // after '=' ignored) whose text has exactly one ':'. So a principal or
 // secret containing ':' is accepted here but never authenticates.
 //
-// After authentication (docs/mesos-protocol.md §1.3, §7.1): a SUBSCRIBE
+// After authentication (docs/PROTOCOL.md §2): a SUBSCRIBE
 // whose FrameworkInfo.principal is set must name the authenticated principal
 // (400 "Failed to validate scheduler::Call: Authenticated principal ...");
 // an unset one is filled in with it; every later call must come from the

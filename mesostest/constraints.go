@@ -12,7 +12,7 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
-// Offer constraints (docs/mesos-protocol.md §1.11), as the allocator
+// Offer constraints (docs/PROTOCOL.md §3), as the allocator
 // applies them (src/master/allocator/mesos/offer_constraints_filter.cpp):
 // per role, a list of groups that are OR-ed, each a list of attribute
 // constraints that are AND-ed. An agent that satisfies no group of a role

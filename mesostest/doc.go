@@ -8,7 +8,7 @@
 // resources and run CommandInfo tasks as real processes (or simulated ones),
 // with the agent's status update manager (one update in flight per task,
 // retried until acknowledged). Fidelity comes first: behaviours cite the
-// Mesos source they follow, and docs/mesos-protocol.md §8 is the checklist.
+// Mesos source they follow, and docs/PROTOCOL.md §8 is the checklist.
 //
 // Usage:
 //
@@ -81,7 +81,7 @@
 // ExecutorInfo.command as a real process with the agent's MESOS_*
 // environment and its own sandbox; each agent then serves POST
 // /api/v1/executor and /slave(1)/api/v1/executor on a port of its own, with
-// the agent's order of checks (docs/mesos-protocol.md §2.3), forwards the
+// the agent's order of checks (docs/PROTOCOL.md §5), forwards the
 // executor's updates through the status update manager (duplicates
 // acknowledged, not forwarded) and answers with ACKNOWLEDGED. Scheduler
 // SHUTDOWN and MESSAGE calls reach executors; their MESSAGE calls and ends
@@ -119,7 +119,7 @@
 // calls (Acknowledged, Wait, Done, AcknowledgedAt). Such updates are sent
 // once, never retried, and change no task of the cluster.
 //
-// The master items of the checklist in docs/mesos-protocol.md §8 map to
+// The master items of the checklist in docs/PROTOCOL.md §8 map to
 // their tests in fidelity_test.go. Not implemented: the DEFAULT executor,
 // authorization (ACLs), resource providers (CREATE_DISK, DESTROY_DISK),
 // fault domains (REGION and ZONE never exist), quota and weights, agents

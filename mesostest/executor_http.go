@@ -79,7 +79,7 @@ func (s *Server) closeAgentServers() {
 }
 
 // serveExecutorAPI is Http::executor (src/slave/http.cpp), with its checks in
-// the order of docs/mesos-protocol.md §2.3.
+// the order of docs/PROTOCOL.md §5.
 func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if s.closed {

@@ -21,7 +21,7 @@ import (
 )
 
 // fidelityChecklist maps every master item of the checklist in
-// docs/mesos-protocol.md §8 (1-24) to the tests that cover it, here
+// docs/PROTOCOL.md §8 (1-24) to the tests that cover it, here
 // (mesostest) or in package scheduler ("scheduler.TestX"), where a client
 // is the better witness. Items the fake does not reproduce say so in
 // deviation; TestFidelityChecklist keeps the names honest.

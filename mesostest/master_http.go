@@ -122,7 +122,7 @@ func (m *master) leadershipLocked(r *http.Request, rp *reply) bool {
 }
 
 // serveScheduler is Master::Http::scheduler (src/master/http.cpp): the checks
-// in the order of docs/mesos-protocol.md §1.3, then the call itself.
+// in the order of docs/PROTOCOL.md §2, then the call itself.
 func (m *master) serveScheduler(w http.ResponseWriter, r *http.Request) {
 	s := m.s
 	rp := &reply{rec: Call{Master: m.idx, Time: time.Now(), StreamID: r.Header.Get(httpapi.HeaderStreamID)}}

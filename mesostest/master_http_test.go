@@ -24,7 +24,7 @@ func reconcileCall(id string) *schedulerpb.Call {
 	return &schedulerpb.Call{FrameworkId: fwID(id), Type: schedulerpb.Call_RECONCILE.Enum(), Reconcile: &schedulerpb.Call_Reconcile{}}
 }
 
-// Rows 4 to 9 and 11 of the check order (docs/mesos-protocol.md §1.3) that
+// The checks of docs/PROTOCOL.md §2 from the method to an unknown framework that
 // need no subscription, in both encodings where the body is encoded.
 func TestHTTPChecksWithoutSubscription(t *testing.T) {
 	srv := newServer(t, WithAgents(0, ""))

@@ -9,7 +9,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// Defaults, taken from Mesos (see the constants table in docs/mesos-protocol.md §0).
+// Defaults, taken from Mesos (see the constants table in docs/PROTOCOL.md §1).
 const (
 	// DefaultHeartbeatInterval is src/master/constants.hpp DEFAULT_HEARTBEAT_INTERVAL.
 	DefaultHeartbeatInterval = 15 * time.Second

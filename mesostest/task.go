@@ -269,18 +269,19 @@ func (t *task) executorIDProto() *mesosproto.ExecutorID {
 
 // Shared, never written enum values for immutable statuses.
 var (
-	taskStateValues    [16]mesosproto.TaskState
-	statusSourceValues [3]mesosproto.TaskStatus_Source
+	taskStateValues = func() (v [16]mesosproto.TaskState) {
+		for i := range v {
+			v[i] = mesosproto.TaskState(i)
+		}
+		return v
+	}()
+	statusSourceValues = func() (v [3]mesosproto.TaskStatus_Source) {
+		for i := range v {
+			v[i] = mesosproto.TaskStatus_Source(i)
+		}
+		return v
+	}()
 )
-
-func init() {
-	for i := range taskStateValues {
-		taskStateValues[i] = mesosproto.TaskState(i)
-	}
-	for i := range statusSourceValues {
-		statusSourceValues[i] = mesosproto.TaskStatus_Source(i)
-	}
-}
 
 // taskStatePtr returns a pointer to a shared copy of s: statuses that are
 // never modified need not allocate their enum fields.

@@ -17,7 +17,7 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
-// The example documents of mesos-protocol.md §4.3, as Mesos writes them.
+// The example documents of docs/PROTOCOL.md §6, as Mesos writes them.
 const (
 	docSubscribeCall = `{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"svc","name":"demo","failover_timeout":604800.0,"checkpoint":true,"roles":["web"],"capabilities":[{"type":"MULTI_ROLE"},{"type":"PARTITION_AWARE"},{"type":"TASK_KILLING_STATE"}]},"suppressed_roles":[]}}`
 	docSubscribed    = `{"type":"SUBSCRIBED","subscribed":{"framework_id":{"value":"5f6c2a30-0d0b-4c8e-9a52-0c4f2f1f6e11-0000"},"heartbeat_interval_seconds":15.0,"master_info":{"id":"5f6c2a30-0d0b-4c8e-9a52-0c4f2f1f6e11","ip":16777226,"port":5050,"pid":"master@10.0.0.1:5050","hostname":"m1.example","version":"1.12.0","address":{"hostname":"m1.example","ip":"10.0.0.1","port":5050},"capabilities":[{"type":"AGENT_UPDATE"},{"type":"AGENT_DRAINING"},{"type":"QUOTA_V2"}]}}}`
