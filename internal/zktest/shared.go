@@ -4,6 +4,7 @@ package zktest
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -35,6 +36,14 @@ type sharedRun struct {
 
 func (r sharedRun) Run() int {
 	r.s.c, r.s.err = New(1)
+	if errors.Is(r.s.err, ErrNotInstalled) && !RequireZK() {
+		// Examples cannot skip themselves; those of a package sharing a server use it, so they are left out
+		// (tests skip one by one in Get).
+		fmt.Fprintln(os.Stderr, "zktest: ZooKeeper is not installed; skipping the examples that need it")
+		if err := flag.Set("test.skip", "^Example"); err != nil {
+			fmt.Fprintln(os.Stderr, "zktest:", err)
+		}
+	}
 	code := r.m.Run()
 	if r.s.c != nil {
 		if code != 0 {
@@ -44,6 +53,10 @@ func (r sharedRun) Run() int {
 	}
 	return code
 }
+
+// Cluster returns the shared server for an Example (which has no testing.TB); nil outside Around or when
+// the server did not start (Around then skips the package's examples when ZooKeeper is not installed).
+func (s *Shared) Cluster() *Cluster { return s.c }
 
 // Get returns the shared server. When ZooKeeper is not installed it skips the test (or fails it when
 // MESOSKIT_REQUIRE_ZK=1); any other start failure fails the test.
