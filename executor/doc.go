@@ -24,14 +24,14 @@
 //		if err != nil { log.Fatal(err) }
 //	}
 //
-// Three ways to handle tasks: TaskFunc (a function per task), Command (runs
+// Three ways to handle tasks: [TaskFunc] (a function per task), [Command] (runs
 // TaskInfo.command as processes, like Mesos's command executor, with kill
-// policies and health checks), and Callbacks (a typed function per event,
+// policies and health checks), and [Callbacks] (a typed function per event,
 // for full control; send updates with Executor.Update).
 //
 // # Lifecycle
 //
-// New validates and builds; it does no I/O and starts no goroutine. Run
+// [New] validates and builds; it does no I/O and starts no goroutine. Run
 // blocks until the executor is done (see Run for every way it ends) and may
 // be called once. Losing the agent: a checkpointing executor
 // (MESOS_CHECKPOINT=1) retries SUBSCRIBE after random delays in
@@ -49,7 +49,7 @@
 //
 // # Concurrency
 //
-// Executor methods are safe for concurrent use. Handlers run on Run's
+// [Executor] methods are safe for concurrent use. Handlers run on Run's
 // goroutine, one event at a time, in stream order. Calls to the agent leave
 // one at a time, in the order they were made, so a task's updates reach the
 // agent in order. Run owns every goroutine it starts (the built-in handlers'
@@ -59,13 +59,13 @@
 //
 // # Environment
 //
-// ConfigFromEnv reads every variable of the agent's executorEnvironment
-// (see ConfigFromLookup). MESOS_DOMAIN_SOCKET is supported (HTTP over the
+// [ConfigFromEnv] reads every variable of the agent's executorEnvironment
+// (see [ConfigFromLookup]). MESOS_DOMAIN_SOCKET is supported (HTTP over the
 // Unix socket) as long as the path fits in a sockaddr_un (107 bytes); Mesos
 // shortens longer paths by changing directory, which a library should not
 // do, so a longer path is reported as an error. LIBPROCESS_SSL_ENABLED
 // selects https with the system's certificate roots; other LIBPROCESS_SSL_*
-// settings are not read (use WithHTTPClient). The authentication token is
+// settings are not read (use [WithHTTPClient]). The authentication token is
 // never logged, never part of an error, formats as "<redacted>", and is
 // removed from the process environment by ConfigFromEnv, as Mesos does.
 package executor

@@ -18,14 +18,14 @@
 //		return c.Run(ctx, handler(c, tasks.Fenced(t))) // records tasks before launching; reconciles them when subscribed
 //	})
 //
-// # Election
+// # [Election]
 //
 // Each replica's Election creates an ephemeral sequential node under the election path holding its
-// Identity (hostname, address, PID, start time, as JSON); the lowest sequence number is elected. Every
+// [Identity] (hostname, address, PID, start time, as JSON); the lowest sequence number is elected. Every
 // other candidate watches only the node just before its own, so a departure wakes one replica: no herd
-// effect. CurrentLeader reads the elected replica's Identity, for anyone (dashboards, request forwarding).
-// Campaign blocks until this replica leads and returns a Term; Term.Done is closed when leadership is lost,
-// and Run ties a function's ctx to it. A lost session means a lost Term; Run then campaigns again with the
+// effect. [CurrentLeader] reads the elected replica's Identity, for anyone (dashboards, request forwarding).
+// Campaign blocks until this replica leads and returns a [Term]; Term.Done is closed when leadership is lost,
+// and [Run] ties a function's ctx to it. A lost session means a lost Term; Run then campaigns again with the
 // new session, at the back of the line.
 //
 // # The leadership guarantee
@@ -33,7 +33,7 @@
 // A leader holds a lease, written in the election path's own data (the lease record): every quarter of a
 // lease it rewrites the record, in one multi-op with a check that its election node still exists, and
 // each write ZooKeeper acknowledges extends the lease to (the time the write was sent) + lease, where lease
-// = negotiated session timeout − safety margin (a quarter of the timeout by default, WithSafetyMargin).
+// = negotiated session timeout − safety margin (a quarter of the timeout by default, [WithSafetyMargin]).
 // The Term ends, and Done is closed, at the first of: Resign; the session's expiry reported by
 // go-zookeeper; a heartbeat rejected because the node is gone or another replica wrote the record; the
 // lease running out without an acknowledged heartbeat; Conn.Close. The lease is what makes a leader stop
@@ -63,7 +63,7 @@
 // the old scheduler's subscription ("Framework failed over") when the new leader subscribes with the same
 // framework ID.
 //
-// Takeover time: after a leader resigns or its Conn is closed, the next replica leads within a few
+// Takeover time: after a leader resigns or its [Conn] is closed, the next replica leads within a few
 // ZooKeeper round trips. After a leader dies or is cut off, the next one leads when ZooKeeper expires the
 // dead session: one session timeout (plus up to one tick) after the leader's last contact, so between
 // about one timeout minus a ping interval and one timeout plus a tick after the failure. When a session is
@@ -72,16 +72,16 @@
 //
 // # State
 //
-// FrameworkIDStore keeps the framework ID (scheduler.FrameworkIDStore: loaded before SUBSCRIBE, stored on
-// SUBSCRIBED, forgotten when the master says the framework was removed). Records is a keyed collection of
+// [FrameworkIDStore] keeps the framework ID (scheduler.FrameworkIDStore: loaded before SUBSCRIBE, stored on
+// SUBSCRIBED, forgotten when the master says the framework was removed). [Records] is a keyed collection of
 // small versioned records, one child node per key, with compare-and-set on the znode version (a
-// *ConflictError, matching ErrConflict, when the version differs; nothing is overwritten) and a size check
-// before sending (a *SizeError, matching ErrTooLarge, above ZooKeeper's request limit). Both offer a view
+// *[ConflictError], matching ErrConflict, when the version differs; nothing is overwritten) and a size check
+// before sending (a *[SizeError], matching ErrTooLarge, above ZooKeeper's request limit). Both offer a view
 // fenced by a Term.
 //
 // # ACLs
 //
-// Without credentials every node is open (OPEN_ACL_UNSAFE). With WithDigestAuth (the user:password of a
+// Without credentials every node is open (OPEN_ACL_UNSAFE). With [WithDigestAuth] (the user:password of a
 // zk:// URL), election nodes, the lease record, the framework ID and created parents are readable by all
 // and writable only by those credentials (EVERYONE_READ_CREATOR_ALL, as Mesos does for its masters), and
 // Records are readable and writable only by those credentials (CREATOR_ALL): they may hold task details.
@@ -89,7 +89,7 @@
 //
 // # Concurrency and lifecycle
 //
-// Connect starts a ZooKeeper client that connects in the background; operations wait for the session
+// [Connect] starts a ZooKeeper client that connects in the background; operations wait for the session
 // within their ctx, and reads and idempotent writes retry transient errors (lost connection) until ctx
 // ends. Conn, Election, Term, Records and FrameworkIDStore are safe for concurrent use; an Election holds
 // at most one Term at a time. A Term's goroutine ends when the Term has ended and released its node;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package scheduler is the framework side of the Mesos v1 scheduler HTTP
-// API: a Client subscribes to the leading master, keeps that subscription
-// alive through everything a cluster does, hands events to a Handler one at a
+// API: a [Client] subscribes to the leading master, keeps that subscription
+// alive through everything a cluster does, hands events to a [Handler] one at a
 // time, and sends calls (launch, decline, acknowledge, kill, reconcile, ...).
 //
 // Usage:
@@ -20,8 +20,8 @@
 //
 // # Lifecycle
 //
-// New validates and builds; it does no I/O and starts no goroutine. Run
-// blocks: it detects the leading master (see package detector), subscribes,
+// [New] validates and builds; it does no I/O and starts no goroutine.
+// [Client.Run] blocks: it detects the leading master (see package detector), subscribes,
 // dispatches events and resubscribes after every recoverable failure, with a
 // jittered exponential backoff that never gives up. It returns nil when its
 // ctx is cancelled, which disconnects but never tears the framework down: the
@@ -29,8 +29,8 @@
 // (whose Mesos default, 0, removes the framework as soon as the stream drops;
 // set it). Teardown is the explicit way to remove a framework. Run returns an
 // error only for what retrying cannot fix: an ERROR event
-// (*FrameworkError), a SUBSCRIBE refused with a status the same request
-// would get again — 400, 401, 403, 405, 406, 415 (*APIError) —, a handler's
+// (*[FrameworkError]), a SUBSCRIBE refused with a status the same request
+// would get again — 400, 401, 403, 405, 406, 415 (*[APIError]) —, a handler's
 // error, a bad master spec. A Client runs once.
 //
 // The connection can be watched from the handler: Subscribed for every
@@ -38,7 +38,7 @@
 // Disconnected when a subscription ends, and Resubscribing (attempt,
 // delay, cause) each time Run is about to back off before subscribing
 // again; a custom Handler gets the last two by implementing
-// DisconnectHandler and ResubscribeHandler. With WithLogger the Client logs
+// [DisconnectHandler] and [ResubscribeHandler]. With [WithLogger] the Client logs
 // at Info what a healthy framework does (subscribed, resubscribing,
 // reconciliation finished, offers suppressed or revived), at Warn what
 // deserves attention (a lost stream, a failed SUBSCRIBE with its attempt
@@ -58,21 +58,21 @@
 // The event stream uses its own connection; calls use a separate keep-alive
 // pool, as Mesos requires. Calls go to the master that serves the stream and
 // carry its Mesos-Stream-Id; outside a live subscription they fail fast with
-// ErrNotSubscribed, and nothing is queued across reconnects (offers and
+// [ErrNotSubscribed], and nothing is queued across reconnects (offers and
 // stream IDs die with the stream).
 //
 // # Calls
 //
-// Every call of the v1 API has a typed method: Accept (operations built
-// with LaunchOperation, LaunchGroupOperation, ReserveOperation,
-// UnreserveOperation, CreateOperation, DestroyOperation,
-// GrowVolumeOperation and ShrinkVolumeOperation; SetOperationID asks for
+// Every call of the v1 API has a typed method: [Client.Accept] (operations built
+// with [LaunchOperation], [LaunchGroupOperation], [ReserveOperation],
+// [UnreserveOperation], [CreateOperation], [DestroyOperation],
+// [GrowVolumeOperation] and [ShrinkVolumeOperation]; [SetOperationID] asks for
 // their UPDATE_OPERATION_STATUS feedback), Launch, Decline,
 // AcceptInverseOffers, DeclineInverseOffers, Revive, Suppress, Kill,
 // Shutdown, Acknowledge, AcknowledgeStatus, AcknowledgeOperationStatus,
 // Reconcile, ReconcileOperations, Message, Request, UpdateFramework and
-// Teardown; Run sends SUBSCRIBE, and Do anything else. NewFrameworkInfo
-// with FrameworkRoles, FrameworkCapabilities, FrameworkFailoverTimeout and
+// Teardown; Run sends SUBSCRIBE, and Do anything else. [NewFrameworkInfo]
+// with [FrameworkRoles], [FrameworkCapabilities], [FrameworkFailoverTimeout] and
 // the other FrameworkOptions builds the FrameworkInfo. Inverse offers
 // (maintenance) are never answered automatically: answer them from
 // Callbacks.InverseOffers, or they stay outstanding until the master
@@ -81,41 +81,41 @@
 // # Defaults that keep a cluster healthy
 //
 // Offers a handler neither accepts nor declines are declined after it
-// returns (WithAutoDecline, WithRefuseSeconds). Status updates that carry a
+// returns ([WithAutoDecline], [WithRefuseSeconds]). Status updates that carry a
 // uuid are acknowledged after the handler returns nil for them, unless it
-// acknowledged them itself (WithAutoAcknowledge); up to
-// WithAckConcurrency of these acknowledgements (DefaultAckConcurrency) are
+// acknowledged them itself ([WithAutoAcknowledge]); up to
+// [WithAckConcurrency] of these acknowledgements ([DefaultAckConcurrency]) are
 // in flight at once, sent by worker goroutines of the subscription while the
-// next events are dispatched. WithPipelinedAcks (opt-in, tested against
+// next events are dispatched. [WithPipelinedAcks] (opt-in, tested against
 // mesostest only) sends them instead as HTTP/1.1 pipelined requests on one
 // connection per subscription, a writer and a reader goroutine, for bursts
 // beyond what net/http's client sustains. A stream silent for five
-// heartbeat intervals is dropped and resubscribed (WithMissedHeartbeats).
+// heartbeat intervals is dropped and resubscribed ([WithMissedHeartbeats]).
 //
 // Mesos's agents re-send a status update that is not acknowledged within
 // 10 s (then 20 s, 40 s ...). A framework that launches tens of thousands
 // of tasks in one offer round must acknowledge as many TASK_STARTING
 // updates within that window, or it receives them all again; pace large
-// launches over several offer rounds (docs/PERFORMANCE.md, "Scale": the
-// first 100,000 took 8-9 s on two cores shared with a fake master).
+// launches over several offer rounds (docs/PERFORMANCE.md, "Scale", has
+// the measurements).
 //
 // Reconciliation: after every subscription a goroutine of the Client asks
 // the master (RECONCILE) for the state of every task the framework has —
 // those the Client saw launched or reported in this process and not seen
-// end, plus those WithTaskSource lists — and asks again, with a backoff
-// (WithReconcileBackoff), about those no UPDATE has confirmed yet, until
+// end, plus those [WithTaskSource] lists — and asks again, with a backoff
+// ([WithReconcileBackoff]), about those no UPDATE has confirmed yet, until
 // every one is confirmed or the subscription ends: after a master failover
 // the master stays silent about tasks on agents that have not re-registered
 // yet. Then it reconciles implicitly (all tasks the master knows): at once
 // after a resubscription of an existing framework, and every
-// WithImplicitReconciliation interval (default 15 minutes; 0 turns it off).
+// [WithImplicitReconciliation] interval (default 15 minutes; 0 turns it off).
 // Answers arrive as UPDATE events without uuid (reason
 // REASON_RECONCILIATION) through Update; Callbacks.Lost additionally
 // receives every update saying a task is lost, unknown, gone or dropped
-// (IsLost).
+// ([IsLost]).
 //
 // Offer demand: SetDemand(false) tells the Client the framework has nothing
-// to launch; once that has lasted WithSuppressDelay (default 1 s) it
+// to launch; once that has lasted [WithSuppressDelay] (default 1 s) it
 // suppresses offers for all roles, and SetDemand(true) revives them at once.
 // Mesos forgets suppression on every SUBSCRIBE, so each SUBSCRIBE carries the
 // roles the Client holds suppressed (through SetDemand, Suppress, Revive or
@@ -131,15 +131,15 @@
 // --authenticate_http_frameworks: every request, SUBSCRIBE included, carries
 // HTTP Basic credentials, and FrameworkInfo.principal is set to the
 // principal when unset. A master that refuses them answers 401, which Run
-// returns at once. WithTLS (a tls.Config: custom CA in RootCAs, client
-// certificate in Certificates) or WithTLSFiles (PEM files, as libprocess's
+// returns at once. [WithTLS] (a tls.Config: custom CA in RootCAs, client
+// certificate in Certificates) or [WithTLSFiles] (PEM files, as libprocess's
 // LIBPROCESS_SSL_* variables name them) make the Client speak HTTPS; TLS
 // failures (an untrusted master, a refused client certificate) are
 // transport errors, retried like any other. Mesos never says which scheme a
 // master speaks, so the scheme comes from the master spec (https://...),
-// else WithScheme, else https when TLS is configured; redirects keep it
-// and are never followed from https to http. WithHTTPClient covers anything
+// else [WithScheme], else https when TLS is configured; redirects keep it
+// and are never followed from https to http. [WithHTTPClient] covers anything
 // else (proxies, other authentication); it excludes WithTLS and
-// WithTLSFiles, while WithCredentials and WithScheme still apply on top of
+// WithTLSFiles, while [WithCredentials] and WithScheme still apply on top of
 // it. Credentials never appear in logs or in error texts.
 package scheduler
