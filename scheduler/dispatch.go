@@ -116,6 +116,7 @@ func (r *runner) startSession(s *session, id string, sub *schedulerpb.Event_Subs
 	c.live = s
 	c.mu.Unlock()
 	c.target.Store(c.newCallTarget(s))
+	c.first.mark()
 	r.acks = newAckPipeline(c, s, log)
 	r.bo.reset()
 

@@ -34,6 +34,10 @@ var (
 	// more times than WithMaxRedirects allows, or back to a master it
 	// had already visited. It is retried with backoff.
 	ErrTooManyRedirects = errors.New("scheduler: too many redirects")
+
+	// ErrNoLeader is why Run is not subscribed while the detector knows no
+	// leading master (see Client.WaitSubscribed).
+	ErrNoLeader = errors.New("scheduler: no leading master")
 )
 
 // APIError is the error a master answered with: its HTTP status, body and

@@ -83,6 +83,12 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 		return ErrAlreadyRunning
 	}
 	defer c.closeIdle()
+	err := c.run(ctx, h)
+	c.first.end(err)
+	return err
+}
+
+func (c *Client) run(ctx context.Context, h Handler) error {
 
 	det := c.cfg.detector
 	if det == nil {
@@ -117,6 +123,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 // again because of err, counting the attempt.
 func (r *runner) retryAfter(d time.Duration, err error) {
 	r.attempt++
+	r.c.first.setCause(err)
 	if r.rh != nil {
 		r.rh.HandleResubscribing(r.ctx, r.attempt, d, err)
 	}
@@ -164,6 +171,7 @@ func (r *runner) loop(det detector.Detector) error {
 			return fmt.Errorf("scheduler: detect the leading master: %w", err)
 		}
 		if leader == nil {
+			c.first.setCause(ErrNoLeader)
 			c.log.Info("no leading master; waiting for one")
 			select {
 			case <-r.ctx.Done():
