@@ -57,7 +57,15 @@ var (
 )
 
 // APIError is an answer from the agent other than the expected 200 or 202.
-// Run and the calls wrap it; use errors.As.
+// Run and the calls wrap it; use errors.As. Its fields:
+//
+//	StatusCode int    // e.g. 403
+//	Status     string // e.g. "403 Forbidden"
+//	Body       string // the start of the response body (at most 4 KiB), trimmed
+//	Call       string // the call type, e.g. "UPDATE"; may be empty
+//	Location   string // the Location header, if any
+//
+// The same type is scheduler.APIError (the master's answers).
 type APIError = httpapi.APIError
 
 // VarError describes one environment variable that is missing or invalid.

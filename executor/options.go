@@ -56,12 +56,12 @@ func defaultConfig() config {
 }
 
 // WithLogger sets the logger; the Executor logs under the name "executor".
-// The default discards everything. The authentication token is never logged.
+// The default, and nil, discard everything. The authentication token is
+// never logged.
 func WithLogger(l *zap.Logger) Option {
 	return func(o *config) {
 		if l == nil {
-			o.problems = append(o.problems, errors.New("WithLogger: nil logger"))
-			return
+			l = zap.NewNop()
 		}
 		o.logger = l
 	}
@@ -87,8 +87,8 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithContentType selects the encoding of calls and events:
-// httpapi.MediaTypeProtobuf ("application/x-protobuf", the default, as
-// Mesos's command executor uses) or httpapi.MediaTypeJSON.
+// ContentTypeProtobuf ("application/x-protobuf", the default, as
+// Mesos's command executor uses) or ContentTypeJSON ("application/json").
 func WithContentType(mediaType string) Option {
 	return func(o *config) { o.contentType = mediaType }
 }

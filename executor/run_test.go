@@ -377,14 +377,22 @@ func TestUpdateValidation(t *testing.T) {
 	}
 }
 
+// WithLogger(nil) means the default, as in every package: no logging.
+func TestNilLoggerIsNop(t *testing.T) {
+	cfg := executor.Config{FrameworkID: "f", ExecutorID: "e", AgentURL: "http://127.0.0.1:1/api/v1/executor"}
+	if _, err := executor.New(cfg, executor.WithLogger(nil)); err != nil {
+		t.Fatalf("New with WithLogger(nil): %v", err)
+	}
+}
+
 func TestNewValidates(t *testing.T) {
 	_, err := executor.New(executor.Config{}, executor.WithContentType("text/plain"), executor.WithHeartbeatInterval(0),
-		executor.WithLogger(nil), executor.WithHTTPClient(&http.Client{Timeout: time.Second}))
+		executor.WithHTTPClient(&http.Client{Timeout: time.Second}))
 	if err == nil {
 		t.Fatal("New accepted an empty config")
 	}
 	for _, want := range []string{"FrameworkID", "ExecutorID", "AgentURL", "WithContentType", "WithHeartbeatInterval",
-		"WithLogger", "WithHTTPClient"} {
+		"WithHTTPClient"} {
 		if !bytes.Contains([]byte(err.Error()), []byte(want)) {
 			t.Errorf("error misses %s: %v", want, err)
 		}

@@ -21,3 +21,20 @@ func TestIsTerminalState(t *testing.T) {
 		t.Error("IsTerminalState(99) = true, want false")
 	}
 }
+
+func TestStatusReason(t *testing.T) {
+	running := &TaskStatus{State: TaskState_TASK_RUNNING.Enum()}
+	if r, ok := StatusReason(running); ok {
+		t.Errorf("StatusReason(no reason) = %v, true; want false", r)
+	}
+	if running.GetReason() != TaskStatus_REASON_COMMAND_EXECUTOR_FAILED {
+		t.Errorf("GetReason of an unset reason = %v; the pitfall StatusReason documents has changed", running.GetReason())
+	}
+	failed := &TaskStatus{Reason: TaskStatus_REASON_COMMAND_EXECUTOR_FAILED.Enum()}
+	if r, ok := StatusReason(failed); !ok || r != TaskStatus_REASON_COMMAND_EXECUTOR_FAILED {
+		t.Errorf("StatusReason(set) = %v, %v", r, ok)
+	}
+	if _, ok := StatusReason(nil); ok {
+		t.Error("StatusReason(nil) reports a reason")
+	}
+}

@@ -38,7 +38,7 @@ func pipelinedRun(t *testing.T, srv *mesostest.Server, ct string) (*Client, stri
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	fw := &mesosproto.FrameworkInfo{User: proto.String("u"), Name: proto.String("pipelined")}
-	c, err := New(fw, WithMaster(srv.URL()), WithContentType(ct), WithPipelinedAcks(true),
+	c, err := New(fw, WithMaster(srv.URL()), WithContentType(ct), WithPipelinedAcks(),
 		WithLogger(zap.New(core)), WithBackoff(time.Millisecond, 20*time.Millisecond),
 		WithCallTimeout(10*time.Second), WithMissedHeartbeats(100))
 	if err != nil {

@@ -204,8 +204,12 @@ func TestPipelinedAckRequestExact(t *testing.T) {
 			m := newRawMaster(t, all202)
 			var got [2]rawReq
 			for i, on := range []bool{false, true} {
-				r, s, cancel, _ := newPipelineRunner(t, m.url(), WithContentType(ct), WithPipelinedAcks(on),
-					WithCredentials("principal", "secret"))
+				opts := []Option{WithContentType(ct)}
+				if on {
+					opts = append(opts, WithPipelinedAcks())
+				}
+				r, s, cancel, _ := newPipelineRunner(t, m.url(), append(opts,
+					WithCredentials("principal", "secret"))...)
 				if (r.acks.pipe != nil) != on {
 					t.Fatalf("pipelining on=%v: pipe %v", on, r.acks.pipe)
 				}
@@ -246,7 +250,7 @@ func TestPipelinedAcksOneConnection(t *testing.T) {
 		}
 		return answerHold // answer nothing before every request has arrived
 	})
-	r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks(true))
+	r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks())
 	for i := 1; i <= n; i++ {
 		r.acks.submit(ackJobFor("t" + strconv.Itoa(i)))
 	}
@@ -295,7 +299,7 @@ func TestPipelinedAcksConnectionLost(t *testing.T) {
 				}
 				return tc.last
 			})
-			r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks(true))
+			r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks())
 			for i := 1; i <= 10; i++ {
 				r.acks.submit(ackJobFor("t" + strconv.Itoa(i)))
 			}
@@ -347,7 +351,7 @@ func TestPipelinedAck503Retried(t *testing.T) {
 		}
 		return answer202
 	})
-	r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks(true), WithBackoff(time.Millisecond, 10*time.Millisecond))
+	r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks(), WithBackoff(time.Millisecond, 10*time.Millisecond))
 	for i := 1; i <= 5; i++ {
 		r.acks.submit(ackJobFor("t" + strconv.Itoa(i)))
 	}
@@ -386,7 +390,7 @@ func TestPipelinedAckRefusedLogged(t *testing.T) {
 		http.Error(w, "Framework 'fw-1' not found", http.StatusBadRequest)
 	}))
 	t.Cleanup(srv.Close)
-	r, s, cancel, logs := newPipelineRunner(t, srv.URL, WithPipelinedAcks(true))
+	r, s, cancel, logs := newPipelineRunner(t, srv.URL, WithPipelinedAcks())
 	r.acks.submit(ackJobFor("t1"))
 	r.acks.submit(ackJobFor("t2"))
 	waitIdle(t, r.acks)
@@ -422,7 +426,7 @@ func TestPipelinedAcksNotUsed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := newAckRecorder(t)
-			r, s, cancel, logs := newPipelineRunner(t, rec.srv.URL, append(tc.opts, WithPipelinedAcks(true))...)
+			r, s, cancel, logs := newPipelineRunner(t, rec.srv.URL, append(tc.opts, WithPipelinedAcks())...)
 			if tc.setup != nil {
 				tc.setup(r, s)
 			}
@@ -451,7 +455,7 @@ func TestPipelinedAcksNotUsed(t *testing.T) {
 // endSession returns at once and they are logged as dropped.
 func TestPipelinedAcksSessionEnd(t *testing.T) {
 	m := newRawMaster(t, func(int, int, *rawMaster) rawAnswer { return answerHold })
-	r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks(true))
+	r, s, cancel, logs := newPipelineRunner(t, m.url(), WithPipelinedAcks())
 	for i := 1; i <= 5; i++ {
 		r.acks.submit(ackJobFor("t" + strconv.Itoa(i)))
 	}
@@ -478,7 +482,7 @@ func TestPipelinedAcksSessionEnd(t *testing.T) {
 // A session that ends before its first acknowledgement never dials.
 func TestPipelinedAcksNoAckNoConnection(t *testing.T) {
 	m := newRawMaster(t, all202)
-	r, s, cancel, _ := newPipelineRunner(t, m.url(), WithPipelinedAcks(true))
+	r, s, cancel, _ := newPipelineRunner(t, m.url(), WithPipelinedAcks())
 	cancel(errors.New("done"))
 	r.endSession(s, errors.New("done"), zap.NewNop())
 	m.mu.Lock()
@@ -504,7 +508,7 @@ func TestPipelinedAcksTLS(t *testing.T) {
 	t.Cleanup(srv.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	r, s, cancel, logs := newPipelineRunner(t, srv.URL, WithPipelinedAcks(true), WithTLS(&tls.Config{RootCAs: pool}))
+	r, s, cancel, logs := newPipelineRunner(t, srv.URL, WithPipelinedAcks(), WithTLS(&tls.Config{RootCAs: pool}))
 	if r.acks.pipe == nil || r.acks.pipe.tls == nil {
 		t.Fatal("not pipelined over TLS")
 	}

@@ -92,7 +92,7 @@ func (c *Client) Decline(ctx context.Context, offerIDs []*mesosproto.OfferID, fi
 
 // Acknowledge acknowledges the status update with the given uuid (the 16
 // bytes of TaskStatus.uuid). Only updates that carry a uuid are
-// acknowledged. With WithAutoAcknowledge (the default) the Client does this
+// acknowledged. Unless WithoutAutoAcknowledge is given, the Client does this
 // itself after Update returns nil; acknowledging from the handler as well is
 // harmless and suppresses the automatic one.
 func (c *Client) Acknowledge(ctx context.Context, agentID *mesosproto.AgentID, taskID *mesosproto.TaskID, uuid []byte) error {

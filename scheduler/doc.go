@@ -81,9 +81,9 @@
 // # Defaults that keep a cluster healthy
 //
 // Offers a handler neither accepts nor declines are declined after it
-// returns ([WithAutoDecline], [WithRefuseSeconds]). Status updates that carry a
+// returns ([WithoutAutoDecline], [WithRefuseSeconds]). Status updates that carry a
 // uuid are acknowledged after the handler returns nil for them, unless it
-// acknowledged them itself ([WithAutoAcknowledge]); up to
+// acknowledged them itself ([WithoutAutoAcknowledge]); up to
 // [WithAckConcurrency] of these acknowledgements ([DefaultAckConcurrency]) are
 // in flight at once, sent by worker goroutines of the subscription while the
 // next events are dispatched. [WithPipelinedAcks] (opt-in, tested against

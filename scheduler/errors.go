@@ -40,8 +40,17 @@ var (
 	ErrNoLeader = errors.New("scheduler: no leading master")
 )
 
-// APIError is the error a master answered with: its HTTP status, body and
-// the call it answered. Calls and Run wrap it; use errors.As.
+// APIError is the error a master answered with instead of 200/202. Calls and
+// Run wrap it; use errors.As. Its fields:
+//
+//	StatusCode int    // e.g. 400
+//	Status     string // e.g. "400 Bad Request"
+//	Body       string // the start of the response body (at most 4 KiB), trimmed
+//	Call       string // the call type, e.g. "ACCEPT"; may be empty
+//	Location   string // the Location header of a 307: "//host:port/path"
+//
+// Its text never includes request headers or credentials. The same type is
+// executor.APIError (the agent's answers).
 type APIError = httpapi.APIError
 
 // FrameworkError is returned by Run when the master sent an ERROR event,

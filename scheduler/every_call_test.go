@@ -520,14 +520,18 @@ func TestEveryCallAndEvent(t *testing.T) {
 }
 
 // An operation update acknowledged by the handler is not acknowledged a
-// second time; with WithAutoAcknowledge(false) nothing is acknowledged and
+// second time; with WithoutAutoAcknowledge() nothing is acknowledged and
 // the agent sends the update again.
 func TestOperationStatusAcknowledgement(t *testing.T) {
 	forEachCodec(t, func(t *testing.T, ct string) {
 		for _, auto := range []bool{true, false} {
 			srv := newServer(t, mesostest.WithAgents(1, testAgentConfig), mesostest.WithUpdateRetryInterval(50*time.Millisecond))
 			fw := scheduler.NewFrameworkInfo(osUser(), "op-ack", scheduler.FrameworkRoles("web"), scheduler.FrameworkFailoverTimeout(time.Minute))
-			c := newClient(t, srv, ct, fw, scheduler.WithAutoAcknowledge(auto))
+			var opts []scheduler.Option
+			if !auto {
+				opts = append(opts, scheduler.WithoutAutoAcknowledge())
+			}
+			c := newClient(t, srv, ct, fw, opts...)
 			statuses := make(chan *mesosproto.OperationStatus, 10)
 			reserved := false
 			sig := newSignals()
@@ -562,7 +566,7 @@ func TestOperationStatusAcknowledgement(t *testing.T) {
 				t.Errorf("retried with another uuid")
 			}
 			if n := len(callsOf(srv, schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS)); n != 0 {
-				t.Errorf("%d ACKNOWLEDGE_OPERATION_STATUS calls with WithAutoAcknowledge(false)", n)
+				t.Errorf("%d ACKNOWLEDGE_OPERATION_STATUS calls with WithoutAutoAcknowledge()", n)
 			}
 			if err := c.AcknowledgeOperationStatus(context.Background(), &mesosproto.OperationStatus{}); err != nil {
 				t.Errorf("AcknowledgeOperationStatus without uuid = %v, want nil (nothing to do)", err)

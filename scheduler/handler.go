@@ -28,11 +28,22 @@ import (
 //   - A non-nil error ends Run, which returns it wrapped. Returning
 //     ctx.Err() after the subscription ended does not end Run.
 //
-// The Client adds safe defaults around every Handler (see WithAutoDecline and
-// WithAutoAcknowledge): after HandleEvent returns nil for OFFERS, the offers
+// The Client adds safe defaults around every Handler (see WithoutAutoDecline and
+// WithoutAutoAcknowledge): after HandleEvent returns nil for OFFERS, the offers
 // it neither accepted nor declined are declined; after it returns nil for an
 // UPDATE carrying a uuid, the update is acknowledged unless the handler
 // already did so.
+//
+// A Handler that wraps another (logging, metrics, a filter) should have an
+// Unwrap() Handler method returning the wrapped one, as http.ResponseController
+// expects of wrapped ResponseWriters: Run looks for the optional
+// DisconnectHandler and ResubscribeHandler on the outer Handler first and then
+// down the Unwrap chain, so wrapping never hides them.
+//
+// Handlers do not receive the Client: they are written after New and close
+// over it. (The executor package's Handler receives its *Executor because
+// its built-in handlers, TaskFunc and Command, are values made before the
+// Executor exists.)
 type Handler interface {
 	HandleEvent(ctx context.Context, e *schedulerpb.Event) error
 }
@@ -89,16 +100,18 @@ type Callbacks struct {
 	// Calls made from it already carry the new stream.
 	Subscribed func(ctx context.Context, e *schedulerpb.Event_Subscribed) error
 	// Offers receives the offers of an OFFERS event. Offers it neither
-	// accepts nor declines are declined when it returns (WithAutoDecline).
+	// accepts nor declines are declined when it returns (unless WithoutAutoDecline).
 	Offers func(ctx context.Context, offers []*mesosproto.Offer) error
 	// Rescind reports an offer that is no longer valid.
 	Rescind func(ctx context.Context, offerID *mesosproto.OfferID) error
 	// Update receives a task status update. When it returns nil and the
 	// status carries a uuid, the Client acknowledges it unless Update already
-	// did (WithAutoAcknowledge). Updates without a uuid are never
-	// acknowledged. Answers to reconciliation (reason
+	// did (or WithoutAutoAcknowledge is given). Updates without a uuid are
+	// never acknowledged. Answers to reconciliation (reason
 	// REASON_RECONCILIATION, no uuid) arrive here too, so the same state may
-	// be reported more than once.
+	// be reported more than once. A status without a reason reads as
+	// REASON_COMMAND_EXECUTOR_FAILED through GetReason (proto2's default):
+	// use mesosproto.StatusReason to tell.
 	Update func(ctx context.Context, status *mesosproto.TaskStatus) error
 	// Lost is called for an update reporting that a task is gone or was
 	// never known (IsLost: TASK_LOST, TASK_UNKNOWN, TASK_GONE, TASK_DROPPED,
@@ -230,4 +243,21 @@ func IsLost(s mesosproto.TaskState) bool {
 		return true
 	}
 	return false
+}
+
+// optional finds the optional interface T on h or, through Unwrap, on the handler it wraps: the outermost
+// handler that implements T wins.
+func optional[T any](h Handler) (T, bool) {
+	for depth := 0; h != nil && depth < 100; depth++ {
+		if t, ok := h.(T); ok {
+			return t, true
+		}
+		u, ok := h.(interface{ Unwrap() Handler })
+		if !ok {
+			break
+		}
+		h = u.Unwrap()
+	}
+	var zero T
+	return zero, false
 }

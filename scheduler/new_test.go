@@ -31,7 +31,7 @@ func TestNewValidation(t *testing.T) {
 			scheduler.WithMaster("zk://127.0.0.1:2181/mesos"), scheduler.WithContentType("application/json"),
 			scheduler.WithLogger(nil), scheduler.WithHTTPClient(&http.Client{}), scheduler.WithBackoff(time.Millisecond, time.Millisecond),
 			scheduler.WithMissedHeartbeats(1), scheduler.WithMaxFrameSize(1 << 10), scheduler.WithRefuseSeconds(0),
-			scheduler.WithAutoAcknowledge(false), scheduler.WithAutoDecline(false), scheduler.WithFrameworkIDStore(new(scheduler.MemoryStore)),
+			scheduler.WithoutAutoAcknowledge(), scheduler.WithoutAutoDecline(), scheduler.WithFrameworkIDStore(new(scheduler.MemoryStore)),
 			scheduler.WithMaxRedirects(0), scheduler.WithCallTimeout(0),
 			scheduler.WithTaskSource(func(context.Context) ([]*schedulerpb.Call_Reconcile_Task, error) { return nil, nil }),
 			scheduler.WithReconcileBackoff(time.Millisecond, time.Millisecond), scheduler.WithImplicitReconciliation(0),

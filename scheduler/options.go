@@ -124,8 +124,8 @@ func WithDetector(d detector.Detector) Option {
 }
 
 // WithContentType selects the encoding of calls and events:
-// httpapi.MediaTypeProtobuf ("application/x-protobuf", the default) or
-// httpapi.MediaTypeJSON ("application/json").
+// ContentTypeProtobuf ("application/x-protobuf", the default) or
+// ContentTypeJSON ("application/json").
 func WithContentType(mediaType string) Option {
 	return func(c *config) { c.contentType = mediaType }
 }
@@ -189,8 +189,8 @@ func WithRefuseSeconds(seconds float64) Option {
 	return func(c *config) { c.refuseSeconds = seconds }
 }
 
-// WithAutoAcknowledge switches the automatic acknowledgement of status
-// updates (default on). When on, an UPDATE whose status carries a uuid is
+// WithoutAutoAcknowledge turns off the automatic acknowledgement of status
+// updates. By default an UPDATE whose status carries a uuid is
 // acknowledged after the handler returns nil for it, unless the handler has
 // already acknowledged that uuid; UPDATE_OPERATION_STATUS likewise. The
 // acknowledgement is sent without holding up the next event: up to
@@ -198,16 +198,16 @@ func WithRefuseSeconds(seconds float64) Option {
 // sent once and aborted when the subscription ends; a failed one is logged,
 // and the agent resends the update. Turn it off to acknowledge yourself, for
 // example after persisting the state.
-func WithAutoAcknowledge(on bool) Option {
-	return func(c *config) { c.autoAck = on }
+func WithoutAutoAcknowledge() Option {
+	return func(c *config) { c.autoAck = false }
 }
 
-// WithAutoDecline switches the automatic decline of unused offers (default
-// on). When on, the offers of an OFFERS event that the handler neither
+// WithoutAutoDecline turns off the automatic decline of unused offers. By
+// default the offers of an OFFERS event that the handler neither
 // accepted (Accept, Launch) nor declined before returning are declined with
 // WithRefuseSeconds. Turn it off if the handler keeps offers to use later.
-func WithAutoDecline(on bool) Option {
-	return func(c *config) { c.autoDecline = on }
+func WithoutAutoDecline() Option {
+	return func(c *config) { c.autoDecline = false }
 }
 
 // WithFrameworkIDStore sets where the framework ID is kept between runs.
@@ -241,7 +241,7 @@ func WithCallTimeout(d time.Duration) Option {
 }
 
 // WithAckConcurrency sets how many automatic acknowledgements (see
-// WithAutoAcknowledge) may be in flight at once on the connection pool of
+// WithoutAutoAcknowledge) may be in flight at once on the connection pool of
 // calls; when that many are, dispatching the next event waits for one to be
 // answered. 1 acknowledges one update at a time, still without holding up
 // the event that follows it. n must be between 1 and 1024 (New returns an
@@ -251,7 +251,7 @@ func WithAckConcurrency(n int) Option {
 }
 
 // WithPipelinedAcks makes the automatic acknowledgements (see
-// WithAutoAcknowledge) of each subscription use HTTP/1.1 pipelining on one
+// WithoutAutoAcknowledge) of each subscription use HTTP/1.1 pipelining on one
 // connection of their own: requests written back to back, answers read in
 // request order, as Mesos's libprocess answers them. Default off. It exists
 // for throughput: net/http's client spends some 28 µs of CPU per request,
@@ -272,8 +272,8 @@ func WithAckConcurrency(n int) Option {
 // through net/http as without this option. Pipelining is not used (without
 // a word above Debug) with WithHTTPClient, through a proxy, or when a
 // header value could not be sent as is.
-func WithPipelinedAcks(on bool) Option {
-	return func(c *config) { c.pipelinedAcks = on }
+func WithPipelinedAcks() Option {
+	return func(c *config) { c.pipelinedAcks = true }
 }
 
 func (c *config) validate() error {

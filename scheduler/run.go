@@ -101,8 +101,8 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 	}
 
 	r := &runner{c: c, ctx: ctx, h: h, bo: newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax)}
-	r.dh, _ = h.(DisconnectHandler)
-	r.rh, _ = h.(ResubscribeHandler)
+	r.dh, _ = optional[DisconnectHandler](h)
+	r.rh, _ = optional[ResubscribeHandler](h)
 	if err := r.loadID(); err != nil {
 		if ctx.Err() != nil {
 			return nil

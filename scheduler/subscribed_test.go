@@ -7,9 +7,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"github.com/mesoskit/mesoskit/mesostest"
 	"github.com/mesoskit/mesoskit/scheduler"
 )
@@ -62,5 +64,42 @@ func TestWaitSubscribedRunEnded(t *testing.T) {
 	}
 	if runErr := r.wait(); !isAPIError(runErr, http.StatusUnauthorized) {
 		t.Errorf("Run = %v, want the 401", runErr)
+	}
+}
+
+// wrapper is middleware around another Handler, as users write them; it exposes the wrapped one.
+type wrapper struct {
+	next   scheduler.Handler
+	events atomic.Int64
+}
+
+func (w *wrapper) HandleEvent(ctx context.Context, e *schedulerpb.Event) error {
+	w.events.Add(1)
+	return w.next.HandleEvent(ctx, e)
+}
+
+func (w *wrapper) Unwrap() scheduler.Handler { return w.next }
+
+// A wrapping Handler with Unwrap keeps the wrapped Callbacks' Disconnected and Resubscribing.
+func TestWrappedHandlerKeepsOptionalInterfaces(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv, "application/json", frameworkInfo("wrapped"), scheduler.WithBackoff(time.Millisecond, 10*time.Millisecond))
+	disconnected := make(chan error, 10)
+	resubscribing := make(chan error, 10)
+	w := &wrapper{next: scheduler.Callbacks{
+		Disconnected:  func(ctx context.Context, err error) { disconnected <- err },
+		Resubscribing: func(ctx context.Context, attempt int, delay time.Duration, err error) { resubscribing <- err },
+	}}
+	start(t, c, w)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := c.WaitSubscribed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.CloseStreams()
+	recv(t, "Disconnected through the wrapper", disconnected)
+	recv(t, "Resubscribing through the wrapper", resubscribing)
+	if w.events.Load() == 0 {
+		t.Error("the wrapper saw no event")
 	}
 }

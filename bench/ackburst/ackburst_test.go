@@ -79,7 +79,7 @@ type namedClient struct {
 func clients(tb testing.TB) []namedClient {
 	cs := []namedClient{
 		{"mesoskit", runMesoskit(false, 0, 0)},
-		{"mesoskit-pipelined", runMesoskit(false, 0, 0, scheduler.WithPipelinedAcks(true))},
+		{"mesoskit-pipelined", runMesoskit(false, 0, 0, scheduler.WithPipelinedAcks())},
 		{"mesoskit-handler-8", runMesoskit(true, 8, 0)},
 		{"mesos-go", runMesosGo},
 	}
@@ -242,7 +242,7 @@ func runMesoskit(handlerAcks bool, workers, acks int, extra ...scheduler.Option)
 			},
 		}
 		if handlerAcks {
-			opts = append(opts, scheduler.WithAutoAcknowledge(false))
+			opts = append(opts, scheduler.WithoutAutoAcknowledge())
 			work = make(chan *mesosproto.TaskStatus, 1024)
 			for range workers {
 				wg.Add(1)

@@ -16,7 +16,7 @@
 //     acknowledgement after the handler returns, DefaultAckConcurrency in
 //     flight);
 //   - impl=mesoskit-pipelined: the defaults plus
-//     scheduler.WithPipelinedAcks(true): the automatic acknowledgements
+//     scheduler.WithPipelinedAcks(): the automatic acknowledgements
 //     pipelined on one connection per subscription (window 64);
 //   - impl=mesoskit-handler-8: automatic acknowledgement off, a handler that
 //     hands updates to 8 goroutines calling AcknowledgeStatus;
