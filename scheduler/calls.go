@@ -5,6 +5,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"google.golang.org/protobuf/proto"
 
@@ -22,7 +23,12 @@ func (c *Client) Accept(ctx context.Context, offerIDs []*mesosproto.OfferID, ops
 	if len(offerIDs) == 0 {
 		return errors.New("scheduler: ACCEPT: no offers")
 	}
-	c.offersUsed(offerIDs, true)
+	if err := checkOperations(ops); err != nil {
+		return fmt.Errorf("scheduler: ACCEPT: %w", err)
+	}
+	if err := c.claimOffers(offerIDs); err != nil {
+		return fmt.Errorf("scheduler: ACCEPT: %w", err)
+	}
 	err := c.call(ctx, &schedulerpb.Call{
 		Type:   schedulerpb.Call_ACCEPT.Enum(),
 		Accept: &schedulerpb.Call_Accept{OfferIds: offerIDs, Operations: ops, Filters: filters},

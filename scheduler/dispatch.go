@@ -234,14 +234,31 @@ func (c *Client) endTracking() tracking {
 func (c *Client) offersUsed(ids []*mesosproto.OfferID, used bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.track.offers) == 0 {
-		return
-	}
 	for _, id := range ids {
 		if _, ok := c.track.offers[id.GetValue()]; ok {
 			c.track.offers[id.GetValue()] = !used
 		}
 	}
+}
+
+// claimOffers marks ids used for an ACCEPT, unless the running handler has
+// already used one of them: then it marks nothing and returns ErrOfferUsed,
+// since Mesos would answer the second ACCEPT with TASK_DROPPED or TASK_LOST
+// for every task.
+func (c *Client) claimOffers(ids []*mesosproto.OfferID) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		if unused, ok := c.track.offers[id.GetValue()]; ok && !unused {
+			return fmt.Errorf("%w: %s", ErrOfferUsed, id.GetValue())
+		}
+	}
+	for _, id := range ids {
+		if _, ok := c.track.offers[id.GetValue()]; ok {
+			c.track.offers[id.GetValue()] = false
+		}
+	}
+	return nil
 }
 
 // acknowledged records that uuid was acknowledged by the handler.

@@ -35,6 +35,15 @@ var (
 	// had already visited. It is retried with backoff.
 	ErrTooManyRedirects = errors.New("scheduler: too many redirects")
 
+	// ErrOfferUsed is returned by Accept and Launch, before anything is sent,
+	// for an offer the running handler has already accepted or declined.
+	ErrOfferUsed = errors.New("scheduler: offer already accepted or declined in this handler")
+
+	// ErrInvalidTask is returned by Accept and Launch, before anything is
+	// sent, for a task Mesos could not even parse (no task_id, name or
+	// agent_id); the error names each problem.
+	ErrInvalidTask = errors.New("scheduler: invalid task")
+
 	// ErrNoLeader is why Run is not subscribed while the detector knows no
 	// leading master (see Client.WaitSubscribed).
 	ErrNoLeader = errors.New("scheduler: no leading master")
