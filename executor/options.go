@@ -41,6 +41,7 @@ type config struct {
 	subscribeRetryInterval time.Duration
 	callTimeout            time.Duration
 	maxFrameSize           int
+	exitAfterLastTask      bool
 	problems               []error
 }
 
@@ -117,4 +118,17 @@ func WithCallTimeout(d time.Duration) Option {
 // DefaultMaxFrameSize). A larger one ends the stream as a disconnection.
 func WithMaxFrameSize(n int) Option {
 	return func(o *config) { o.maxFrameSize = n }
+}
+
+// WithExitAfterLastTask makes Run return nil once the executor has run at
+// least one task and every task it was given has ended and had its terminal
+// update acknowledged by the agent — as Mesos's command executor ends after
+// its one task. The agent then releases the executor's resources. Without it
+// an executor lives until the agent shuts it down (framework removed, agent
+// drained), which suits executors that receive tasks over time. A task
+// launched on an executor that has just ended is refused by the agent
+// (TASK_DROPPED or TASK_LOST), so schedulers using per-task executors give
+// each task its own ExecutorID.
+func WithExitAfterLastTask() Option {
+	return func(o *config) { o.exitAfterLastTask = true }
 }

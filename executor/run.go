@@ -234,9 +234,14 @@ func (r *runLoop) finished() (bool, error) {
 	drained := x.drainedLocked()
 	exit := x.exit
 	acked := len(x.journal) == 0
+	launched := x.taskSeq > 0
 	x.mu.Unlock()
 	if r.draining && drained {
 		return true, r.drainErr
+	}
+	if x.opts.exitAfterLastTask && launched && drained && acked {
+		x.log.Info("last task ended and acknowledged; exiting")
+		return true, nil
 	}
 	if exit != nil {
 		if drained && acked {

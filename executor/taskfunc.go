@@ -31,6 +31,9 @@ import (
 //     KILL's KillPolicy, else the task's, else DefaultKillGracePeriod), the
 //     executor reports TASK_KILLED anyway and stops waiting for it.
 //
+// The function reports progress with ReportProgress(ctx, message, data): a
+// TASK_RUNNING update with that message, ordered before its end.
+//
 // MESSAGE events are ignored; wrap the TaskFunc in a Handler to use them.
 type TaskFunc func(ctx context.Context, task *mesosproto.TaskInfo) error
 
@@ -69,6 +72,7 @@ func (x *Executor) startFunc(task *mesosproto.TaskInfo, f TaskFunc) {
 	x.mu.Unlock()
 	ctx, cancel := context.WithCancel(parent)
 	t := &funcTask{x: x, info: proto.Clone(task).(*mesosproto.TaskInfo), cancel: cancel}
+	ctx = context.WithValue(ctx, taskKey{}, t) // ReportProgress
 	if !x.register(id, t) {
 		cancel()
 		x.log.Warn("ignoring LAUNCH of a task that is already running", zap.String("task_id", id))

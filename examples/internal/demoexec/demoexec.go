@@ -33,7 +33,9 @@ func Main() int {
 		log.Error("bad environment", zap.Error(err))
 		return 1
 	}
-	x, err := executor.New(cfg, executor.WithLogger(log))
+	// One executor per task (the scheduler gives each task its own ExecutorID): it ends, and the agent
+	// frees its resources, once its task has ended.
+	x, err := executor.New(cfg, executor.WithLogger(log), executor.WithExitAfterLastTask())
 	if err != nil {
 		log.Error("bad configuration", zap.Error(err))
 		return 1
@@ -59,7 +61,15 @@ func sleepTask(log *zap.Logger) func(ctx context.Context, task *mesosproto.TaskI
 		}
 		log.Info("task running", zap.String("task_id", task.GetTaskId().GetValue()), zap.Duration("for", d))
 		select {
-		case <-time.After(d):
+		case <-time.After(d / 2):
+		case <-ctx.Done():
+			return ctx.Err() // killed: TASK_KILLED
+		}
+		if err := executor.ReportProgress(ctx, "half way", nil); err != nil { // a TASK_RUNNING update with a message
+			return err
+		}
+		select {
+		case <-time.After(d - d/2):
 			return nil // TASK_FINISHED
 		case <-ctx.Done():
 			return ctx.Err() // killed: TASK_KILLED
