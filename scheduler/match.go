@@ -44,6 +44,8 @@ type Assignment struct {
 	Tasks []*mesosproto.TaskInfo
 	// Remaining is what is left of the offer.
 	Remaining Resources
+
+	executors map[string]*mesosproto.ExecutorInfo // charged on this offer, by executor ID
 }
 
 // Match packs tasks into offers, first fit: requests are placed in their
@@ -63,9 +65,18 @@ type Assignment struct {
 // Each launched copy of a task gets: agent_id; the resources it took;
 // when it has ports, environment variables PORT0 ... PORT<n-1> and PORT
 // (the first one) on its command, and its first port in place of a 0
-// port in an HTTP or TCP health check. An executor's resources (custom
-// executors) are not matched: account for them in Task's resources. A
-// request without Task is returned unmatched.
+// port in an HTTP or TCP health check. A request without Task is
+// returned unmatched.
+//
+// A task with an ExecutorInfo (NewExecutor, TaskExecutor) runs under that
+// custom executor, whose resources Mesos charges once per executor on an
+// agent, when it starts: Match takes the executor's resources from the
+// offer for the first task of that ExecutorID on it, and gives every later
+// task of the same ExecutorID on the same offer the very same ExecutorInfo
+// (Mesos refuses a task whose ExecutorInfo differs from the running
+// executor's). An executor the offer lists as already running
+// (Offer.executor_ids) is not charged again; its tasks must then carry the
+// ExecutorInfo it was launched with, as returned in an earlier Assignment.
 //
 // Match returns one Assignment per offer, in order; launch each with
 // Client.Launch (an assignment without tasks then declines its offer):
@@ -85,13 +96,19 @@ func Match(offers []*mesosproto.Offer, requests []TaskRequest) (assigned []Assig
 		placed := false
 		var needs Resources
 		if req.Task != nil {
-			needs = needsOf(req.Task)
+			needs = needsOf(req.Task.GetResources())
 		}
 		for i := range assigned {
 			a := &assigned[i]
-			if t, rest, ok := placeTask(a.Offer, a.Remaining, req, needs); ok {
+			if t, rest, ok := placeTask(a.Offer, a.Remaining, req, needs, a.executors); ok {
 				a.Tasks = append(a.Tasks, t)
 				a.Remaining = rest
+				if ex := t.GetExecutor(); ex != nil {
+					if a.executors == nil {
+						a.executors = make(map[string]*mesosproto.ExecutorInfo)
+					}
+					a.executors[ex.GetExecutorId().GetValue()] = ex
+				}
 				placed = true
 				break
 			}
@@ -103,9 +120,10 @@ func Match(offers []*mesosproto.Offer, requests []TaskRequest) (assigned []Assig
 	return assigned, unmatched
 }
 
-// placeTask tries to fit req, which needs needs, into what is left of offer o.
-// It does not modify remaining.
-func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Resources) (*mesosproto.TaskInfo, Resources, bool) {
+// placeTask tries to fit req, which needs needs, into what is left of offer o,
+// where the executors in charged already run for earlier tasks. It does not
+// modify remaining.
+func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Resources, charged map[string]*mesosproto.ExecutorInfo) (*mesosproto.TaskInfo, Resources, bool) {
 	if req.Task == nil {
 		return nil, nil, false
 	}
@@ -115,7 +133,8 @@ func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs 
 	eligible := func(r *mesosproto.Resource) bool {
 		return (req.Role == "" || allocatableTo(r, req.Role)) && (req.Revocable || r.Revocable == nil)
 	}
-	if !roughFit(remaining, eligible, needs, req.Ports) {
+	executor, execNeeds := executorFor(o, req.Task, charged)
+	if !roughFit(remaining, eligible, needs.Add(execNeeds...), req.Ports) {
 		return nil, nil, false
 	}
 
@@ -128,6 +147,14 @@ func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs 
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(takeOrder(scratch[a]), takeOrder(scratch[b])) })
 
+	var execTaken Resources
+	for _, n := range execNeeds {
+		got, ok := takeNeed(scratch, idx, n)
+		if !ok {
+			return nil, nil, false
+		}
+		execTaken = append(execTaken, got...)
+	}
 	var taken Resources
 	for _, n := range needs {
 		got, ok := takeNeed(scratch, idx, n)
@@ -144,7 +171,7 @@ func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs 
 		taken = taken.addOne(r)
 	}
 	if ai := o.GetAllocationInfo(); ai != nil {
-		for _, r := range taken {
+		for _, r := range append(slices.Clip(taken), execTaken...) {
 			if r.AllocationInfo == nil {
 				r.AllocationInfo = proto.Clone(ai).(*mesosproto.Resource_AllocationInfo)
 			}
@@ -154,17 +181,24 @@ func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs 
 	t := proto.Clone(req.Task).(*mesosproto.TaskInfo)
 	t.AgentId = proto.Clone(o.GetAgentId()).(*mesosproto.AgentID)
 	t.Resources = taken
+	if executor != nil {
+		t.Executor = executor
+		if execNeeds != nil {
+			t.Executor.Resources = execTaken
+		}
+	}
 	if len(ports) > 0 {
 		usePorts(t, ports)
 	}
 	return t, scratch.compact(), true
 }
 
-// needsOf returns the task's resources without role, reservations,
-// allocation_info and revocable marker, coalesced.
-func needsOf(t *mesosproto.TaskInfo) Resources {
+// needsOf returns resources without role, reservations, allocation_info and
+// revocable marker, coalesced: what a task or an executor needs, wherever it
+// is taken from.
+func needsOf(rs []*mesosproto.Resource) Resources {
 	var out Resources
-	for _, r := range t.GetResources() {
+	for _, r := range rs {
 		if !validResource(r) {
 			continue
 		}
@@ -345,4 +379,30 @@ func usePorts(t *mesosproto.TaskInfo, ports []uint64) {
 			tcp.Port = proto.Uint32(first)
 		}
 	}
+}
+
+// executorFor returns the ExecutorInfo task should carry on offer o and what
+// of it is still to be taken from the offer: nothing for a command task, for
+// an executor charged by an earlier task of this offer (whose ExecutorInfo
+// the task then shares), or for one the offer lists as running.
+func executorFor(o *mesosproto.Offer, task *mesosproto.TaskInfo, charged map[string]*mesosproto.ExecutorInfo) (*mesosproto.ExecutorInfo, Resources) {
+	ex := task.GetExecutor()
+	if ex == nil {
+		return nil, nil
+	}
+	id := ex.GetExecutorId().GetValue()
+	if prev, ok := charged[id]; ok {
+		return proto.Clone(prev).(*mesosproto.ExecutorInfo), nil
+	}
+	cp := proto.Clone(ex).(*mesosproto.ExecutorInfo)
+	for _, running := range o.GetExecutorIds() {
+		if running.GetValue() == id {
+			return cp, nil
+		}
+	}
+	needs := needsOf(cp.GetResources())
+	if needs == nil {
+		needs = Resources{} // charged, with nothing to take
+	}
+	return cp, needs
 }

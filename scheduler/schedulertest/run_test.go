@@ -77,7 +77,7 @@ func TestRunFailsWhenNotSubscribed(t *testing.T) {
 	}
 }
 
-var errFatal = errors.New("Fatal called")
+var errFatal = errors.New("fatal called")
 
 // recorder is a testing.TB whose failures are recorded instead of ending the test, with a short deadline.
 type recorder struct {
