@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,8 +50,8 @@ type ZK struct {
 	early    earlyReport   // armed by run after a listing, disarmed by the next event (see onEvent)
 
 	quit      chan struct{}
-	runDone   chan struct{} // closed when run has returned
-	connDone  chan struct{} // closed when go-zookeeper has closed its event channel (its goroutines ended)
+	runDone   chan struct{}   // closed when run has returned
+	connDone  <-chan struct{} // closed when go-zookeeper has closed its event channel (its goroutines ended)
 	closeOnce sync.Once
 
 	listings atomic.Int64 // completed member listings (tests wait on it)
@@ -94,7 +93,6 @@ func NewZK(servers []string, path string, opts ...Option) (*ZK, error) {
 		evNotify: make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		runDone:  make(chan struct{}),
-		connDone: make(chan struct{}),
 		noticed:  make(map[string]bool),
 		cache:    make(map[string]memberData),
 	}
@@ -102,27 +100,13 @@ func NewZK(servers []string, path string, opts ...Option) (*ZK, error) {
 		// Mesos's EVERYONE_READ_CREATOR_ALL.
 		z.acl = append(zk.WorldACL(zk.PermRead), zk.AuthACL(zk.PermAll)...)
 	}
-	dial := cfg.dialer
-	if dial == nil {
-		dial = net.DialTimeout
-	}
-	conn, events, err := zk.Connect(z.servers, cfg.sessionTimeout,
-		zk.WithHostProvider(&zkutil.HostList{}),
-		zk.WithDialer(dial),
-		zk.WithLogger(zkutil.Logger(cfg.logger.Named("zookeeper"))),
-		zk.WithEventCallback(z.onEvent),
-	)
+	conn, done, err := zkutil.Dial(z.servers, cfg.sessionTimeout, zkutil.ClientConfig{
+		Dialer: cfg.dialer, Logger: cfg.logger.Named("zookeeper"), OnEvent: z.onEvent,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("detector: ZooKeeper client: %w", err)
 	}
-	z.conn = conn
-	go func() {
-		// Session events are taken from the callback; the channel is drained so that go-zookeeper never
-		// blocks on it, and its closing tells Close that the client's goroutines are gone.
-		defer close(z.connDone)
-		for range events {
-		}
-	}()
+	z.conn, z.connDone = conn, done
 	go z.run()
 	return z, nil
 }

@@ -58,7 +58,7 @@ type Conn struct {
 
 	quit      chan struct{} // closed by Close
 	runDone   chan struct{}
-	connDone  chan struct{}
+	connDone  <-chan struct{}
 	ops       sync.WaitGroup // goroutines running ZooKeeper calls
 	closeOnce sync.Once
 }
@@ -106,7 +106,6 @@ func Connect(servers []string, opts ...Option) (*Conn, error) {
 		evNotify: make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		runDone:  make(chan struct{}),
-		connDone: make(chan struct{}),
 		hosts:    &zkutil.HostList{},
 	}
 	c.public, c.private = zk.WorldACL(zk.PermAll), zk.WorldACL(zk.PermAll)
@@ -118,27 +117,14 @@ func Connect(servers []string, opts ...Option) (*Conn, error) {
 	if dial == nil {
 		dial = net.DialTimeout
 	}
-	zkOpts := list(
-		zk.WithDialer(sniffDialer(dial, c.sniffed)),
-		zk.WithHostProvider(c.hosts),
-		zk.WithLogger(zkutil.Logger(cfg.logger.Named("ha.zookeeper"))),
-		zk.WithEventCallback(c.onEvent),
-	)
-	if cfg.maxRequest+1024 > 1536*1024 { // go-zookeeper's default send buffer
-		zkOpts = append(zkOpts, zk.WithMaxConnBufferSize(cfg.maxRequest+1024))
-	}
-	conn, events, err := zk.Connect(c.servers, cfg.sessionTimeout, zkOpts...)
+	conn, done, err := zkutil.Dial(c.servers, cfg.sessionTimeout, zkutil.ClientConfig{
+		Dialer: sniffDialer(dial, c.sniffed), Hosts: c.hosts, Logger: cfg.logger.Named("ha.zookeeper"),
+		OnEvent: c.onEvent, MaxBufferSize: cfg.maxRequest + 1024,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("ha: ZooKeeper client: %w", err)
 	}
-	c.zk = conn
-	go func() {
-		// Session events are taken from the callback; the channel is drained so that go-zookeeper never
-		// waits on it, and its closing says that the client's goroutines are gone.
-		defer close(c.connDone)
-		for range events {
-		}
-	}()
+	c.zk, c.connDone = conn, done
 	go c.run()
 	return c, nil
 }
@@ -218,10 +204,7 @@ func (c *Conn) onEvent(ev zk.Event) {
 		return // watch events arrive on the watch channels
 	}
 	se := sessionEvent{state: ev.State, server: ev.Server}
-	if ev.State == zk.StateExpired {
-		c.hosts.SkipNextPause()
-	}
-	if ev.State == zk.StateHasSession {
+	if ev.State == zk.StateHasSession { // (zkutil.Dial already skips the reconnection pause after expiry)
 		c.sniffMu.Lock()
 		se.id, se.timeout = c.lastID, c.lastTimeout
 		c.sniffMu.Unlock()
@@ -522,6 +505,5 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 }
 
 // list returns its arguments as a slice (go-zookeeper's option type is unexported).
-func list[T any](xs ...T) []T { return xs }
 
 func sessionHex(id int64) string { return fmt.Sprintf("%#x", id) }

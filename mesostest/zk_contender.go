@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -62,9 +61,9 @@ type zkMember struct {
 
 	mu       sync.Mutex // guards the fields below
 	conn     *zk.Conn
-	connDone chan struct{} // closed when conn's goroutines are gone
-	gen      int           // incremented with every new conn; events of older conns are ignored
-	node     string        // full path of the member node, "" while there is none
+	connDone <-chan struct{} // closed when conn's goroutines are gone
+	gen      int             // incremented with every new conn; events of older conns are ignored
+	node     string          // full path of the member node, "" while there is none
 	stopped  bool
 
 	stopOnce sync.Once
@@ -126,27 +125,12 @@ func (z *zkMember) connect() error {
 	z.gen++
 	gen := z.gen
 	z.mu.Unlock()
-	dial := z.s.cfg.zk.dialer
-	if dial == nil {
-		dial = net.DialTimeout
-	}
-	conn, events, err := zk.Connect(z.s.cfg.zk.url.Servers, z.s.cfg.zk.sessionTimeout,
-		zk.WithDialer(dial),
-		zk.WithLogger(zkZapLogger{z.log.Named("client").Sugar()}),
-		zk.WithLogInfo(false),
-		zk.WithEventCallback(func(ev zk.Event) { z.onEvent(gen, ev) }),
-	)
+	conn, done, err := zkutil.Dial(z.s.cfg.zk.url.Servers, z.s.cfg.zk.sessionTimeout, zkutil.ClientConfig{
+		Dialer: z.s.cfg.zk.dialer, Logger: z.log.Named("client"), OnEvent: func(ev zk.Event) { z.onEvent(gen, ev) },
+	})
 	if err != nil {
 		return fmt.Errorf("mesostest: master %d: ZooKeeper client: %w", z.idx, err)
 	}
-	done := make(chan struct{})
-	go func() {
-		// Events are taken from the callback; draining the channel keeps go-zookeeper from blocking, and
-		// its closing says that the client's goroutines are gone.
-		defer close(done)
-		for range events {
-		}
-	}()
 	z.mu.Lock()
 	if z.stopped {
 		z.mu.Unlock()
@@ -507,11 +491,4 @@ func masterInfoJSON(mi *mesosproto.MasterInfo) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
-}
-
-// zkZapLogger sends go-zookeeper's log lines to zap at debug level.
-type zkZapLogger struct{ l *zap.SugaredLogger }
-
-func (l zkZapLogger) Printf(format string, args ...any) {
-	l.l.Debugf(strings.TrimSuffix(format, "\n"), args...)
 }
