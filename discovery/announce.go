@@ -195,9 +195,6 @@ func (a *Announcement) ensure(st *annState) error {
 		a.set("", nil)
 	}
 	if st.node == "" {
-		if err := c.ensurePath(conn, a.path); err != nil {
-			return c.opError("create", a.path, err)
-		}
 		node := ""
 		if st.pending == sid {
 			if node, err = a.findOwn(conn, sid); err != nil {
@@ -207,6 +204,13 @@ func (a *Announcement) ensure(st *annState) error {
 		if node == "" {
 			st.pending = sid
 			node, err = conn.Create(a.path+"/"+MemberPrefix, a.data, zk.FlagEphemeral|zk.FlagSequence, c.public)
+			if errors.Is(err, zk.ErrNoNode) {
+				// The path does not exist (yet): create it and its parents, then the member.
+				if err := c.ensurePath(conn, a.path); err != nil {
+					return c.opError("create", a.path, err)
+				}
+				node, err = conn.Create(a.path+"/"+MemberPrefix, a.data, zk.FlagEphemeral|zk.FlagSequence, c.public)
+			}
 			if err != nil {
 				return c.opError("create", a.path+"/"+MemberPrefix, err)
 			}
