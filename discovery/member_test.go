@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mesoskit/mesoskit/discovery"
+	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
 func TestParseMember(t *testing.T) {
@@ -112,3 +113,58 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("Watch after Close = %v, want ErrClosed", err)
 	}
 }
+
+func TestTaskMember(t *testing.T) {
+	port := func(n uint32, name, proto string) *mesosproto.Port {
+		p := &mesosproto.Port{Number: &n}
+		if name != "" {
+			p.Name = &name
+		}
+		if proto != "" {
+			p.Protocol = &proto
+		}
+		return p
+	}
+	ports := func(b, e uint64) *mesosproto.Resource {
+		return &mesosproto.Resource{Name: ptr("ports"), Type: mesosproto.Value_RANGES.Enum(),
+			Ranges: &mesosproto.Value_Ranges{Range: []*mesosproto.Value_Range{{Begin: &b, End: &e}}}}
+	}
+	task := func(di *mesosproto.DiscoveryInfo, rs ...*mesosproto.Resource) *mesosproto.TaskInfo {
+		return &mesosproto.TaskInfo{TaskId: &mesosproto.TaskID{Value: ptr("t")}, Discovery: di, Resources: rs}
+	}
+	vis := mesosproto.DiscoveryInfo_FRAMEWORK.Enum()
+	three := 3
+	for _, tc := range []struct {
+		name string
+		task *mesosproto.TaskInfo
+		want *discovery.Member
+	}{
+		{"no discovery info", task(nil, ports(31000, 31000)), nil},
+		{"no port", task(&mesosproto.DiscoveryInfo{Visibility: vis}), nil},
+		{"resource port", task(&mesosproto.DiscoveryInfo{Visibility: vis}, ports(31005, 31009), ports(31002, 31002)),
+			&discovery.Member{ServiceEndpoint: discovery.Endpoint{Host: "h", Port: 31002}, Status: "ALIVE"}},
+		{"named ports, udp skipped, shard", task(&mesosproto.DiscoveryInfo{Visibility: vis,
+			Ports:  &mesosproto.Ports{Ports: []*mesosproto.Port{port(53, "dns", "udp"), port(8080, "http", "tcp"), port(9090, "", ""), port(7000, "admin", "")}},
+			Labels: &mesosproto.Labels{Labels: []*mesosproto.Label{{Key: ptr("shard"), Value: ptr("3")}}}}, ports(1, 2)),
+			&discovery.Member{ServiceEndpoint: discovery.Endpoint{Host: "h", Port: 8080}, Status: "ALIVE", Shard: &three,
+				AdditionalEndpoints: map[string]discovery.Endpoint{"http": {Host: "h", Port: 8080}, "admin": {Host: "h", Port: 7000}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := discovery.TaskMember("h", tc.task)
+			if tc.want == nil {
+				if !errors.Is(err, discovery.ErrInvalidMember) {
+					t.Fatalf("got %+v, %v; want ErrInvalidMember", got, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(*tc.want, got); diff != "" {
+				t.Fatalf("TaskMember (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -95,6 +95,10 @@ func (c *config) validate(servers []string) error {
 	return errors.Join(errs...)
 }
 
+// ValidatePath reports whether p can be the path of a service: an absolute ZooKeeper path other than the
+// root, without empty, "." or ".." components or a trailing slash. The error wraps ErrInvalidPath.
+func ValidatePath(p string) error { return validPath(p) }
+
 // validPath checks that p names a znode: absolute, no empty, "." or ".." component, no trailing slash,
 // not the root.
 func validPath(p string) error {

@@ -63,6 +63,7 @@ type Client struct {
 	track       tracking                       // the defaults for the event being dispatched
 	tasks       map[string]*mesosproto.AgentID // tasks seen and not seen end (reconcile.go)
 	demand      demandState                    // offer demand and suppression (demand.go)
+	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
 }
 
 // tracking records, for the event being dispatched, what the handler did
@@ -107,6 +108,7 @@ func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 		tasks: map[string]*mesosproto.AgentID{},
 	}
 	c.demand.init()
+	c.announcer = newTaskAnnouncer(cfg.announcer, c.log)
 	c.frameworkID = c.fw.GetId().GetValue()
 	c.cfg.fillPrincipal(c.fw)
 	c.buildHTTPClients()

@@ -83,6 +83,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 		return ErrAlreadyRunning
 	}
 	defer c.closeIdle()
+	defer c.announcer.end()
 
 	det := c.cfg.detector
 	if det == nil {
