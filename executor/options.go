@@ -41,6 +41,7 @@ type config struct {
 	subscribeRetryInterval time.Duration
 	callTimeout            time.Duration
 	maxFrameSize           int
+	announcer              *announcerSettings // WithAnnouncer (announce.go)
 	problems               []error
 }
 

@@ -209,3 +209,15 @@ func waitPromTargets(t *testing.T, prom *promtest.Server, want ...string) {
 		}
 	}
 }
+
+func TestWithAnnouncerValidates(t *testing.T) {
+	disco, err := discovery.New([]string{"127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []scheduler.Option{scheduler.WithAnnouncer(nil, "/s"), scheduler.WithAnnouncer(disco, "s/")} {
+		if _, err := scheduler.New(frameworkInfo("x"), opt); err == nil {
+			t.Error("New accepted an invalid WithAnnouncer")
+		}
+	}
+}
