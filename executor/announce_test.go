@@ -5,6 +5,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -113,4 +114,107 @@ func waitExecMembers(t *testing.T, w *discovery.Watcher, want ...int) []discover
 			t.Fatalf("members with ports %v, want %v", last, want)
 		}
 	}
+}
+
+// BenchmarkAnnounceTaskRunning measures, through the executor runtime, the time from Executor.Update with
+// TASK_RUNNING to the task's member being visible to a discovery.Watcher on another ZooKeeper session
+// ("running-µs"), and from the terminal update to the member being gone ("ended-µs"). Compare with
+// discovery's BenchmarkRawWatchLatency (ZooKeeper's own notification latency).
+func BenchmarkAnnounceTaskRunning(b *testing.B) {
+	zkc := zktest.Start(b)
+	const path = "/services/bench"
+	disco, err := discovery.New(zkc.Servers())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer disco.Close()
+	reader, err := discovery.New(zkc.Servers())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reader.Close()
+	w, err := reader.Watch(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+
+	a := newFakeAgent(b)
+	x, err := executor.New(a.config(false), executor.WithAnnouncer(disco, path))
+	if err != nil {
+		b.Fatal(err)
+	}
+	launched := make(chan *mesosproto.TaskInfo, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- x.Run(ctx, executor.Callbacks{Launch: func(_ context.Context, t *mesosproto.TaskInfo) error {
+			launched <- t
+			return nil
+		}})
+	}()
+	defer func() { cancel(); <-done }()
+	<-a.subscribes
+
+	running := make([]time.Duration, 0, b.N)
+	ended := make([]time.Duration, 0, b.N)
+	update := func(t *mesosproto.TaskInfo, s mesosproto.TaskState) {
+		if err := x.Update(ctx, &mesosproto.TaskStatus{TaskId: t.GetTaskId(), State: s.Enum()}); err != nil {
+			b.Fatal(err)
+		}
+		<-a.updates
+	}
+	b.ResetTimer()
+	b.StopTimer()
+	for i := range b.N {
+		ev := launchEvent(fmt.Sprintf("t%d", i))
+		ev.Launch.Task.Discovery = &mesosproto.DiscoveryInfo{Visibility: mesosproto.DiscoveryInfo_FRAMEWORK.Enum(),
+			Ports: &mesosproto.Ports{Ports: []*mesosproto.Port{{Number: proto.Uint32(uint32(31000 + i%1000))}}}}
+		a.send(ev)
+		t := <-launched
+		_, changed, _ := w.Members(ctx)
+		time.Sleep(2 * time.Millisecond) // start from a quiet state, as discovery's benchmarks do
+		b.StartTimer()
+		start := time.Now()
+		update(t, mesosproto.TaskState_TASK_RUNNING)
+		benchWaitCount(b, w, changed, 1)
+		running = append(running, time.Since(start))
+		_, changed, _ = w.Members(ctx)
+		start = time.Now()
+		update(t, mesosproto.TaskState_TASK_FINISHED)
+		benchWaitCount(b, w, changed, 0)
+		ended = append(ended, time.Since(start))
+		b.StopTimer()
+	}
+	b.ReportMetric(median(running), "running-µs")
+	b.ReportMetric(median(ended), "ended-µs")
+}
+
+func benchWaitCount(b *testing.B, w *discovery.Watcher, changed <-chan struct{}, n int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			b.Fatalf("waiting for %d members", n)
+		}
+		var members []discovery.Member
+		var err error
+		members, changed, err = w.Members(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(members) == n {
+			return
+		}
+	}
+}
+
+func median(ds []time.Duration) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return float64(ds[len(ds)/2]) / 1e3
 }
