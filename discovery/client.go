@@ -91,9 +91,11 @@ func (c *Client) Close() error {
 		conn, done := c.zk, c.connDone
 		c.mu.Unlock()
 		close(c.quit)
+		if conn != nil {
+			conn.Close() // also ends the ZooKeeper calls the goroutines may be waiting on
+		}
 		c.workers.Wait()
 		if conn != nil {
-			conn.Close()
 			<-c.runDone
 			<-done
 		}

@@ -315,3 +315,52 @@ func mkdirs(t testing.TB, conn *zk.Conn, path string) {
 		}
 	}
 }
+
+// Announcing while ZooKeeper is down: the member appears once it is back; Close does not wait for it.
+func TestAnnounceWhileZooKeeperDown(t *testing.T) {
+	zkc := zktest.Start(t)
+	path := basePath(t)
+	ctx := testCtx(t)
+	c := newClient(t, zkc)
+	zkc.Stop(t, 0)
+	a, err := c.Announce(ctx, path, endpoint(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := a.Node(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Node with ZooKeeper down: %v", err)
+	}
+	zkc.Restart(t, 0)
+	if _, err := a.Node(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := newClient(t, zkc).Watch(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	waitPorts(t, w, 4)
+
+	// With ZooKeeper down again, Close returns (and the node goes with the session).
+	other := newClient(t, zkc)
+	b, err := other.Announce(ctx, path, endpoint(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Node(ctx); err != nil {
+		t.Fatal(err)
+	}
+	zkc.Stop(t, 0)
+	closed := make(chan struct{})
+	go func() { _ = other.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-ctx.Done():
+		t.Fatal("Close hangs while ZooKeeper is down")
+	}
+	if _, err := b.Node(ctx); !errors.Is(err, discovery.ErrClosed) {
+		t.Fatalf("Node after Close: %v, want ErrClosed", err)
+	}
+}

@@ -113,3 +113,34 @@ func waitMemberCount(ctx context.Context, t *testing.T, w *discovery.Watcher, n 
 		}
 	}
 }
+
+// TestAnnounceEmbedded runs the example with -announce on its embedded cluster: both tasks are announced
+// while they run, and nothing is left when it has finished.
+func TestAnnounceEmbedded(t *testing.T) {
+	zkc := zktest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	disco, err := discovery.New(zkc.Servers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disco.Close()
+	w, err := disco.Watch("/services/embedded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var out, errOut lockedBuffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- run(ctx, []string{"-tasks", "2", "-cmd", "sleep 3", "-announce", "zk://" + zkc.ConnectString() + "/services/embedded"}, &out, &errOut)
+	}()
+	members := waitMemberCount(ctx, t, w, 2)
+	if members[0].ServiceEndpoint.Port == members[1].ServiceEndpoint.Port && members[0].ServiceEndpoint.Host == members[1].ServiceEndpoint.Host {
+		t.Errorf("two tasks announced at one endpoint: %+v", members)
+	}
+	if code := <-exited; code != 0 {
+		t.Fatalf("exit status %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	waitMemberCount(ctx, t, w, 0)
+}
