@@ -17,7 +17,7 @@ import (
 // WithAnnouncer makes the Client announce its tasks in ZooKeeper, through d, as ServerSet members under
 // path (see package discovery), so that Prometheus, Finagle and other ServerSet readers find them. A task
 // is announced when it carries DiscoveryInfo and runs in no executor of its own (a command task, or a task
-// of a LAUNCH_GROUP, which Mesos's default executor runs): from its TASK_RUNNING update until any other
+// of a LAUNCH_GROUP whose executor is not of type CUSTOM, which Mesos's default executor runs): from its TASK_RUNNING update until any other
 // state (TASK_KILLING, TASK_UNREACHABLE, a terminal state — also when reconciliation reports it gone) or
 // a TASK_RUNNING that says it is unhealthy. Its endpoint is the hostname of the agent it runs on (from the
 // offers the Client has seen) and its ports (discovery.TaskMember says which).
@@ -90,9 +90,14 @@ func (a *taskAnnouncer) launch(ops []*mesosproto.Offer_Operation) {
 	defer a.mu.Unlock()
 	for _, op := range ops {
 		tasks := op.GetLaunch().GetTaskInfos()
-		if op.GetType() == mesosproto.Offer_Operation_LAUNCH_GROUP {
+		switch op.GetType() {
+		case mesosproto.Offer_Operation_LAUNCH:
+		case mesosproto.Offer_Operation_LAUNCH_GROUP:
+			if op.GetLaunchGroup().GetExecutor().GetType() == mesosproto.ExecutorInfo_CUSTOM {
+				continue // a custom executor's tasks are the executor's to announce
+			}
 			tasks = op.GetLaunchGroup().GetTaskGroup().GetTasks()
-		} else if op.GetType() != mesosproto.Offer_Operation_LAUNCH {
+		default:
 			continue
 		}
 		for _, t := range tasks {

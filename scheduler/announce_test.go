@@ -24,6 +24,7 @@ import (
 // announceWorkload launches, one per offer, two command tasks with DiscoveryInfo (each on the lowest port
 // of its offer) and one without, all running until killed.
 type announceWorkload struct {
+	limit    int // tasks to launch; 0: 3
 	mu       sync.Mutex
 	launched int
 	ports    map[string]int // announced task → its port
@@ -35,7 +36,7 @@ func (w *announceWorkload) offers(ctx context.Context, c *scheduler.Client, offe
 		w.mu.Lock()
 		i := w.launched + 1
 		w.mu.Unlock()
-		if i > 3 {
+		if limit := w.limit; (limit == 0 && i > 3) || (limit > 0 && i > limit) {
 			return nil
 		}
 		port := lowestOfferPort(o)
@@ -89,7 +90,7 @@ func lowestOfferPort(o *mesosproto.Offer) int {
 }
 
 // Command tasks with DiscoveryInfo are announced by the Client while they run, from the agent's hostname
-// and their ports; a killed task is withdrawn, and so is every task when Run returns. With protobuf, a real
+// and their ports; a killed task is withdrawn, and so is a task whose agent is lost. With protobuf, a real
 // Prometheus (serverset_sd_configs) discovers exactly the running tasks' endpoints as well.
 func TestAnnounceCommandTasks(t *testing.T) {
 	zkc := zktest.Start(t)
@@ -147,12 +148,61 @@ func TestAnnounceCommandTasks(t *testing.T) {
 		if prom != nil {
 			waitPromTargets(t, prom, fmt.Sprintf("127.0.0.1:%d", p2))
 		}
-		r.stop()
+		// The agent of task-2 is lost: TASK_UNREACHABLE (or TASK_LOST) withdraws it.
+		if err := srv.LoseAgent(wl.agents["task-2"].GetValue()); err != nil {
+			t.Fatal(err)
+		}
 		waitMembers(t, w)
 		if prom != nil {
 			waitPromTargets(t, prom)
 		}
+		r.stop()
 	})
+}
+
+// A task that reconciliation reports gone is withdrawn, and every announced task is withdrawn when Run
+// returns.
+func TestAnnouncementsEndWithRun(t *testing.T) {
+	zkc := zktest.Start(t)
+	const path = "/services/run"
+	srv := newServer(t, mesostest.WithAgent(mesostest.AgentConfig{Resources: "cpus:4;mem:4096;ports:[31000-31099]"}))
+	disco, err := discovery.New(zkc.Servers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disco.Close()
+	w, err := disco.Watch(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	c := newClient(t, srv, httpapi.MediaTypeProtobuf, frameworkInfo("announce"), scheduler.WithAnnouncer(disco, path))
+	wl := &announceWorkload{ports: map[string]int{}, agents: map[string]*mesosproto.AgentID{}, limit: 2}
+	r := start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		return wl.offers(ctx, c, offers)
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	for _, id := range []string{"task-1", "task-2"} {
+		if _, err := srv.WaitTask(ctx, id, mesosproto.TaskState_TASK_RUNNING); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wl.mu.Lock()
+	p1, p2 := wl.ports["task-1"], wl.ports["task-2"]
+	wl.mu.Unlock()
+	waitMembers(t, w, p1, p2)
+	// A reconciliation answer says task-1 is gone.
+	if _, err := srv.SendStatusUpdates(c.FrameworkID(), &mesosproto.TaskStatus{
+		TaskId: &mesosproto.TaskID{Value: proto.String("task-1")}, AgentId: wl.agents["task-1"],
+		State: mesosproto.TaskState_TASK_GONE.Enum(), Source: mesosproto.TaskStatus_SOURCE_MASTER.Enum(),
+		Reason: mesosproto.TaskStatus_REASON_RECONCILIATION.Enum(),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitMembers(t, w, p2)
+	r.stop()
+	waitMembers(t, w)
 }
 
 // waitMembers follows w until its members have exactly the given service ports.
