@@ -43,6 +43,8 @@ type Executor struct {
 	// journalled update.
 	updateHook func(*mesosproto.TaskStatus)
 
+	announcer *taskAnnouncer // WithAnnouncer (announce.go); nil without it
+
 	mu sync.Mutex // guards everything below
 	// runCtx lives until Run returns; task goroutines derive from it.
 	runCtx     context.Context
@@ -166,6 +168,7 @@ func New(cfg Config, opts ...Option) (*Executor, error) {
 		tasks:       make(map[string]*trackedTask),
 		running:     make(map[string]runningTask),
 	}
+	x.announcer = newTaskAnnouncer(o.announcer, x.log)
 	if o.httpClient != nil {
 		x.client = o.httpClient
 	} else {

@@ -24,7 +24,7 @@ import (
 // it streams the events a test pushes and records every call. (The full
 // agent, with the real order of checks, is mesostest's.)
 type fakeAgent struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 
 	mu        sync.Mutex
@@ -42,7 +42,7 @@ type fakeAgent struct {
 	others     chan *executorpb.Call
 }
 
-func newFakeAgent(t *testing.T) *fakeAgent {
+func newFakeAgent(t testing.TB) *fakeAgent {
 	a := &fakeAgent{
 		t:          t,
 		autoAck:    true,

@@ -42,6 +42,7 @@ type config struct {
 	callTimeout            time.Duration
 	maxFrameSize           int
 	exitAfterLastTask      bool
+	announcer              *announcerSettings // WithAnnouncer (announce.go)
 	problems               []error
 }
 

@@ -87,6 +87,7 @@ func (x *Executor) enqueueUpdate(st *mesosproto.TaskStatus) (wait func(context.C
 	hook := x.updateHook
 	x.mu.Unlock()
 	notify(x.changed)
+	x.announceStatus(st)
 	if hook != nil {
 		hook(st)
 	}

@@ -64,6 +64,7 @@ type Client struct {
 	tasks       map[string]*mesosproto.AgentID // tasks seen and not seen end (reconcile.go)
 	demand      demandState                    // offer demand and suppression (demand.go)
 	first       firstSubscription              // WaitSubscribed (subscribed.go)
+	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
 }
 
 // tracking records, for the event being dispatched, what the handler did
@@ -109,6 +110,7 @@ func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 	}
 	c.demand.init()
 	c.first.init()
+	c.announcer = newTaskAnnouncer(cfg.announcer, c.log)
 	c.frameworkID = c.fw.GetId().GetValue()
 	c.cfg.fillPrincipal(c.fw)
 	c.buildHTTPClients()

@@ -60,6 +60,7 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 		s.rec.confirm(st.GetTaskId().GetValue())
 	case schedulerpb.Event_OFFERS:
 		accepts = c.acceptCount()
+		c.announcer.offers(ev.GetOffers().GetOffers())
 	}
 	c.beginTracking(ev)
 	herr := r.handle(s, ev)

@@ -75,6 +75,8 @@ type config struct {
 	creds *credentials
 	tls   tlsSettings
 
+	announcer *announcerSettings // WithAnnouncer (announce.go)
+
 	problems []error // recorded by options that get a nil value
 }
 

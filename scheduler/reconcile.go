@@ -214,6 +214,7 @@ func (c *Client) trackStatus(st *mesosproto.TaskStatus) {
 	if id == "" {
 		return
 	}
+	c.announcer.status(st)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ended(st.GetState()) {
@@ -227,6 +228,7 @@ func (c *Client) trackStatus(st *mesosproto.TaskStatus) {
 
 // trackLaunch records the tasks of LAUNCH and LAUNCH_GROUP operations.
 func (c *Client) trackLaunch(ops []*mesosproto.Offer_Operation) {
+	c.announcer.launch(ops)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, op := range ops {

@@ -89,6 +89,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 }
 
 func (c *Client) run(ctx context.Context, h Handler) error {
+	defer c.announcer.end()
 
 	det := c.cfg.detector
 	if det == nil {

@@ -12,6 +12,8 @@ if [ -z "${ZOOKEEPER_HOME:-}" ] && [ ! -f /usr/share/java/zookeeper.jar ]; then
   need+=(zookeeper)
 fi
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# prometheus: discovery's tests check the ServerSet format against its serverset_sd_configs (run on 127.0.0.1).
+command -v prometheus >/dev/null 2>&1 || [ -n "${PROMETHEUS:-}" ] || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

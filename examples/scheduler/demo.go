@@ -28,6 +28,9 @@ type demo struct {
 	state   map[string]mesosproto.TaskState // latest state of every launched task
 	done    int                             // tasks in a terminal state
 	success int                             // tasks that finished
+
+	portOffer  string // -announce: the offer ports are being taken from (announce.go)
+	portsTaken int    // and how many
 }
 
 func newDemo(c *scheduler.Client, o options, out io.Writer) *demo {
@@ -110,7 +113,7 @@ func (d *demo) task(offer *mesosproto.Offer, id string) *mesosproto.TaskInfo {
 			},
 		}
 	}
-	return &mesosproto.TaskInfo{
+	t := &mesosproto.TaskInfo{
 		Name:    proto.String(id),
 		TaskId:  &mesosproto.TaskID{Value: proto.String(id)},
 		AgentId: offer.GetAgentId(),
@@ -125,6 +128,8 @@ func (d *demo) task(offer *mesosproto.Offer, id string) *mesosproto.TaskInfo {
 			scalarResource("mem", d.opts.mem),
 		},
 	}
+	d.discoverable(t, offer)
+	return t
 }
 
 func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/detector"
+	"github.com/mesoskit/mesoskit/discovery"
 	"github.com/mesoskit/mesoskit/ha"
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -34,10 +35,14 @@ import (
 func addHAFlags(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.ha, "ha", "", "run as one replica of a highly available framework coordinated in ZooKeeper at zk://[user:pass@]hosts/path (requires -master: every replica must use the same cluster)")
 	fs.DurationVar(&o.haSessionTimeout, "ha-session-timeout", 10*time.Second, "ZooKeeper session timeout with -ha: a dead leader is replaced after about this long")
+	addConfigFlags(fs, o)
 }
 
 func checkHAFlags(o options) error {
 	if o.ha == "" {
+		if o.haConfig {
+			return errors.New("-ha-config requires -ha")
+		}
 		return nil
 	}
 	if o.master == "" {
@@ -79,11 +84,13 @@ type replica struct {
 	tasks   *ha.Records
 	state   *ha.Records
 	leading atomic.Bool
-	result  atomic.Int32 // exit status decided by a leader of this process; -1 until then
+	result  atomic.Int32      // exit status decided by a leader of this process; -1 until then
+	ann     *discovery.Client // -announce (announce.go); nil without it
+	config  *ha.Config        // -ha-config (config.go); nil without it
 }
 
 // runHA runs one replica and returns the exit status.
-func runHA(ctx context.Context, o options, stdout, stderr io.Writer, log *zap.Logger) int {
+func runHA(ctx context.Context, o options, stdout, stderr io.Writer, log *zap.Logger, ann *discovery.Client) int {
 	u, _ := detector.ParseZKURL(o.ha) // checked by parseFlags
 	zopts := []ha.Option{ha.WithSessionTimeout(o.haSessionTimeout), ha.WithLogger(log)}
 	if u.Username != "" {
@@ -103,7 +110,10 @@ func runHA(ctx context.Context, o options, stdout, stderr io.Writer, log *zap.Lo
 		fmt.Fprintln(stderr, "scheduler:", err)
 		return 2
 	}
-	r := &replica{o: o, out: stdout, log: log, conn: conn, ids: ids, tasks: tasks, state: state}
+	r := &replica{o: o, out: stdout, log: log, conn: conn, ids: ids, tasks: tasks, state: state, ann: ann}
+	if o.haConfig {
+		r.config, _ = ha.NewConfig(conn, u.Path+"/config") // the path was checked above
+	}
 	r.result.Store(-1)
 	me := el.Identity()
 	fmt.Fprintf(stdout, "replica %s (pid %d) joined the election at %s\n", me.Hostname, me.PID, u)
@@ -201,6 +211,7 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 		scheduler.WithContentType(mediaType),
 		scheduler.WithFrameworkIDStore(r.ids.Fenced(term)),
 		scheduler.WithLogger(r.log),
+		announceOption(r.ann, r.o),
 	)
 	if err != nil {
 		return err
@@ -214,6 +225,16 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 	}
 	if err := h.load(ctx); err != nil {
 		return err
+	}
+	if r.config != nil {
+		h.live = new(atomic.Pointer[liveConfig])
+		cctx, stop := context.WithCancel(ctx)
+		followed, err := r.followConfig(cctx, h.live, func(ctx context.Context) { _ = client.Revive(ctx) })
+		defer func() { stop(); <-followed }()
+		if err != nil {
+			return err
+		}
+		h.applyConfig()
 	}
 	err = client.Run(ctx, h.callbacks())
 	if ctx.Err() != nil {
@@ -238,6 +259,7 @@ type haDemo struct {
 	state    *ha.Records
 	recs     map[string]taskRecord
 	versions map[string]ha.Version
+	live     *atomic.Pointer[liveConfig] // -ha-config: the latest configuration (config.go)
 }
 
 // load takes over the recorded tasks.
@@ -304,6 +326,7 @@ func (h *haDemo) subscribed(ctx context.Context, e *schedulerpb.Event_Subscribed
 
 // offers launches the tasks that are not recorded yet, recording each before launching it.
 func (h *haDemo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+	h.applyConfig()
 	needCPUs, needMem := h.opts.cpus, h.opts.mem
 	if h.executor != nil { // each task brings its own executor, which needs resources too
 		needCPUs += executorCPUs
@@ -362,6 +385,7 @@ func (h *haDemo) missing() []string {
 
 // update records each state change before the demo reacts to it (and the Client acknowledges it).
 func (h *haDemo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
+	h.applyConfig()
 	id := st.GetTaskId().GetValue()
 	tr, known := h.recs[id]
 	if !known {

@@ -11,6 +11,7 @@
 //	go run ./examples/scheduler -master 127.0.0.1:5050            # a master (or cmd/mesos-local)
 //	go run ./examples/scheduler -master zk://zk1:2181,zk2:2181/mesos
 //	go run ./examples/scheduler -master 127.0.0.1:5050 -ha zk://127.0.0.1:2181/demo   # start it 3 times
+//	go run ./examples/scheduler -announce zk://127.0.0.1:2181/services/demo   # tasks announced (announce.go)
 //
 // With -ha the program is one replica of a highly available framework: the replicas elect a leader in
 // ZooKeeper, and the others stand by and take over when it dies (see ha.go).
@@ -68,6 +69,8 @@ type options struct {
 
 	ha               string        // -ha zk://...: run as one replica (ha.go)
 	haSessionTimeout time.Duration // -ha-session-timeout
+	haConfig         bool          // -ha-config: -cmd and -tasks live in ZooKeeper (config.go)
+	announce         string        // -announce zk://...: announce tasks (announce.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -86,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.executor, "executor", false, "run the tasks through the custom executor of examples/executor instead of as shell commands")
 	fs.DurationVar(&o.work, "work", time.Second, "with -executor: how long each task works")
 	addHAFlags(fs, &o)
+	addAnnounceFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -101,7 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.work < 0:
 		return o, errors.New("-work must not be negative")
 	}
-	return o, checkHAFlags(o)
+	return o, errors.Join(checkHAFlags(o), checkAnnounceFlags(o))
 }
 
 // run is main without the process: it returns the exit status.
@@ -122,8 +126,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer func() { _ = log.Sync() }()
 	}
+	ann, err := newAnnouncer(o, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "scheduler:", err)
+		return 2
+	}
+	if ann != nil {
+		defer ann.Close()
+	}
 	if o.ha != "" {
-		return runHA(ctx, o, stdout, stderr, log)
+		return runHA(ctx, o, stdout, stderr, log, ann)
 	}
 
 	master := o.master
@@ -150,6 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		scheduler.WithMaster(master),
 		scheduler.WithContentType(mediaType),
 		scheduler.WithLogger(log),
+		announceOption(ann, o),
 	)
 	if err != nil {
 		fmt.Fprintln(stderr, "scheduler:", err)
