@@ -150,106 +150,138 @@ func ConfigFromEnv() (Config, error) {
 // aborts instead; a default is kinder to hand-started executors).
 // LIBPROCESS_SSL_ENABLED accepts 1/0/true/false.
 func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
-	var (
-		cfg      Config
-		problems []*VarError
-	)
-	bad := func(name, value string, err error) {
-		problems = append(problems, &VarError{Name: name, Value: value, Err: err})
+	env := &envReader{lookup: lookup}
+	var cfg Config
+	cfg.FrameworkID = env.required(EnvFrameworkID)
+	cfg.ExecutorID = env.required(EnvExecutorID)
+	cfg.AgentID, _ = lookup(EnvAgentID)
+	cfg.Directory, _ = lookup(EnvDirectory)
+	cfg.Sandbox, _ = lookup(EnvSandbox)
+	cfg.Checkpoint = env.flag(EnvCheckpoint)
+	cfg.HTTPCommandExecutor = env.flag(EnvHTTPCommandExecutor)
+	cfg.ShutdownGracePeriod = env.duration(EnvShutdownGracePeriod, DefaultShutdownGracePeriod)
+	if cfg.Checkpoint {
+		cfg.RecoveryTimeout = env.duration(EnvRecoveryTimeout, DefaultRecoveryTimeout)
+		cfg.SubscriptionBackoffMax = env.duration(EnvSubscriptionBackoffMax, DefaultSubscriptionBackoffMax)
 	}
-	invalid := func(name, value, format string, args ...any) {
-		bad(name, value, fmt.Errorf("%w: "+format, append([]any{ErrInvalidVariable}, args...)...))
+	cfg.AuthenticationToken = env.token()
+	cfg.TLS = env.sslEnabled()
+	cfg.DomainSocket = env.domainSocket()
+	cfg.AgentPID, cfg.AgentEndpoint, cfg.AgentURL = env.agentURL(cfg.TLS)
+	if len(env.problems) > 0 {
+		return cfg, &ConfigError{Problems: env.problems}
 	}
-	get := func(name string) (string, bool) {
-		v, ok := lookup(name)
-		return v, ok
+	return cfg, nil
+}
+
+// envReader reads variables through lookup and collects every problem.
+type envReader struct {
+	lookup   func(string) (string, bool)
+	problems []*VarError
+}
+
+func (e *envReader) bad(name, value string, err error) {
+	e.problems = append(e.problems, &VarError{Name: name, Value: value, Err: err})
+}
+
+func (e *envReader) invalid(name, value, format string, args ...any) {
+	e.bad(name, value, fmt.Errorf("%w: "+format, append([]any{ErrInvalidVariable}, args...)...))
+}
+
+func (e *envReader) required(name string) string {
+	v, ok := e.lookup(name)
+	if !ok || v == "" {
+		e.bad(name, "", ErrMissingVariable)
 	}
-	required := func(name string) string {
-		v, ok := get(name)
-		if !ok || v == "" {
-			bad(name, "", ErrMissingVariable)
-		}
-		return v
+	return v
+}
+
+// flag reads a "1"/"0" boolean; unset means off.
+func (e *envReader) flag(name string) bool {
+	v, ok := e.lookup(name)
+	switch {
+	case !ok || v == "0":
+		return false
+	case v == "1":
+		return true
 	}
-	flag := func(name string) bool {
-		v, ok := get(name)
-		switch {
-		case !ok || v == "0":
-			return false
-		case v == "1":
-			return true
-		}
-		invalid(name, v, `must be "1" or "0"`)
+	e.invalid(name, v, `must be "1" or "0"`)
+	return false
+}
+
+// duration reads a duration in Mesos's syntax; unset means def.
+func (e *envReader) duration(name string, def time.Duration) time.Duration {
+	v, ok := e.lookup(name)
+	if !ok {
+		return def
+	}
+	d, err := ParseDuration(v)
+	if err != nil {
+		e.bad(name, v, fmt.Errorf("%w: %w", ErrInvalidVariable, err))
+		return def
+	}
+	return d
+}
+
+// token reads the executor's authentication token, never echoing it in a problem.
+func (e *envReader) token() Token {
+	v, ok := e.lookup(EnvAuthenticationToken)
+	if !ok {
+		return ""
+	}
+	if v == "" {
+		e.bad(EnvAuthenticationToken, "", fmt.Errorf("%w: set but empty", ErrInvalidVariable))
+	} else if strings.ContainsAny(v, "\r\n") {
+		// Say what is wrong without echoing any part of the secret.
+		e.bad(EnvAuthenticationToken, redacted, fmt.Errorf("%w: contains a line break", ErrInvalidVariable))
+	}
+	return Token(v)
+}
+
+func (e *envReader) sslEnabled() bool {
+	v, ok := e.lookup(EnvSSLEnabled)
+	if !ok {
 		return false
 	}
-	duration := func(name string, def time.Duration) time.Duration {
-		v, ok := get(name)
-		if !ok {
-			return def
-		}
-		d, err := ParseDuration(v)
-		if err != nil {
-			bad(name, v, fmt.Errorf("%w: %w", ErrInvalidVariable, err))
-			return def
-		}
-		return d
+	switch strings.ToLower(v) {
+	case "1", "true":
+		return true
+	case "0", "false", "":
+	default:
+		e.invalid(EnvSSLEnabled, v, "must be 1, 0, true or false")
 	}
+	return false
+}
 
-	cfg.FrameworkID = required(EnvFrameworkID)
-	cfg.ExecutorID = required(EnvExecutorID)
-	cfg.AgentID, _ = get(EnvAgentID)
-	cfg.Directory, _ = get(EnvDirectory)
-	cfg.Sandbox, _ = get(EnvSandbox)
-	cfg.Checkpoint = flag(EnvCheckpoint)
-	cfg.HTTPCommandExecutor = flag(EnvHTTPCommandExecutor)
-	cfg.ShutdownGracePeriod = duration(EnvShutdownGracePeriod, DefaultShutdownGracePeriod)
-	if cfg.Checkpoint {
-		cfg.RecoveryTimeout = duration(EnvRecoveryTimeout, DefaultRecoveryTimeout)
-		cfg.SubscriptionBackoffMax = duration(EnvSubscriptionBackoffMax, DefaultSubscriptionBackoffMax)
+func (e *envReader) domainSocket() string {
+	v, ok := e.lookup(EnvDomainSocket)
+	if !ok || v == "" {
+		return ""
 	}
-	if v, ok := get(EnvAuthenticationToken); ok {
-		if v == "" {
-			bad(EnvAuthenticationToken, "", fmt.Errorf("%w: set but empty", ErrInvalidVariable))
-		} else if strings.ContainsAny(v, "\r\n") {
-			// Say what is wrong without echoing any part of the secret.
-			bad(EnvAuthenticationToken, redacted, fmt.Errorf("%w: contains a line break", ErrInvalidVariable))
-		}
-		cfg.AuthenticationToken = Token(v)
+	if len(v) > maxDomainSocketPath {
+		e.bad(EnvDomainSocket, v, fmt.Errorf("%w: socket path longer than %d bytes", ErrUnsupported, maxDomainSocketPath))
 	}
-	if v, ok := get(EnvSSLEnabled); ok {
-		switch strings.ToLower(v) {
-		case "1", "true":
-			cfg.TLS = true
-		case "0", "false", "":
-		default:
-			invalid(EnvSSLEnabled, v, "must be 1, 0, true or false")
-		}
-	}
-	if v, ok := get(EnvDomainSocket); ok && v != "" {
-		if len(v) > maxDomainSocketPath {
-			bad(EnvDomainSocket, v, fmt.Errorf("%w: socket path longer than %d bytes", ErrUnsupported, maxDomainSocketPath))
-		}
-		cfg.DomainSocket = v
-	}
+	return v
+}
 
-	// Endpoint: MESOS_SLAVE_PID first, as Mesos's library, else
-	// MESOS_AGENT_ENDPOINT.
+// agentURL builds the executor API endpoint from MESOS_SLAVE_PID first, as
+// Mesos's library does, else from MESOS_AGENT_ENDPOINT.
+func (e *envReader) agentURL(tls bool) (pid, endpoint, url string) {
 	scheme := "http"
-	if cfg.TLS {
+	if tls {
 		scheme = "https"
 	}
-	pid, havePID := get(EnvAgentPID)
-	endpoint, haveEndpoint := get(EnvAgentEndpoint)
-	cfg.AgentPID, cfg.AgentEndpoint = pid, endpoint
+	pid, havePID := e.lookup(EnvAgentPID)
+	endpoint, haveEndpoint := e.lookup(EnvAgentEndpoint)
 	var pidURL, endpointURL string
 	if havePID {
 		id, addr, ok := strings.Cut(pid, "@")
 		switch {
 		case !ok || id == "" || strings.ContainsAny(id, "/?#@ "):
-			invalid(EnvAgentPID, pid, `want "slave(1)@ip:port"`)
+			e.invalid(EnvAgentPID, pid, `want "slave(1)@ip:port"`)
 		default:
 			if host, err := hostPort(addr); err != nil {
-				invalid(EnvAgentPID, pid, "%v", err)
+				e.invalid(EnvAgentPID, pid, "%v", err)
 			} else {
 				pidURL = scheme + "://" + host + "/" + id + "/api/v1/executor"
 			}
@@ -257,24 +289,20 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if haveEndpoint {
 		if host, err := hostPort(endpoint); err != nil {
-			invalid(EnvAgentEndpoint, endpoint, "%v", err)
+			e.invalid(EnvAgentEndpoint, endpoint, "%v", err)
 		} else {
 			endpointURL = scheme + "://" + host + "/api/v1/executor"
 		}
 	}
 	switch {
 	case pidURL != "":
-		cfg.AgentURL = pidURL
+		url = pidURL
 	case endpointURL != "":
-		cfg.AgentURL = endpointURL
+		url = endpointURL
 	case !havePID && !haveEndpoint:
-		bad(EnvAgentPID+" or "+EnvAgentEndpoint, "", ErrMissingVariable)
+		e.bad(EnvAgentPID+" or "+EnvAgentEndpoint, "", ErrMissingVariable)
 	}
-
-	if len(problems) > 0 {
-		return cfg, &ConfigError{Problems: problems}
-	}
-	return cfg, nil
+	return pid, endpoint, url
 }
 
 // hostPort validates "ip:port" (or "host:port", "[v6]:port") and returns it
