@@ -262,10 +262,10 @@ func (run *executorRun) deliverLocked(q *queuedLaunch) {
 }
 
 // subscribeLocked is Slave::subscribe for a SUBSCRIBE that passed the checks:
-// the new stream replaces any earlier one (closed without an event), the
-// resent updates are taken over again, launched tasks still STAGING that
-// the executor does not list are dropped, then SUBSCRIBED and the queued
-// launches follow.
+// the new stream replaces any earlier one (closed without an event) and
+// begins with SUBSCRIBED; then the resent updates are taken over again
+// (their ACKNOWLEDGED events follow), launched tasks still STAGING that the
+// executor does not list are dropped, and the queued launches follow.
 func (run *executorRun) subscribeLocked(st *execStream, sub *executorpb.Call_Subscribe) {
 	s := run.s
 	if run.stream != nil {
@@ -279,6 +279,20 @@ func (run *executorRun) subscribeLocked(st *execStream, sub *executorpb.Call_Sub
 		run.regTimer.Stop()
 		run.regTimer = nil
 	}
+	// The stream begins with SUBSCRIBED: Slave::subscribe hands the resent
+	// updates to the status update manager, whose acknowledgements reach the
+	// executor only later (Slave::___statusUpdate), after the SUBSCRIBED
+	// event it sends at once.
+	fwInfo := run.fwInfo
+	if fi := run.a.frameworks[run.key.framework]; fi != nil {
+		fwInfo = fi
+	}
+	st.sendLocked(&executorpb.Event{Type: executorpb.Event_SUBSCRIBED.Enum(), Subscribed: &executorpb.Event_Subscribed{
+		ExecutorInfo:  proto.Clone(run.info).(*mesosproto.ExecutorInfo),
+		FrameworkInfo: proto.Clone(fwInfo).(*mesosproto.FrameworkInfo),
+		AgentInfo:     run.a.agentInfo(),
+		ContainerId:   &mesosproto.ContainerID{Value: proto.String(run.containerID)},
+	}})
 	for _, u := range sub.GetUnacknowledgedUpdates() {
 		run.updateLocked(proto.Clone(u.GetStatus()).(*mesosproto.TaskStatus))
 	}
@@ -293,16 +307,6 @@ func (run *executorRun) subscribeLocked(st *execStream, sub *executorpb.Call_Sub
 				mesosproto.TaskStatus_SOURCE_AGENT)
 		}
 	}
-	fwInfo := run.fwInfo
-	if fi := run.a.frameworks[run.key.framework]; fi != nil {
-		fwInfo = fi
-	}
-	st.sendLocked(&executorpb.Event{Type: executorpb.Event_SUBSCRIBED.Enum(), Subscribed: &executorpb.Event_Subscribed{
-		ExecutorInfo:  proto.Clone(run.info).(*mesosproto.ExecutorInfo),
-		FrameworkInfo: proto.Clone(fwInfo).(*mesosproto.FrameworkInfo),
-		AgentInfo:     run.a.agentInfo(),
-		ContainerId:   &mesosproto.ContainerID{Value: proto.String(run.containerID)},
-	}})
 	queued := run.queued
 	run.queued = nil
 	for _, q := range queued {
@@ -350,6 +354,8 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 		if st.ExecutorId == nil {
 			st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(run.key.executor)}
 		}
+		st.Source = mesosproto.TaskStatus_SOURCE_EXECUTOR.Enum() // Slave::statusUpdate sets it for executors' updates
+		run.mergeContainerStatusLocked(st)                       // Slave::_statusUpdate (agent_status.go)
 		t.takeUpdateLocked(st)
 		if t.terminated {
 			delete(run.tasks, id)

@@ -64,6 +64,7 @@ type config struct {
 	fidelity            fidelityConfig // agent re-registration, offer constraint limits (options_fidelity.go)
 	auth                authConfig     // WithCredentials (auth.go)
 	tls                 tlsOptions     // WithTLS, WithClientCertificates (tls.go)
+	agent               agentConfig    // WithHostEnvironment, WithImageEmulation, fetcher limits (agent_env.go)
 }
 
 func defaultConfig() config {
