@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,5 +255,99 @@ func TestExecutorEnvironmentNotInherited(t *testing.T) {
 		if v, ok := env[k]; ok {
 			t.Errorf("%s=%q inherited from the host", k, v)
 		}
+	}
+}
+
+// offeredScalar is the amount of an unreserved scalar in an offer.
+func offeredScalar(o *mesosproto.Offer, name string) (float64, bool) {
+	for _, r := range o.GetResources() {
+		if r.GetName() == name {
+			return r.GetScalar().GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+// memTotalBytes reads MemTotal from /proc/meminfo (the same total as
+// sysinfo's totalram, which stout's os::memory reads).
+func memTotalBytes(t *testing.T) uint64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Skip("no /proc/meminfo:", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			f := strings.Fields(rest)
+			kb, err := strconv.ParseUint(f[0], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb * 1024
+		}
+	}
+	t.Fatal("no MemTotal")
+	return 0
+}
+
+// Containerizer::resources (src/slave/containerizer/containerizer.cpp):
+// what --resources leaves out is detected; what it names, even as 0, is not.
+func TestAgentResourcesDetected(t *testing.T) {
+	mem := memTotalBytes(t)
+	wantMem := float64((mem - 1<<30) >> 20)
+	if mem < 2<<30 {
+		wantMem = float64((mem / 2) >> 20)
+	}
+	for _, c := range codecs {
+		t.Run(codecName(c), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;gpus:0"))
+			o := newClient(t, srv, c).subscribe(frameworkInfo("detect")).offers()[0]
+			if got, _ := offeredScalar(o, "cpus"); got != 2 {
+				t.Errorf("cpus %v, want 2 as configured", got)
+			}
+			if got, ok := offeredScalar(o, "mem"); !ok || got != wantMem {
+				t.Errorf("mem %v (present %v), want %v (total %d bytes less 1 GB)", got, ok, wantMem, mem)
+			}
+			if got, ok := offeredScalar(o, "disk"); !ok || got <= 0 {
+				t.Errorf("disk %v (present %v), want the detected size", got, ok)
+			}
+			var ports []string
+			for _, r := range o.GetResources() {
+				if r.GetName() == "ports" {
+					for _, rg := range r.GetRanges().GetRange() {
+						ports = append(ports, strconv.FormatUint(rg.GetBegin(), 10)+"-"+strconv.FormatUint(rg.GetEnd(), 10))
+					}
+				}
+			}
+			if strings.Join(ports, ",") != "31000-32000" {
+				t.Errorf("ports %v, want [31000-32000]", ports)
+			}
+		})
+	}
+}
+
+// cpus left out: the host's online CPUs; a mem named as 0 stays out.
+func TestAgentCPUsDetected(t *testing.T) {
+	b, err := os.ReadFile("/sys/devices/system/cpu/online")
+	if err != nil {
+		t.Skip("no /sys/devices/system/cpu/online:", err)
+	}
+	want := 0
+	for _, part := range strings.Split(strings.TrimSpace(string(b)), ",") {
+		lo, hi, ok := strings.Cut(part, "-")
+		a, _ := strconv.Atoi(lo)
+		z := a
+		if ok {
+			z, _ = strconv.Atoi(hi)
+		}
+		want += z - a + 1
+	}
+	srv := newServer(t, WithAgents(1, "mem:512;disk:0;ports:[5000-5001]"))
+	o := newClient(t, srv, httpapi.Protobuf).subscribe(frameworkInfo("detect")).offers()[0]
+	if got, _ := offeredScalar(o, "cpus"); got != float64(want) {
+		t.Errorf("cpus %v, want %d online CPUs", got, want)
+	}
+	if got, ok := offeredScalar(o, "disk"); ok {
+		t.Errorf("disk %v offered, but the agent was given disk:0", got)
 	}
 }
