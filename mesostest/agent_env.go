@@ -13,7 +13,9 @@ import (
 // agentConfig holds the options of the agents' containers: their
 // environment, image emulation and the fetcher.
 type agentConfig struct {
-	hostEnv bool // WithHostEnvironment
+	hostEnv       bool  // WithHostEnvironment
+	emulateImages bool  // WithImageEmulation (agent_containers.go)
+	fetchLimit    int64 // WithFetchLimit (agent_fetcher.go)
 }
 
 // WithHostEnvironment gives tasks and executors the test process's

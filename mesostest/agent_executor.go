@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"syscall"
 	"time"
@@ -77,6 +78,9 @@ type agentExec struct {
 	down       bool // RestartAgent: the endpoint is away
 	recovering bool // RestartAgent: back, waiting for executors to resubscribe
 	recoverGen int  // guards the reregistration timer
+
+	ctx    context.Context // ends the agent's fetches when the server closes
+	cancel context.CancelFunc
 }
 
 // executorRun is one custom executor on an agent (Slave's Executor): its
@@ -124,7 +128,8 @@ type termination struct {
 
 func (a *agent) exec() *agentExec {
 	if a.ex == nil {
-		a.ex = &agentExec{runs: map[executorKey]*executorRun{}}
+		ctx, cancel := context.WithCancel(context.Background())
+		a.ex = &agentExec{runs: map[executorKey]*executorRun{}, ctx: ctx, cancel: cancel}
 	}
 	return a.ex
 }
@@ -152,6 +157,10 @@ func (s *Server) launchOnExecutorGroupLocked(fw *framework, ei *mesosproto.Execu
 		return
 	}
 	if run == nil {
+		if term := s.containerCheckLocked(ei.GetContainer(), zap.String("executor_id", key.executor)); term != nil {
+			s.executorNotLaunchedLocked(fw, a, key, tasks, term) // agent_containers.go
+			return
+		}
 		var err error
 		run, err = s.startExecutorLocked(fw, a, ei)
 		if err != nil {
@@ -580,6 +589,7 @@ func (s *Server) closeExecutorsLocked() {
 		if a.ex == nil {
 			continue
 		}
+		a.ex.cancel()
 		for _, run := range a.ex.runs {
 			run.killLocked()
 		}

@@ -17,7 +17,10 @@ import (
 // the sandbox as working directory, stdout/stderr files there, a process
 // group of its own, and the environment of environment().
 func (run *executorRun) command() (*exec.Cmd, error) {
-	ci := run.info.GetCommand()
+	ci, err := run.s.containerCommand(run.info.GetContainer(), run.info.GetCommand()) // agent_containers.go
+	if err != nil {
+		return nil, err
+	}
 	if ci.GetValue() == "" {
 		return nil, errors.New("ExecutorInfo.command has no value")
 	}
@@ -50,6 +53,13 @@ func (run *executorRun) environment() []string {
 func (run *executorRun) runProcess(cmd *exec.Cmd) {
 	s := run.s
 	defer close(run.exited)
+	s.mu.Lock()
+	ctx := run.a.exec().ctx
+	s.mu.Unlock()
+	if err := s.fetchURIs(ctx, run.containerID, run.sandbox, run.info.GetCommand().GetUris()); err != nil {
+		run.fetchFailed(err) // agent_containers.go
+		return
+	}
 	stdout, stderr, err := openSandbox(run.sandbox)
 	if err == nil {
 		cmd.Stdout, cmd.Stderr = stdout, stderr

@@ -64,7 +64,7 @@ func (run *executorRun) mergeContainerStatusLocked(st *mesosproto.TaskStatus) {
 	if id := st.GetContainerStatus().GetContainerId(); id != nil {
 		containerID = id.GetValue()
 	}
-	agentCS := containerStatus(containerID, pid, run.a.hostname, nil)
+	agentCS := containerStatus(containerID, pid, run.a.hostname, run.s.emulatedNetworkInfos(run.info.GetContainer()))
 	if st.ContainerStatus == nil {
 		st.ContainerStatus = agentCS
 		return
@@ -80,4 +80,3 @@ func (run *executorRun) mergeContainerStatusLocked(st *mesosproto.TaskStatus) {
 		own.NetworkInfos = agentCS.NetworkInfos
 	}
 }
-func (t *task) emulatedNetworkInfos() []*mesosproto.NetworkInfo { return nil }

@@ -22,13 +22,16 @@ import (
 // TASK_RUNNING once it started, and a terminal update when it exits.
 func (t *task) run() {
 	s := t.s
+	cmdInfo, ok := t.launchContainer() // container checks and fetcher (agent_containers.go)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	if t.gone || t.terminated {
 		s.mu.Unlock()
 		return
 	}
 	t.statusLocked(mesosproto.TaskState_TASK_STARTING, "", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
-	cmdInfo := t.info.GetCommand()
 	sandbox := t.sandbox
 	env := t.environment()
 	s.mu.Unlock()
@@ -145,11 +148,12 @@ func openSandbox(dir string) (stdout, stderr *os.File, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	stdout, err = os.Create(filepath.Join(dir, "stdout"))
+	// Appended to: the fetcher may have written there first.
+	stdout, err = os.OpenFile(filepath.Join(dir, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}
-	stderr, err = os.Create(filepath.Join(dir, "stderr"))
+	stderr, err = os.OpenFile(filepath.Join(dir, "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		_ = stdout.Close()
 		return nil, nil, err
