@@ -35,6 +35,13 @@
 // starts again on its port with a new id and a new, higher sequence number: it comes back as a follower. A
 // leader that loses its leadership otherwise (ZooKeeper session expiry) dies and restarts the same way.
 //
+// Agents behave as Mesos agents started with --containerizers=mesos and no image providers: a task whose
+// container is DOCKER, or MESOS with an image, fails. -emulate-images runs such tasks' commands on the host
+// instead (Docker: value followed by the arguments; Mesos: the arguments as the whole argv), logging a
+// warning that names the image not used. Tasks get the environment a Mesos agent builds, nothing of
+// mesos-local's own unless -host-environment. Resources left out of -resources (cpus, mem, disk, ports) are
+// detected on the host as a Mesos agent detects them.
+//
 // SIGINT or SIGTERM stops the cluster (killing its task processes) and exits 0.
 package main
 
@@ -81,6 +88,8 @@ type options struct {
 	allocation     time.Duration
 	simulated      time.Duration
 	quiet          bool
+	emulateImages  bool
+	hostEnv        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -98,6 +107,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.allocation, "allocation-interval", mesostest.DefaultAllocationInterval, "interval between allocation cycles")
 	fs.DurationVar(&o.simulated, "simulated-tasks", 0, "if set, run no processes: every task finishes after this long")
 	fs.BoolVar(&o.quiet, "quiet", false, "log warnings and errors only")
+	fs.BoolVar(&o.emulateImages, "emulate-images", false,
+		"run tasks whose container is DOCKER or has an image on the host, without the image (a warning names it); by default they fail as on a Mesos agent with --containerizers=mesos")
+	fs.BoolVar(&o.hostEnv, "host-environment", false, "give tasks and executors this process's environment under the one Mesos builds (not what Mesos does)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -164,6 +176,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.simulated > 0 {
 		opts = append(opts, mesostest.WithSimulatedTasks(o.simulated))
+	}
+	if o.emulateImages {
+		opts = append(opts, mesostest.WithImageEmulation())
+	}
+	if o.hostEnv {
+		opts = append(opts, mesostest.WithHostEnvironment())
 	}
 	srv, err := mesostest.NewServer(opts...)
 	if err != nil {
