@@ -61,6 +61,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -144,14 +145,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.quiet {
 		level = zap.WarnLevel
 	}
-	cfg := zap.NewDevelopmentConfig()
-	cfg.Level = zap.NewAtomicLevelAt(level)
-	cfg.OutputPaths = []string{"stderr"}
-	log, err := cfg.Build()
-	if err != nil {
-		fmt.Fprintln(stderr, "mesos-local:", err)
-		return 1
-	}
+	// Logs go to run's stderr writer (os.Stderr from main), in zap's development format.
+	log := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+		zapcore.AddSync(stderr), zap.NewAtomicLevelAt(level)))
 	defer func() { _ = log.Sync() }()
 
 	// Registered before anything is printed, so that a SIGUSR1 sent after the first line is never lost.
