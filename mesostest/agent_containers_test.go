@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -173,5 +174,38 @@ func TestImageEmulationNeedsCommand(t *testing.T) {
 	st := s.update("t1", mesosproto.TaskState_TASK_FAILED)
 	if st.GetReason() != mesosproto.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED || !strings.Contains(st.GetMessage(), "CommandInfo.value") {
 		t.Fatalf("TASK_FAILED %v %q", st.GetReason(), st.GetMessage())
+	}
+}
+
+// A custom executor in an emulated DOCKER container runs (its shell
+// command on the host), lists its image, and its updates show the
+// container's network.
+func TestImageEmulationExecutor(t *testing.T) {
+	for _, c := range codecs {
+		t.Run(codecName(c), func(t *testing.T) {
+			srv := newServer(t, WithImageEmulation())
+			s := newClient(t, srv, c).subscribe(frameworkInfo("emulation"))
+			o := s.offers()[0]
+			ei := customExecutor("ex")
+			ei.Container = dockerContainer("example/executor:2")
+			ei.Container.NetworkInfos = []*mesosproto.NetworkInfo{{Name: proto.String("overlay")}}
+			s.mustCall(launchCall(o, nil, executorTask("t1", o, ei)), http.StatusAccepted)
+			st, err := srv.WaitExecutor(testCtx(t), s.fwID, "ex", func(st ExecutorStatus) bool { return st.PID != 0 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Image != "example/executor:2" {
+				t.Fatalf("Image %q", st.Image)
+			}
+			e := newExecClient(t, st, "")
+			es := e.subscribe(nil)
+			es.next(executorpb.Event_SUBSCRIBED)
+			es.next(executorpb.Event_LAUNCH)
+			expect(t, e.post(e.update("t1", mesosproto.TaskState_TASK_RUNNING, newUUIDBytes())), http.StatusAccepted, "")
+			nis := s.update("t1", mesosproto.TaskState_TASK_RUNNING).GetContainerStatus().GetNetworkInfos()
+			if len(nis) != 1 || nis[0].GetName() != "overlay" || nis[0].GetIpAddresses()[0].GetIpAddress() != "127.0.0.1" {
+				t.Fatalf("network_infos %v", nis)
+			}
+		})
 	}
 }

@@ -13,11 +13,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
 func tarGz(t *testing.T, name, content string) []byte {
@@ -211,6 +213,31 @@ func TestFetcherExecutorURIs(t *testing.T) {
 			}
 			if b, err := os.ReadFile(filepath.Join(st.Sandbox, "conf.txt")); err != nil || string(b) != "conf\n" {
 				t.Fatalf("conf.txt %q, %v", b, err)
+			}
+		})
+	}
+}
+
+// An executor whose URIs cannot be fetched never runs: its tasks fail with
+// the launch failure, and the framework gets FAILURE with the status of the
+// container's killed helper (Slave::executorLaunched, executorTerminated).
+func TestFetcherExecutorFailure(t *testing.T) {
+	hs := fileServer(t, nil)
+	for _, c := range codecs {
+		t.Run(codecName(c), func(t *testing.T) {
+			srv := newServer(t)
+			s := newClient(t, srv, c).subscribe(frameworkInfo("fetch"))
+			o := s.offers()[0]
+			ei := customExecutor("ex")
+			ei.Command.Uris = []*mesosproto.CommandInfo_URI{uri(hs.URL+"/missing", nil)}
+			s.mustCall(launchCall(o, nil, executorTask("t1", o, ei)), http.StatusAccepted)
+			st := s.update("t1", mesosproto.TaskState_TASK_FAILED)
+			if st.GetReason() != mesosproto.TaskStatus_REASON_CONTAINER_LAUNCH_FAILED ||
+				!strings.HasPrefix(st.GetMessage(), "Failed to launch container: Failed to fetch all URIs for container '") {
+				t.Fatalf("TASK_FAILED %v %q", st.GetReason(), st.GetMessage())
+			}
+			if f := s.nextSkip(schedulerpb.Event_FAILURE).GetFailure(); f.GetExecutorId().GetValue() != "ex" || f.GetStatus() != int32(syscall.SIGKILL) {
+				t.Fatalf("FAILURE %v", f)
 			}
 		})
 	}
