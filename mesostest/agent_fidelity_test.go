@@ -182,20 +182,21 @@ func TestCommandTaskEnvironment(t *testing.T) {
 			env := taskEnv(t, srv, c, fi, func(ti *mesosproto.TaskInfo) {
 				ti.Command.Environment = &mesosproto.Environment{Variables: []*mesosproto.Environment_Variable{
 					{Name: proto.String("FROM_TASK"), Value: proto.String("yes")},
-					{Name: proto.String("MESOS_CHECKPOINT"), Value: proto.String("overridden")},
+					{Name: proto.String("LIBPROCESS_PORT"), Value: proto.String("1234")},    // the task's environment wins...
+					{Name: proto.String("MESOS_ALLOCATION_ROLE"), Value: proto.String("x")}, // ...but the executor sets this last
 				}}
 				ti.KillPolicy = &mesosproto.KillPolicy{GracePeriod: &mesosproto.DurationInfo{Nanoseconds: proto.Int64(int64(2 * time.Second))}}
 			})
 			want := map[string]string{
 				"PATH":                                 wantHostDefaultPath,
 				"MESOS_EXECUTOR_ID":                    "t1",
-				"MESOS_CHECKPOINT":                     "overridden",
+				"MESOS_CHECKPOINT":                     "1",
 				"MESOS_HTTP_COMMAND_EXECUTOR":          "0",
 				"MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD": "4secs", // kill policy + MAX_REAP_INTERVAL + 1s
 				"MESOS_RECOVERY_TIMEOUT":               "15mins",
 				"MESOS_SUBSCRIPTION_BACKOFF_MAX":       "2secs",
 				"MESOS_ALLOCATION_ROLE":                "*",
-				"LIBPROCESS_PORT":                      "0",
+				"LIBPROCESS_PORT":                      "1234",
 				"FROM_TASK":                            "yes",
 			}
 			for k, v := range want {

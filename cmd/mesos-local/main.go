@@ -103,7 +103,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.sessionTimeout, "zk-session-timeout", detector.DefaultSessionTimeout, "the masters' ZooKeeper session timeout")
 	fs.DurationVar(&o.restartDelay, "restart-delay", time.Second, "a dead master restarts (as a follower) after this long; 0 keeps it dead")
 	fs.IntVar(&o.agents, "agents", 2, "number of agents")
-	fs.StringVar(&o.resources, "resources", mesostest.DefaultAgentResources, "resources of each agent, in Mesos's flag syntax")
+	fs.StringVar(&o.resources, "resources", mesostest.DefaultAgentResources,
+		"resources of each agent, in Mesos's flag syntax; cpus, mem, disk and ports left out are detected on the host")
 	fs.DurationVar(&o.heartbeat, "heartbeat", mesostest.DefaultHeartbeatInterval, "interval of HEARTBEAT events")
 	fs.DurationVar(&o.allocation, "allocation-interval", mesostest.DefaultAllocationInterval, "interval between allocation cycles")
 	fs.DurationVar(&o.simulated, "simulated-tasks", 0, "if set, run no processes: every task finishes after this long")
