@@ -184,7 +184,9 @@ func (f *fetcher) download(uri, dest string) error {
 		defer src.Close()
 		return f.writeFile(dest, src, 0o644)
 	case strings.HasPrefix(uri, "http://") || strings.HasPrefix(uri, "https://"):
-		req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, uri, nil)
+		ctx, cancel := context.WithCancel(f.ctx)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 		if err != nil {
 			return mesosErr("Error downloading resource: " + err.Error())
 		}
@@ -196,9 +198,26 @@ func (f *fetcher) download(uri, dest string) error {
 		if resp.StatusCode != http.StatusOK {
 			return mesosErr("Error downloading resource, received HTTP return code " + strconv.Itoa(resp.StatusCode))
 		}
-		return f.writeFile(dest, resp.Body, 0o644)
+		stall := time.AfterFunc(fetchStallTimeout, cancel)
+		defer stall.Stop()
+		return f.writeFile(dest, &stallReader{r: resp.Body, timer: stall}, 0o644)
 	}
 	return mesosErr("Failed to create HDFS client: mesostest fetches only local paths, file://, http:// and https://")
+}
+
+// stallReader re-arms its timer, which cancels the download, at every read
+// that returns data (--fetcher_stall_timeout).
+type stallReader struct {
+	r     io.Reader
+	timer *time.Timer
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.timer.Reset(fetchStallTimeout)
+	}
+	return n, err
 }
 
 // writeFile writes r to dest, at most the fetch limit.

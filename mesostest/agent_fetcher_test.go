@@ -156,7 +156,14 @@ func TestFetcherExtractsBzip2AndXz(t *testing.T) {
 // FetcherProcess::run's message), from the agent and before TASK_STARTING;
 // mesos-fetcher's reason is in the sandbox's stderr.
 func TestFetcherFailureFailsTask(t *testing.T) {
-	hs := fileServer(t, map[string][]byte{"/big": bytes.Repeat([]byte("x"), 100)})
+	var evil bytes.Buffer
+	zw := gzip.NewWriter(&evil)
+	tw := tar.NewWriter(zw)
+	_ = tw.WriteHeader(&tar.Header{Name: "../evil.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
+	_, _ = tw.Write([]byte("x"))
+	_ = tw.Close()
+	_ = zw.Close()
+	hs := fileServer(t, map[string][]byte{"/big": bytes.Repeat([]byte("x"), 1000), "/evil.tgz": evil.Bytes()})
 	cases := []struct {
 		name   string
 		uri    *mesosproto.CommandInfo_URI
@@ -170,13 +177,19 @@ func TestFetcherFailureFailsTask(t *testing.T) {
 			"': exited with status 1", "fetch limit exceeded"},
 		{"output-file", uri(hs.URL+"/big", func(u *mesosproto.CommandInfo_URI) { u.OutputFile = proto.String("/etc/big") }),
 			"Failed to launch container: Could not fetch: URI output file must be within the sandbox directory", "", ""},
+		{"escape", uri(hs.URL+"/big", func(u *mesosproto.CommandInfo_URI) { u.OutputFile = proto.String("../escape.txt") }),
+			"Failed to launch container: Failed to fetch all URIs for container '", "': exited with status 1",
+			"URI output file must be within the sandbox directory"},
+		{"archive-escape", uri(hs.URL+"/evil.tgz", func(u *mesosproto.CommandInfo_URI) { u.Extract = proto.Bool(true) }),
+			"Failed to launch container: Failed to fetch all URIs for container '", "': exited with status 1",
+			"leaves the sandbox"},
 		{"relative", uri("relative/file.txt", nil), "Failed to launch container: Failed to fetch all URIs for container '",
 			"': exited with status 1", "A relative path was passed for the resource"},
 	}
 	for _, c := range codecs {
 		for _, tc := range cases {
 			t.Run(codecName(c)+"/"+tc.name, func(t *testing.T) {
-				srv := newServer(t, WithFetchLimit(50))
+				srv := newServer(t, WithFetchLimit(500))
 				s := newClient(t, srv, c).subscribe(frameworkInfo("fetch"))
 				o := s.offers()[0]
 				ti := shellTask("t1", o, "touch ran")
