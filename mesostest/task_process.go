@@ -17,7 +17,8 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
-// run is the command executor for one task (src/launcher/executor.cpp):
+// run is the command executor for one task (src/launcher/executor.cpp),
+// once the agent has checked its container and fetched its URIs:
 // TASK_STARTING, then the process in its sandbox and own process group,
 // TASK_RUNNING once it started, and a terminal update when it exits.
 func (t *task) run() {
