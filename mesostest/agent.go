@@ -54,10 +54,15 @@ type parsedAgent struct {
 	attrs    []*mesosproto.Attribute
 }
 
-func parseAgentConfig(ac AgentConfig) (parsedAgent, error) {
+// parseAgentConfig parses an agent's configuration; resources it does not
+// name among cpus, mem, disk and ports are detected on the host, whose work
+// directory (for disk) is workDir (agent_resources_detect.go).
+func parseAgentConfig(ac AgentConfig, workDir string) (parsedAgent, error) {
 	text := ac.Resources
 	if text == "" {
 		text = DefaultAgentResources
+	} else {
+		text = withDetectedResources(text, workDir)
 	}
 	res, err := parseResourceString(text)
 	if err != nil {

@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"syscall"
 	"time"
@@ -77,6 +78,9 @@ type agentExec struct {
 	down       bool // RestartAgent: the endpoint is away
 	recovering bool // RestartAgent: back, waiting for executors to resubscribe
 	recoverGen int  // guards the reregistration timer
+
+	ctx    context.Context // ends the agent's fetches when the server closes
+	cancel context.CancelFunc
 }
 
 // executorRun is one custom executor on an agent (Slave's Executor): its
@@ -124,7 +128,8 @@ type termination struct {
 
 func (a *agent) exec() *agentExec {
 	if a.ex == nil {
-		a.ex = &agentExec{runs: map[executorKey]*executorRun{}}
+		ctx, cancel := context.WithCancel(context.Background())
+		a.ex = &agentExec{runs: map[executorKey]*executorRun{}, ctx: ctx, cancel: cancel}
 	}
 	return a.ex
 }
@@ -152,6 +157,10 @@ func (s *Server) launchOnExecutorGroupLocked(fw *framework, ei *mesosproto.Execu
 		return
 	}
 	if run == nil {
+		if term := s.containerCheckLocked(ei.GetContainer(), zap.String("executor_id", key.executor)); term != nil {
+			s.executorNotLaunchedLocked(fw, a, key, tasks, term) // agent_containers.go
+			return
+		}
 		var err error
 		run, err = s.startExecutorLocked(fw, a, ei)
 		if err != nil {
@@ -262,10 +271,10 @@ func (run *executorRun) deliverLocked(q *queuedLaunch) {
 }
 
 // subscribeLocked is Slave::subscribe for a SUBSCRIBE that passed the checks:
-// the new stream replaces any earlier one (closed without an event), the
-// resent updates are taken over again, launched tasks still STAGING that
-// the executor does not list are dropped, then SUBSCRIBED and the queued
-// launches follow.
+// the new stream replaces any earlier one (closed without an event) and
+// begins with SUBSCRIBED; then the resent updates are taken over again
+// (their ACKNOWLEDGED events follow), launched tasks still STAGING that the
+// executor does not list are dropped, and the queued launches follow.
 func (run *executorRun) subscribeLocked(st *execStream, sub *executorpb.Call_Subscribe) {
 	s := run.s
 	if run.stream != nil {
@@ -279,6 +288,20 @@ func (run *executorRun) subscribeLocked(st *execStream, sub *executorpb.Call_Sub
 		run.regTimer.Stop()
 		run.regTimer = nil
 	}
+	// The stream begins with SUBSCRIBED: Slave::subscribe hands the resent
+	// updates to the status update manager, whose acknowledgements reach the
+	// executor only later (Slave::___statusUpdate), after the SUBSCRIBED
+	// event it sends at once.
+	fwInfo := run.fwInfo
+	if fi := run.a.frameworks[run.key.framework]; fi != nil {
+		fwInfo = fi
+	}
+	st.sendLocked(&executorpb.Event{Type: executorpb.Event_SUBSCRIBED.Enum(), Subscribed: &executorpb.Event_Subscribed{
+		ExecutorInfo:  proto.Clone(run.info).(*mesosproto.ExecutorInfo),
+		FrameworkInfo: proto.Clone(fwInfo).(*mesosproto.FrameworkInfo),
+		AgentInfo:     run.a.agentInfo(),
+		ContainerId:   &mesosproto.ContainerID{Value: proto.String(run.containerID)},
+	}})
 	for _, u := range sub.GetUnacknowledgedUpdates() {
 		run.updateLocked(proto.Clone(u.GetStatus()).(*mesosproto.TaskStatus))
 	}
@@ -293,16 +316,6 @@ func (run *executorRun) subscribeLocked(st *execStream, sub *executorpb.Call_Sub
 				mesosproto.TaskStatus_SOURCE_AGENT)
 		}
 	}
-	fwInfo := run.fwInfo
-	if fi := run.a.frameworks[run.key.framework]; fi != nil {
-		fwInfo = fi
-	}
-	st.sendLocked(&executorpb.Event{Type: executorpb.Event_SUBSCRIBED.Enum(), Subscribed: &executorpb.Event_Subscribed{
-		ExecutorInfo:  proto.Clone(run.info).(*mesosproto.ExecutorInfo),
-		FrameworkInfo: proto.Clone(fwInfo).(*mesosproto.FrameworkInfo),
-		AgentInfo:     run.a.agentInfo(),
-		ContainerId:   &mesosproto.ContainerID{Value: proto.String(run.containerID)},
-	}})
 	queued := run.queued
 	run.queued = nil
 	for _, q := range queued {
@@ -350,6 +363,8 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 		if st.ExecutorId == nil {
 			st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(run.key.executor)}
 		}
+		st.Source = mesosproto.TaskStatus_SOURCE_EXECUTOR.Enum() // Slave::statusUpdate sets it for executors' updates
+		run.mergeContainerStatusLocked(st)                       // Slave::_statusUpdate (agent_status.go)
 		t.takeUpdateLocked(st)
 		if t.terminated {
 			delete(run.tasks, id)
@@ -574,6 +589,7 @@ func (s *Server) closeExecutorsLocked() {
 		if a.ex == nil {
 			continue
 		}
+		a.ex.cancel()
 		for _, run := range a.ex.runs {
 			run.killLocked()
 		}

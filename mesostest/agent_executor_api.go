@@ -85,6 +85,9 @@ type ExecutorStatus struct {
 	// ExitStatus says how the process ended ("exited with status 0"), once
 	// State is TERMINATED.
 	ExitStatus string
+	// Image names the container image that WithImageEmulation did not use
+	// to run the executor ("" when its container has none).
+	Image string
 }
 
 func (run *executorRun) statusLocked() ExecutorStatus {
@@ -93,6 +96,9 @@ func (run *executorRun) statusLocked() ExecutorStatus {
 		ContainerID: run.containerID, Sandbox: run.sandbox, State: run.state.String(),
 		Subscriptions: run.subscriptions, Subscribed: run.stream != nil && run.state == executorRunning,
 		Checkpoint: run.checkpoint, ExitStatus: run.exitStatus,
+	}
+	if run.s.emulated(run.info.GetContainer()) {
+		st.Image = imageName(run.info.GetContainer())
 	}
 	if run.proc != nil {
 		st.PID = run.proc.Pid

@@ -4,7 +4,6 @@ package mesostest
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"strconv"
 	"syscall"
@@ -18,62 +17,35 @@ import (
 // the sandbox as working directory, stdout/stderr files there, a process
 // group of its own, and the environment of environment().
 func (run *executorRun) command() (*exec.Cmd, error) {
-	ci := run.info.GetCommand()
+	ci, err := run.s.containerCommand(run.info.GetContainer(), run.info.GetCommand()) // agent_containers.go
+	if err != nil {
+		return nil, err
+	}
 	if ci.GetValue() == "" {
 		return nil, errors.New("ExecutorInfo.command has no value")
 	}
 	return buildCommand(ci, run.sandbox, run.environment())
 }
 
-// environment is the executor's environment (Slave's executorEnvironment,
-// src/slave/slave.cpp, plus the containerizer's MESOS_SANDBOX): the formats
-// are Mesos's ("1"/"0", stout durations, a UPID).
+// environment is the executor's environment (executorEnvironment,
+// agent_env.go) with ExecutorInfo.command.environment over it.
 func (run *executorRun) environment() []string {
-	a, cfg := run.a, run.s.cfg.exec
 	port := 0
-	if a.ex != nil && a.ex.srv != nil {
-		port = a.ex.srv.port
+	if run.a.ex != nil && run.a.ex.srv != nil {
+		port = run.a.ex.srv.port
 	}
-	endpoint := "127.0.0.1:" + strconv.Itoa(port)
-	flag := func(b bool) string {
-		if b {
-			return "1"
-		}
-		return "0"
-	}
-	env := []string{
-		"PATH=" + envOr("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-		"MESOS_FRAMEWORK_ID=" + run.key.framework,
-		"MESOS_EXECUTOR_ID=" + run.key.executor,
-		"MESOS_SLAVE_ID=" + a.id,
-		"MESOS_SLAVE_PID=slave(1)@" + endpoint,
-		"MESOS_AGENT_ENDPOINT=" + endpoint,
-		"MESOS_DIRECTORY=" + run.sandbox,
-		"MESOS_SANDBOX=" + run.sandbox,
-		"MESOS_CHECKPOINT=" + flag(run.checkpoint),
-		"MESOS_HTTP_COMMAND_EXECUTOR=0",
-		"MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=" + formatDuration(run.grace),
-		"LIBPROCESS_PORT=0",
-	}
-	if run.checkpoint {
-		env = append(env,
-			"MESOS_RECOVERY_TIMEOUT="+formatDuration(orDefault(cfg.recoveryTimeout, DefaultRecoveryTimeout)),
-			"MESOS_SUBSCRIPTION_BACKOFF_MAX="+formatDuration(orDefault(cfg.reregistrationTimeout, DefaultExecutorReregistrationTimeout)))
-	}
-	if run.token != "" {
-		env = append(env, "MESOS_EXECUTOR_AUTHENTICATION_TOKEN="+run.token)
-	}
-	if home, ok := os.LookupEnv("HOME"); ok {
-		env = append(env, "HOME="+home)
-	}
-	env = append(env, cfg.env...)
-	for _, v := range run.info.GetCommand().GetEnvironment().GetVariables() {
-		if v.GetType() == mesosproto.Environment_Variable_SECRET {
-			continue // no secret resolver
-		}
-		env = append(env, v.GetName()+"="+v.GetValue())
-	}
-	return env
+	b := run.s.executorEnvBuilder(executorEnv{
+		frameworkID: run.key.framework,
+		executorID:  run.key.executor,
+		agentID:     run.a.id,
+		endpoint:    "127.0.0.1:" + strconv.Itoa(port),
+		directory:   run.sandbox,
+		checkpoint:  run.checkpoint,
+		grace:       run.grace,
+		token:       run.token,
+	})
+	b.setCommandEnv(run.info.GetCommand().GetEnvironment())
+	return b.list()
 }
 
 // runProcess starts the executor and reaps it; it runs on a goroutine
@@ -81,6 +53,13 @@ func (run *executorRun) environment() []string {
 func (run *executorRun) runProcess(cmd *exec.Cmd) {
 	s := run.s
 	defer close(run.exited)
+	s.mu.Lock()
+	ctx := run.a.exec().ctx
+	s.mu.Unlock()
+	if err := s.fetchURIs(ctx, run.containerID, run.sandbox, run.info.GetCommand().GetUris()); err != nil {
+		run.fetchFailed(err) // agent_containers.go
+		return
+	}
 	stdout, stderr, err := openSandbox(run.sandbox)
 	if err == nil {
 		cmd.Stdout, cmd.Stderr = stdout, stderr

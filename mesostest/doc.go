@@ -89,6 +89,18 @@
 // ShutdownExecutor, Executors and WaitExecutor drive and observe them;
 // WithExecutorAuthentication enforces bearer tokens.
 //
+// Agents and containers (agent_containers.go, agent_env.go,
+// agent_fetcher.go): an agent behaves as a Mesos agent started with
+// --containerizers=mesos and no image providers, so a task whose container
+// is DOCKER, or MESOS with an image, fails as there; [WithImageEmulation]
+// runs such tasks on the host instead. Tasks and executors get only the
+// environment Mesos builds ([WithHostEnvironment] adds the test process's).
+// CommandInfo.uris are fetched into the sandbox before launch, bounded by
+// [WithFetchLimit]. Executors' status updates carry the container status
+// with the agent's IP. Resources an agent's resource string leaves out are
+// detected on the host (see [AgentConfig]). docs/MESOSTEST-DEVIATIONS.md
+// lists what still differs from Mesos.
+//
 // Security: WithCredentials enforces HTTP Basic authentication of
 // frameworks as --authenticate_http_frameworks does (401 with
 // `WWW-Authenticate: Basic realm="mesos-master-scheduler"` before any other

@@ -232,7 +232,7 @@ func TestOperationsWithFeedback(t *testing.T) {
 			}{
 				{reserveOp("e1", reserved(scalar("cpus", 1), "web", "someone")), "A reserve operation was attempted by authenticated principal 'ops', which does not match a reserved resource in the request with principal 'someone'"},
 				{reserveOp("e2", scalar("cpus", 1)), "Resource cpus is not dynamically reserved"},
-				{reserveOp("e3", reserved(scalar("cpus", 100), "web", "ops")), "cpus:4; mem:1024; disk:1000 does not contain cpus:100"},
+				{reserveOp("e3", reserved(scalar("cpus", 100), "web", "ops")), "cpus:4; mem:1024; disk:1000; ports:[31000-32000] does not contain cpus:100"},
 				{&mesosproto.Offer_Operation{Type: mesosproto.Offer_Operation_DESTROY.Enum(), Id: opID("e4"),
 					Destroy: &mesosproto.Offer_Operation_Destroy{Volumes: []*mesosproto.Resource{small}}}, "Persistent volumes not found"},
 			} {

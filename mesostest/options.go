@@ -34,7 +34,11 @@ type Option func(*config)
 // AgentConfig describes one agent. Resources and Attributes use Mesos's
 // flag syntax: "cpus:4;mem:4096;ports:[31000-32000];disks:{a,b}" and
 // "rack:r1;zone:z2;level:10". A resource may carry a static reservation as
-// "cpus(role):2". An empty Resources means DefaultAgentResources.
+// "cpus(role):2". An empty Resources means DefaultAgentResources; otherwise
+// each of cpus, mem, disk and ports that Resources does not name is detected
+// on the host as a Mesos agent detects it (Containerizer::resources: the
+// online CPUs, total memory less 1 GB, the sandbox file system's size less
+// 5 GB, ports [31000-32000]).
 type AgentConfig struct {
 	Hostname   string // default "127.0.0.1"
 	Resources  string
@@ -64,6 +68,7 @@ type config struct {
 	fidelity            fidelityConfig // agent re-registration, offer constraint limits (options_fidelity.go)
 	auth                authConfig     // WithCredentials (auth.go)
 	tls                 tlsOptions     // WithTLS, WithClientCertificates (tls.go)
+	agent               agentConfig    // WithHostEnvironment, WithImageEmulation, fetcher limits (agent_env.go)
 }
 
 func defaultConfig() config {
@@ -118,7 +123,8 @@ func WithListenAddr(addr string) Option { return func(c *config) { c.listenAddr 
 func WithMasters(n int) Option { return func(c *config) { c.masters = n } }
 
 // WithAgents adds n agents with the given resources (Mesos flag syntax, e.g.
-// "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"; empty = DefaultAgentResources).
+// "cpus:4;mem:4096;disk:10000;ports:[31000-32000]"; empty = DefaultAgentResources;
+// cpus, mem, disk or ports left out are detected, see AgentConfig).
 // Without any agent option the server has one agent with DefaultAgentResources;
 // WithAgents(0, "") gives a cluster without agents.
 func WithAgents(n int, resources string) Option {

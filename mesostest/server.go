@@ -121,7 +121,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	// Parse agents first, so that a bad resource string starts nothing.
 	var agentCfgs []parsedAgent
 	for i, ac := range cfg.agents {
-		pa, err := parseAgentConfig(ac)
+		pa, err := parseAgentConfig(ac, s.sandboxDir)
 		if err != nil {
 			s.removeSandbox()
 			return nil, fmt.Errorf("agent %d: %w", i, err)

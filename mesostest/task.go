@@ -128,14 +128,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		p.reason, p.hasReason = *reason, true
 	}
 	fillUUID(p.uuid[:])
-	if state == mesosproto.TaskState_TASK_RUNNING && t.proc != nil {
-		st := p.toProto()
-		st.ContainerStatus = &mesosproto.ContainerStatus{
-			ContainerId: &mesosproto.ContainerID{Value: proto.String(t.containerID)},
-			ExecutorPid: proto.Uint32(uint32(t.proc.Pid)),
-		}
-		p.full = st
-	}
+	t.decorateExecutorUpdateLocked(p, source) // container status and network info (agent_status.go)
 	t.state = state
 	if mesosproto.IsTerminalState(state) {
 		t.terminated = true

@@ -17,18 +17,22 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
-// run is the command executor for one task (src/launcher/executor.cpp):
+// run is the command executor for one task (src/launcher/executor.cpp),
+// once the agent has checked its container and fetched its URIs:
 // TASK_STARTING, then the process in its sandbox and own process group,
 // TASK_RUNNING once it started, and a terminal update when it exits.
 func (t *task) run() {
 	s := t.s
+	cmdInfo, ok := t.launchContainer() // container checks and fetcher (agent_containers.go)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	if t.gone || t.terminated {
 		s.mu.Unlock()
 		return
 	}
 	t.statusLocked(mesosproto.TaskState_TASK_STARTING, "", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
-	cmdInfo := t.info.GetCommand()
 	sandbox := t.sandbox
 	env := t.environment()
 	s.mu.Unlock()
@@ -145,11 +149,12 @@ func openSandbox(dir string) (stdout, stderr *os.File, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	stdout, err = os.Create(filepath.Join(dir, "stdout"))
+	// Appended to: the fetcher may have written there first.
+	stdout, err = os.OpenFile(filepath.Join(dir, "stdout"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, nil, err
 	}
-	stderr, err = os.Create(filepath.Join(dir, "stderr"))
+	stderr, err = os.OpenFile(filepath.Join(dir, "stderr"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		_ = stdout.Close()
 		return nil, nil, err
@@ -157,40 +162,24 @@ func openSandbox(dir string) (stdout, stderr *os.File, err error) {
 	return stdout, stderr, nil
 }
 
-// environment is what a command task sees (the containerizer builds it
-// explicitly, src/slave/containerizer/mesos/containerizer.cpp): the agent's
-// executor variables, MESOS_SANDBOX, MESOS_ALLOCATION_ROLE, then
-// CommandInfo.environment. PATH and HOME are passed through so that shell
-// commands work.
+// environment is what a command task sees: the command executor's
+// environment (executorEnvironment for the executor named after the task,
+// with the task's CommandInfo.environment, Slave::getExecutorInfo), to
+// which the command executor adds CommandInfo.environment and
+// MESOS_ALLOCATION_ROLE (src/launcher/executor.cpp launchTaskSubprocess).
+// Nothing comes from the test process unless WithHostEnvironment (agent_env.go).
 func (t *task) environment() []string {
-	env := []string{
-		"PATH=" + envOr("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-		"MESOS_FRAMEWORK_ID=" + t.key.framework,
-		"MESOS_EXECUTOR_ID=" + t.executorID,
-		"MESOS_SLAVE_ID=" + t.agent.id,
-		"MESOS_SLAVE_PID=slave(1)@" + agentIP(t.agent.hostname) + ":" + strconv.Itoa(t.agent.port),
-		"MESOS_AGENT_ENDPOINT=" + agentIP(t.agent.hostname) + ":" + strconv.Itoa(t.agent.port),
-		"MESOS_DIRECTORY=" + t.sandbox,
-		"MESOS_SANDBOX=" + t.sandbox,
-		"MESOS_CHECKPOINT=0",
-		"MESOS_ALLOCATION_ROLE=" + t.role,
-		"LIBPROCESS_PORT=0",
-	}
-	if home, ok := os.LookupEnv("HOME"); ok {
-		env = append(env, "HOME="+home)
-	}
-	for _, v := range t.info.GetCommand().GetEnvironment().GetVariables() {
-		if v.GetType() == mesosproto.Environment_Variable_SECRET {
-			continue // secrets need a secret resolver, which mesostest does not have
-		}
-		env = append(env, v.GetName()+"="+v.GetValue())
-	}
-	return env
-}
-
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
+	s := t.s
+	b := s.executorEnvBuilder(executorEnv{
+		frameworkID: t.key.framework,
+		executorID:  t.executorID,
+		agentID:     t.agent.id,
+		endpoint:    agentIP(t.agent.hostname) + ":" + strconv.Itoa(t.agent.port),
+		directory:   t.sandbox,
+		checkpoint:  t.agent.frameworks[t.key.framework].GetCheckpoint(),
+		grace:       s.commandExecutorGrace(t.info),
+	})
+	b.setCommandEnv(t.info.GetCommand().GetEnvironment())
+	b.set("MESOS_ALLOCATION_ROLE", t.role)
+	return b.list()
 }

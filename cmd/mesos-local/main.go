@@ -35,6 +35,13 @@
 // starts again on its port with a new id and a new, higher sequence number: it comes back as a follower. A
 // leader that loses its leadership otherwise (ZooKeeper session expiry) dies and restarts the same way.
 //
+// Agents behave as Mesos agents started with --containerizers=mesos and no image providers: a task whose
+// container is DOCKER, or MESOS with an image, fails. -emulate-images runs such tasks' commands on the host
+// instead (Docker: value followed by the arguments; Mesos: the arguments as the whole argv), logging a
+// warning that names the image not used. Tasks get the environment a Mesos agent builds, nothing of
+// mesos-local's own unless -host-environment. Resources left out of -resources (cpus, mem, disk, ports) are
+// detected on the host as a Mesos agent detects them.
+//
 // SIGINT or SIGTERM stops the cluster (killing its task processes) and exits 0.
 package main
 
@@ -54,6 +61,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -81,6 +89,8 @@ type options struct {
 	allocation     time.Duration
 	simulated      time.Duration
 	quiet          bool
+	emulateImages  bool
+	hostEnv        bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -93,11 +103,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.sessionTimeout, "zk-session-timeout", detector.DefaultSessionTimeout, "the masters' ZooKeeper session timeout")
 	fs.DurationVar(&o.restartDelay, "restart-delay", time.Second, "a dead master restarts (as a follower) after this long; 0 keeps it dead")
 	fs.IntVar(&o.agents, "agents", 2, "number of agents")
-	fs.StringVar(&o.resources, "resources", mesostest.DefaultAgentResources, "resources of each agent, in Mesos's flag syntax")
+	fs.StringVar(&o.resources, "resources", mesostest.DefaultAgentResources,
+		"resources of each agent, in Mesos's flag syntax; cpus, mem, disk and ports left out are detected on the host")
 	fs.DurationVar(&o.heartbeat, "heartbeat", mesostest.DefaultHeartbeatInterval, "interval of HEARTBEAT events")
 	fs.DurationVar(&o.allocation, "allocation-interval", mesostest.DefaultAllocationInterval, "interval between allocation cycles")
 	fs.DurationVar(&o.simulated, "simulated-tasks", 0, "if set, run no processes: every task finishes after this long")
 	fs.BoolVar(&o.quiet, "quiet", false, "log warnings and errors only")
+	fs.BoolVar(&o.emulateImages, "emulate-images", false,
+		"run tasks whose container is DOCKER or has an image on the host, without the image (a warning names it); by default they fail as on a Mesos agent with --containerizers=mesos")
+	fs.BoolVar(&o.hostEnv, "host-environment", false, "give tasks and executors this process's environment under the one Mesos builds (not what Mesos does)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -132,14 +146,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.quiet {
 		level = zap.WarnLevel
 	}
-	cfg := zap.NewDevelopmentConfig()
-	cfg.Level = zap.NewAtomicLevelAt(level)
-	cfg.OutputPaths = []string{"stderr"}
-	log, err := cfg.Build()
-	if err != nil {
-		fmt.Fprintln(stderr, "mesos-local:", err)
-		return 1
-	}
+	// Logs go to run's stderr writer (os.Stderr from main), in zap's development format.
+	log := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
+		zapcore.AddSync(stderr), zap.NewAtomicLevelAt(level)))
 	defer func() { _ = log.Sync() }()
 
 	// Registered before anything is printed, so that a SIGUSR1 sent after the first line is never lost.
@@ -164,6 +173,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if o.simulated > 0 {
 		opts = append(opts, mesostest.WithSimulatedTasks(o.simulated))
+	}
+	if o.emulateImages {
+		opts = append(opts, mesostest.WithImageEmulation())
+	}
+	if o.hostEnv {
+		opts = append(opts, mesostest.WithHostEnvironment())
 	}
 	srv, err := mesostest.NewServer(opts...)
 	if err != nil {

@@ -281,3 +281,15 @@ func TestKilledLeaderRestarts(t *testing.T) {
 	expectRedirect(t, m0, m1)
 	l.stop()
 }
+
+func TestContainerFlags(t *testing.T) {
+	var errOut bytes.Buffer
+	o, err := parseFlags([]string{"-emulate-images", "-host-environment"}, &errOut)
+	if err != nil || !o.emulateImages || !o.hostEnv {
+		t.Fatalf("parseFlags: %+v, %v", o, err)
+	}
+	o, err = parseFlags(nil, &errOut)
+	if err != nil || o.emulateImages || o.hostEnv {
+		t.Fatalf("defaults: %+v, %v", o, err)
+	}
+}
