@@ -178,13 +178,13 @@ func (s *Server) agentStateLocked(as *agentServer) jsonObject {
 		reserved[role] = resourcesModel(rs)
 		full := make([]json.RawMessage, 0, len(rs))
 		for _, r := range rs {
-			full = append(full, endpointResource(r, role))
+			full = append(full, endpointResource(r))
 		}
 		reservedFull[role] = full
 	}
 	unreservedFull := make([]json.RawMessage, 0, len(unreserved))
 	for _, r := range unreserved {
-		unreservedFull = append(unreservedFull, endpointResource(r, "*"))
+		unreservedFull = append(unreservedFull, endpointResource(r))
 	}
 	allocated, allocatedReserved := []*mesosproto.Resource{}, map[string][]*mesosproto.Resource{}
 	for _, k := range a.used.sortedKeys() {
@@ -230,11 +230,21 @@ func (s *Server) agentStateLocked(as *agentServer) jsonObject {
 }
 
 // endpointResource is a Resource in the ENDPOINT format
-// (convertResourceFormat, src/common/resources_utils.cpp): the
-// reservations stack with the pre-refinement role beside it.
-func endpointResource(r *mesosproto.Resource, role string) json.RawMessage {
+// (convertResourceFormat, src/common/resources_utils.cpp): the reservations
+// stack, plus the pre-refinement role ("*" when unreserved) and, for a single
+// dynamic reservation, its principal and labels as `reservation`; a refined
+// reservation stack gets nothing more.
+func endpointResource(r *mesosproto.Resource) json.RawMessage {
 	c := proto.Clone(r).(*mesosproto.Resource)
-	c.Role = proto.String(role)
+	switch rs := c.GetReservations(); len(rs) {
+	case 0:
+		c.Role = proto.String("*")
+	case 1:
+		if rs[0].GetType() == mesosproto.Resource_ReservationInfo_DYNAMIC {
+			c.Reservation = &mesosproto.Resource_ReservationInfo{Principal: rs[0].Principal, Labels: rs[0].GetLabels()}
+		}
+		c.Role = proto.String(rs[0].GetRole())
+	}
 	return rawProtoJSON(c)
 }
 

@@ -392,3 +392,34 @@ func TestAgentStateCustomExecutor(t *testing.T) {
 		t.Errorf("MESOS_AGENT_ENDPOINT is not the agent's port %s", base)
 	}
 }
+
+// Static reservations in the agent's /state: reserved_resources by role,
+// and the *_full lists in the ENDPOINT format (convertResourceFormat,
+// src/common/resources_utils.cpp: the reservations stack plus the
+// pre-refinement role).
+func TestAgentStateReservations(t *testing.T) {
+	srv := newServer(t, WithAgents(1, "cpus(web):1;cpus:2;mem:512"))
+	base := srv.AgentURL(srv.AgentIDs()[0])
+	var st agentStateJSON
+	decodeJSON(t, agentGet(t, base+"/state"), &st)
+	web, _ := st.Reserved["web"].(map[string]any)
+	if web["cpus"] != 1.0 || web["mem"] != 0.0 || st.Unreserved["cpus"] != 2.0 || st.Unreserved["mem"] != 512.0 ||
+		st.Resources["cpus"] != 3.0 {
+		t.Errorf("reserved %v unreserved %v total %v", st.Reserved, st.Unreserved, st.Resources)
+	}
+	full := st.ReservedFull["web"]
+	if len(full) != 1 {
+		t.Fatalf("reserved_resources_full %v", st.ReservedFull)
+	}
+	r, _ := full[0].(map[string]any)
+	rs, _ := r["reservations"].([]any)
+	if r["name"] != "cpus" || r["role"] != "web" || len(rs) != 1 || rs[0].(map[string]any)["role"] != "web" ||
+		rs[0].(map[string]any)["type"] != "STATIC" {
+		t.Errorf("reserved resource %v", r)
+	}
+	for _, u := range st.UnresFull {
+		if u["role"] != "*" || u["reservations"] != nil {
+			t.Errorf("unreserved resource %v", u)
+		}
+	}
+}
