@@ -141,7 +141,8 @@ func (s *Server) serveAgentState(as *agentServer, w http.ResponseWriter, r *http
 	st, recovering := func() (jsonObject, bool) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if a := as.a; a.ex != nil && a.ex.recovering {
+		// RestartAgent: back on its port but not recovered yet.
+		if a := as.a; a.ex != nil && (a.ex.down || a.ex.recovering) {
 			return nil, true
 		}
 		return s.agentStateLocked(as), false

@@ -423,3 +423,45 @@ func TestAgentStateReservations(t *testing.T) {
 		}
 	}
 }
+
+// After RestartAgent the agent is unreachable, then answers /state 503
+// "Agent has not finished recovery" (Http::state while RECOVERING), then
+// serves its state again on the same port.
+func TestAgentStateDuringRestart(t *testing.T) {
+	srv := newServer(t)
+	agentID := srv.AgentIDs()[0]
+	base := srv.AgentURL(agentID)
+	if err := srv.RestartAgent(agentID, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{Proxy: nil, DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	saw503 := false
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := hc.Get(base + "/state")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				if string(b) != "Agent has not finished recovery" {
+					t.Fatalf("503 body %q", b)
+				}
+				saw503 = true
+			} else if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the agent did not come back")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !saw503 {
+		t.Error("no 503 while the agent recovered")
+	}
+	if srv.AgentURL(agentID) != base {
+		t.Errorf("the agent moved from %s to %s", base, srv.AgentURL(agentID))
+	}
+}
