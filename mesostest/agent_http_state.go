@@ -64,12 +64,18 @@ func (s *Server) agentFrameworksLocked(a *agent) (frameworks, completed []jsonOb
 				done = append(done, s.executorModelLocked(a, r))
 			}
 		}
+		if len(done) > maxCompletedExecutorsPerFramework { // trimming is amortized: show the bound exactly
+			done = done[len(done)-maxCompletedExecutorsPerFramework:]
+		}
 		fw["executors"], fw["completed_executors"] = executors, done
 		if live[fwID] {
 			frameworks = append(frameworks, fw)
 		} else {
 			completed = append(completed, fw)
 		}
+	}
+	if len(completed) > maxAgentCompletedFrameworks {
+		completed = completed[len(completed)-maxAgentCompletedFrameworks:]
 	}
 	return frameworks, completed
 }

@@ -465,3 +465,35 @@ func TestAgentStateDuringRestart(t *testing.T) {
 		t.Errorf("the agent moved from %s to %s", base, srv.AgentURL(agentID))
 	}
 }
+
+// The agent remembers at most 150 completed executors per framework
+// (DEFAULT_MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, src/slave/constants.hpp):
+// older runs are dropped from /state and their sandboxes detached.
+func TestAgentCompletedExecutorsBound(t *testing.T) {
+	srv := newServer(t)
+	agentID := srv.AgentIDs()[0]
+	srv.mu.Lock()
+	a := srv.agentByID[agentID]
+	a.frameworks["fw"] = frameworkInfo("bound")
+	for i := range 400 {
+		id := "t" + strconv.Itoa(i)
+		srv.recordAgentTaskLocked(&task{s: srv, key: taskKey{"fw", id}, agent: a, executorID: id, containerID: id,
+			sandbox: filepath.Join(srv.SandboxDir(), id), state: mesosproto.TaskState_TASK_FINISHED, role: "*",
+			info: &mesosproto.TaskInfo{TaskId: &mesosproto.TaskID{Value: proto.String(id)}, Command: &mesosproto.CommandInfo{Value: proto.String("true")}}})
+	}
+	runs := len(a.ex.srv.runs.runs)
+	delete(a.frameworks, "fw")
+	srv.mu.Unlock()
+	if runs > 2*maxCompletedExecutorsPerFramework {
+		t.Errorf("%d runs kept", runs)
+	}
+	var st agentStateJSON
+	decodeJSON(t, agentGet(t, srv.AgentURL(agentID)+"/state"), &st)
+	if len(st.Frameworks) != 0 || len(st.Completed) != 1 || len(st.Completed[0].CompletedExecutors) != maxCompletedExecutorsPerFramework ||
+		st.Completed[0].CompletedExecutors[maxCompletedExecutorsPerFramework-1].ID != "t399" {
+		t.Fatalf("frameworks %d, completed %d", len(st.Frameworks), len(st.Completed))
+	}
+	if st.Completed[0].CompletedExecutors[0].ID != "t250" {
+		t.Errorf("oldest completed executor shown: %s", st.Completed[0].CompletedExecutors[0].ID)
+	}
+}
