@@ -42,7 +42,8 @@ var agentRoutes = map[string]agentRoute{
 	"health": func(_ *Server, _ *agentServer, w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "")
 	},
-	"containers": (*Server).serveAgentContainers,
+	"containers":         (*Server).serveAgentContainers,
+	"monitor/statistics": (*Server).serveAgentStatistics,
 }
 
 // serveAgentHTTP routes a request to the agent's endpoint that is not for

@@ -280,6 +280,27 @@ func (s *Server) serveAgentContainers(as *agentServer, w http.ResponseWriter, r 
 	writeJSON(w, q, out)
 }
 
+// serveAgentStatistics is Http::statistics and _statistics: one entry per
+// live executor with its ResourceStatistics (see statisticsLocked).
+func (s *Server) serveAgentStatistics(as *agentServer, w http.ResponseWriter, r *http.Request) {
+	out := func() []jsonObject {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		now := float64(time.Now().UnixNano()) / 1e9
+		out := []jsonObject{}
+		for _, run := range as.runs.runs {
+			if !run.liveLocked(s, as.a) {
+				continue
+			}
+			ei := run.executorInfoLocked()
+			out = append(out, jsonObject{"framework_id": run.fwID, "executor_id": run.executorID,
+				"executor_name": ei.GetName(), "source": ei.GetSource(), "statistics": run.statisticsLocked(now)})
+		}
+		return out
+	}()
+	writeJSON(w, r.URL.Query(), out)
+}
+
 // pidLocked is the pid of the executor's process, 0 before it started.
 func (r *sandboxRun) pidLocked() int {
 	if r.exec != nil {

@@ -343,6 +343,15 @@ func TestAgentContainersAndMetrics(t *testing.T) {
 		cs[0].Statistics["mem_limit_bytes"] != 32<<20 || cs[0].Statistics["cpus_soft_limit"] != 0.1 || cs[0].Statistics["timestamp"] <= 0 {
 		t.Fatalf("/containers %+v", cs)
 	}
+	var stats []struct {
+		ExecutorID string             `json:"executor_id"`
+		Source     string             `json:"source"`
+		Statistics map[string]float64 `json:"statistics"`
+	}
+	decodeJSON(t, agentGet(t, base+"/monitor/statistics"), &stats)
+	if len(stats) != 1 || stats[0].ExecutorID != "sleeper" || stats[0].Source != "sleeper" || stats[0].Statistics["mem_soft_limit_bytes"] != 32<<20 {
+		t.Errorf("/monitor/statistics %+v", stats)
+	}
 	cs = nil
 	decodeJSON(t, agentGet(t, base+"/containers?framework_id=other"), &cs)
 	if len(cs) != 0 {
