@@ -30,7 +30,7 @@ import (
 // caps the length at 16 pages).
 const filesReadPages = 16
 
-// FilesErrorType is FilesError::Type (src/files/files.hpp).
+// filesErrorType is FilesError::Type (src/files/files.hpp).
 type filesErrorType int
 
 const (
