@@ -11,7 +11,8 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
-// agentPort is what offers report as the agent's port (the agent's default).
+// agentPort is the agent's default port, reported only when its endpoint
+// cannot listen (otherwise the port it listens on is the agent's port).
 const agentPort = 5051
 
 // agent is one in-process agent: its resources and attributes, the
@@ -101,6 +102,12 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 	s.nextAgent++
 	s.agents = append(s.agents, a)
 	s.agentByID[a.id] = a
+	// Every agent listens from the start; its port is the real one (agent_http.go).
+	if err := s.ensureAgentServerLocked(a); err != nil {
+		s.log.Error("agent endpoint", zap.String("agent_id", a.id), zap.Error(err))
+	} else {
+		a.port = a.ex.srv.port
+	}
 	s.log.Info("agent registered", zap.String("agent_id", a.id), zap.String("resources", a.total.String()))
 	s.kickAllocator()
 	return a

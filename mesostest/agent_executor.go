@@ -178,6 +178,7 @@ func (s *Server) launchOnExecutorGroupLocked(fw *framework, ei *mesosproto.Execu
 		t.containerID = run.containerID
 		t.sandbox = run.sandbox
 		run.tasks[t.key.task] = t
+		s.recordAgentTaskLocked(t) // agent_http_runs.go
 	}
 	q := &queuedLaunch{tasks: tasks, group: group}
 	if run.state == executorRunning && run.stream != nil {

@@ -34,6 +34,7 @@ func (u *updateStream) stopLocked() {
 
 // enqueueUpdateLocked adds a new update; if the stream was idle it is sent at once.
 func (t *task) enqueueUpdateLocked(p *pendingUpdate) {
+	t.agent.countUpdateLocked(p.GetState()) // the agent's metrics (agent_http_metrics.go)
 	t.updates.owner = t
 	t.updates.pending = append(t.updates.pending, p)
 	if len(t.updates.pending) == 1 {
