@@ -106,6 +106,7 @@ type executorRun struct {
 	regTimer      *time.Timer
 	killTimer     *time.Timer
 	exited        chan struct{} // closed when the process is reaped
+	res           resources     // charged on the agent until it exits (executor_accounting.go)
 }
 
 // queuedLaunch is a LAUNCH (one task) or LAUNCH_GROUP waiting for the executor.
@@ -458,6 +459,7 @@ func (run *executorRun) exitedLocked(status string, waitStatus *int32) {
 	s := run.s
 	run.state = executorTerminated
 	run.exitStatus = status
+	run.releaseResourcesLocked() // executor_accounting.go
 	for _, t := range []*time.Timer{run.regTimer, run.killTimer} {
 		if t != nil {
 			t.Stop()

@@ -52,8 +52,8 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 				return mesosErr("Task has duplicate ID: " + id)
 			}
 			ids[id] = true
-			if t := s.tasks[taskKey{fw.id, id}]; t != nil && !t.gone {
-				return mesosErr("Task has duplicate ID: " + id)
+			if err := m.validateUniqueTaskIDLocked(fw, id); err != nil { // validate_task.go
+				return err
 			}
 			if ti.GetAgentId().GetValue() != a.id {
 				return mesosErr("Task uses invalid agent " + ti.GetAgentId().GetValue() + " while agent " + a.id + " is expected")
