@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -24,12 +25,13 @@ func debugString(m protoreflect.Message) string {
 }
 
 func writeDebugFields(b *strings.Builder, m protoreflect.Message, indent string) {
-	fields := m.Descriptor().Fields()
-	for i := 0; i < fields.Len(); i++ { // descriptor order is field number order in our .proto files
-		fd := fields.Get(i)
-		if !m.Has(fd) {
-			continue
-		}
+	var set []protoreflect.FieldDescriptor
+	m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		set = append(set, fd)
+		return true
+	})
+	sort.Slice(set, func(i, j int) bool { return set[i].Number() < set[j].Number() })
+	for _, fd := range set {
 		v := m.Get(fd)
 		switch {
 		case fd.IsMap():

@@ -135,8 +135,16 @@ func (m *master) validateTaskExecutorLocked(fw *framework, a *agent, role string
 	}
 	// A resource allocated to another role than the offers' is not part of
 	// what was offered.
-	if !available.contains(total) || foreignAllocation(ti, role) {
-		return nil, nil, mesosErr("Total resources " + stringifyAllocated(total, role) + " required by task and its executor is more than available " + stringifyAllocated(available, role))
+	if foreign := foreignAllocation(ti, role); foreign || !available.contains(total) {
+		need := stringifyAllocated(total, role)
+		if foreign { // the fake's arithmetic has no allocation roles: render the task's own
+			list := ti.GetResources()
+			if execRes != nil {
+				list = append(append([]*mesosproto.Resource(nil), list...), ti.GetExecutor().GetResources()...)
+			}
+			need = stringifyResourceList(list, role)
+		}
+		return nil, nil, mesosErr("Total resources " + need + " required by task and its executor is more than available " + stringifyAllocated(available, role))
 	}
 	return taskRes, execRes, nil
 }
