@@ -341,7 +341,10 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 	switch {
 	case run.seen[uuid]:
 		s.log.Debug("duplicate status update", zap.String("task_id", id))
-	case t == nil || t.exec != run || t.gone:
+	case t == nil:
+		run.forwardUnknownUpdateLocked(st) // executor_unknown_update.go
+		return                             // no ACKNOWLEDGED (Slave::___statusUpdate)
+	case t.exec != run || t.gone:
 		s.log.Info("status update for an unknown task", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
 	case t.terminated:
 		s.log.Info("status update after a terminal one", zap.String("task_id", id), zap.Stringer("state", st.GetState()))

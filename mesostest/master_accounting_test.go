@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -270,5 +271,49 @@ func waitFile(t *testing.T, path string) {
 			t.Fatalf("waiting for %s: %v", path, err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Item 6 (Slave::statusUpdate and Slave::___statusUpdate in
+// src/slave/slave.cpp, Master::statusUpdate in src/master/master.cpp): an
+// executor's UPDATE for a task the agent does not know reaches the
+// framework, with its uuid, and the executor gets no ACKNOWLEDGED for it.
+func TestExecutorUpdateForUnknownTask(t *testing.T) {
+	srv := newServer(t, WithAgents(1, "cpus:4;mem:1024"))
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			s := newClient(t, srv, codec).subscribe(frameworkInfo("unknown-update"))
+			o := s.offers()[0]
+			exID, taskID, ghost := "x-"+codecName(codec), "real-"+codecName(codec), "ghost-"+codecName(codec)
+			s.mustCall(launchCall(o, nil, executorTask(taskID, o, customExecutor(exID))), http.StatusAccepted)
+			st, err := srv.WaitExecutor(testCtx(t), s.fwID, exID, func(st ExecutorStatus) bool { return st.PID != 0 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := newExecClient(t, st, "")
+			es := e.subscribe(nil)
+			es.next(executorpb.Event_SUBSCRIBED)
+			es.next(executorpb.Event_LAUNCH)
+
+			ghostUUID := newUUIDBytes()
+			if r := e.post(e.update(ghost, mesosproto.TaskState_TASK_RUNNING, ghostUUID)); r.status != http.StatusAccepted {
+				t.Fatalf("UPDATE for an unknown task: %d %q", r.status, r.body)
+			}
+			up := s.untilUpdate(ghost, mesosproto.TaskState_TASK_RUNNING)
+			if string(up.GetUuid()) != string(ghostUUID) || up.GetSource() != mesosproto.TaskStatus_SOURCE_EXECUTOR ||
+				up.GetAgentId().GetValue() != o.GetAgentId().GetValue() || up.GetExecutorId().GetValue() != exID {
+				t.Errorf("forwarded update %v", up)
+			}
+			s.ack(up)
+
+			// The next ACKNOWLEDGED is the known task's, not the ghost's.
+			realUUID := newUUIDBytes()
+			if r := e.post(e.update(taskID, mesosproto.TaskState_TASK_RUNNING, realUUID)); r.status != http.StatusAccepted {
+				t.Fatalf("UPDATE: %d %q", r.status, r.body)
+			}
+			if a := es.next(executorpb.Event_ACKNOWLEDGED).GetAcknowledged(); a.GetTaskId().GetValue() != taskID {
+				t.Errorf("ACKNOWLEDGED for %s, want only %s's", a.GetTaskId().GetValue(), taskID)
+			}
+		})
 	}
 }
