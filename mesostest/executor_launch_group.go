@@ -45,27 +45,16 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 		ids := map[string]bool{}
 		for _, ti := range tasks {
 			id := ti.GetTaskId().GetValue()
-			if err := validateID(id); err != nil {
-				return err
-			}
 			if ids[id] {
 				return mesosErr("Task has duplicate ID: " + id)
 			}
 			ids[id] = true
-			if err := m.validateUniqueTaskIDLocked(fw, id); err != nil { // validate_task.go
+			// task::internal::validateTask, as group::internal::validateTask starts (validate_task.go).
+			if err := m.validateTaskFieldsLocked(fw, a, role, ti); err != nil {
 				return err
-			}
-			if ti.GetAgentId().GetValue() != a.id {
-				return mesosErr("Task uses invalid agent " + ti.GetAgentId().GetValue() + " while agent " + a.id + " is expected")
 			}
 			if ti.Executor != nil && !proto.Equal(ti.GetExecutor(), ei) {
 				return mesosErr("The `ExecutorInfo` of task '" + id + "' is different from executor '" + ei.GetExecutorId().GetValue() + "'")
-			}
-			if d := ti.GetKillPolicy().GetGracePeriod(); d != nil && d.GetNanoseconds() < 0 {
-				return mesosErr("Task's 'kill_policy.grace_period' must be non-negative")
-			}
-			if len(ti.GetResources()) == 0 {
-				return mesosErr("Task uses no resources")
 			}
 			res, err := resourcesFromProto(ti.GetResources())
 			if err != nil {

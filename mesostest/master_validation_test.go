@@ -234,7 +234,17 @@ func TestValidateTaskFields(t *testing.T) {
 					}},
 				},
 			}
-			s.mustCall(launchOps(o, launchOp(tasks...), group), http.StatusAccepted)
+			// The tasks of a group get task::internal::validateTask too.
+			group2 := proto.Clone(group).(*mesosproto.Offer_Operation)
+			group2.Id = nil
+			group2.LaunchGroup.Executor.ExecutorId.Value = proto.String(p + "gexec2")
+			group2.LaunchGroup.TaskGroup.Tasks[0] = task("ghealth", func(ti *mesosproto.TaskInfo) {
+				ti.Command = nil
+				ti.HealthCheck = &mesosproto.HealthCheck{Type: mesosproto.HealthCheck_HTTP.Enum(),
+					Http: &mesosproto.HealthCheck_HTTPCheckInfo{Port: proto.Uint32(80), Scheme: proto.String("ftp")}}
+			})
+			want[p+"ghealth"] = "Task uses invalid health check: Unsupported HTTP health check scheme: 'ftp'"
+			s.mustCall(launchOps(o, launchOp(tasks...), group, group2), http.StatusAccepted)
 			var ids []string
 			for id := range want {
 				ids = append(ids, id)
@@ -243,7 +253,7 @@ func TestValidateTaskFields(t *testing.T) {
 			for id, msg := range want {
 				st := got[id]
 				reason := mesosproto.TaskStatus_REASON_TASK_INVALID
-				if id == p+"group" {
+				if id == p+"group" || id == p+"ghealth" {
 					reason = mesosproto.TaskStatus_REASON_TASK_GROUP_INVALID
 				}
 				if st.GetState() != mesosproto.TaskState_TASK_ERROR || st.GetReason() != reason || st.GetMessage() != msg ||
