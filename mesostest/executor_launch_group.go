@@ -19,6 +19,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 	tasks := lg.GetTaskGroup().GetTasks()
 	ei := lg.GetExecutor()
 	total := resources{}
+	var newExec resources // the executor's resources when it is new on the agent
 	var perTask []resources
 	err := func() error {
 		switch {
@@ -41,7 +42,9 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 		if err != nil {
 			return mesosErr("Executor uses invalid resources: " + err.Error())
 		}
-		total = exRes
+		if !m.agentHasExecutorLocked(fw, a, ei.GetExecutorId().GetValue()) { // charged once (executor_accounting.go)
+			total, newExec = exRes, exRes
+		}
 		ids := map[string]bool{}
 		for _, ti := range tasks {
 			id := ti.GetTaskId().GetValue()
@@ -79,9 +82,6 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 	var group []*task
 	for i, ti := range tasks {
 		res := perTask[i]
-		if i == 0 {
-			res = res.plus(total.minus(sumResources(perTask))) // the executor's share rides on the first task
-		}
 		t := &task{
 			s:            s,
 			key:          taskKey{fw.id, ti.GetTaskId().GetValue()},
@@ -101,13 +101,6 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 	a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
 	s.log.Info("launching task group", zap.String("framework_id", fw.id), zap.Int("tasks", len(group)), zap.String("agent_id", a.id))
 	s.launchOnExecutorGroupLocked(fw, ei, group, true)
+	s.chargeExecutorLocked(fw, a, ei, newExec) // held until the executor exits (executor_accounting.go)
 	return remaining.minus(total)
-}
-
-func sumResources(rs []resources) resources {
-	out := resources{}
-	for _, r := range rs {
-		out = out.plus(r)
-	}
-	return out
 }

@@ -317,3 +317,36 @@ func TestExecutorUpdateForUnknownTask(t *testing.T) {
 		})
 	}
 }
+
+// Item 2 for task groups (group::internal::validateExecutor in
+// src/master/validation.cpp adds the executor's resources only when the
+// executor is new on the agent).
+func TestTaskGroupExecutorChargedOnce(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024"))
+			s := newClient(t, srv, codec).subscribe(frameworkInfo("groups"))
+			exID := "G-" + codecName(codec)
+			ei := customExecutor(exID)
+			ei.Resources = []*mesosproto.Resource{scalar("cpus", 0.5), scalar("mem", 64)}
+			group := func(id string, cpus float64, o *mesosproto.Offer) *mesosproto.Offer_Operation {
+				ti := executorTask(id, o, nil)
+				ti.Executor = nil
+				ti.Resources = []*mesosproto.Resource{scalar("cpus", cpus), scalar("mem", 32)}
+				return &mesosproto.Offer_Operation{Type: mesosproto.Offer_Operation_LAUNCH_GROUP.Enum(),
+					LaunchGroup: &mesosproto.Offer_Operation_LaunchGroup{Executor: ei, TaskGroup: &mesosproto.TaskGroupInfo{Tasks: []*mesosproto.TaskInfo{ti}}}}
+			}
+			o := s.offers()[0]
+			s.mustCall(launchOps(o, group("g1", 0.5, o)), http.StatusAccepted)
+			o = s.nextOffer()
+			if c := offeredScalar(o, "cpus"); c != 1 {
+				t.Errorf("offered cpus %v after task 0.5 + executor 0.5 of 2", c)
+			}
+			s.mustCall(launchOps(o, group("g2", 0.75, o)), http.StatusAccepted)
+			o = s.nextOffer()
+			if c := offeredScalar(o, "cpus"); c != 0.25 {
+				t.Errorf("offered cpus %v after a second group (0.75) on the executor, want 0.25", c)
+			}
+		})
+	}
+}
