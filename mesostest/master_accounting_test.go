@@ -80,7 +80,7 @@ func TestExecutorCompatibilityAndAccounting(t *testing.T) {
 			other := proto.Clone(ei).(*mesosproto.ExecutorInfo)
 			other.Command.Value = proto.String("exec sleep 61")
 			// e3 needs 0.75 cpus of the 1 left: only the task's, the executor's are charged already.
-			s.mustCall(launchOps(o, launchOp(task("e2", 0.1, other, o), task("e3", 0.75, ei, o))), http.StatusAccepted)
+			s.mustCall(launchOps(o, launchOp(task("e2", 0.1, other, o), task("e1", 0.1, ei, o), task("e3", 0.75, ei, o))), http.StatusAccepted)
 			st := s.untilUpdate("e2", mesosproto.TaskState_TASK_ERROR)
 			const line = "------------------------------------------------------------\n"
 			head := "ExecutorInfo is not compatible with existing ExecutorInfo with same ExecutorID.\n" + line +
@@ -90,6 +90,10 @@ func TestExecutorCompatibilityAndAccounting(t *testing.T) {
 				!strings.Contains(msg, "}\nframework_id {\n  value: \""+s.fwID+"\"\n}\n") ||
 				!strings.Contains(msg, "type: CUSTOM\n") || st.GetReason() != mesosproto.TaskStatus_REASON_TASK_INVALID {
 				t.Errorf("incompatible executor: %v %q", st.GetReason(), msg)
+			}
+			// The refusal is about the new task: no executor_id of the live e1.
+			if st := s.untilUpdate("e1", mesosproto.TaskState_TASK_ERROR); st.GetMessage() != "Task has duplicate ID: e1" || st.ExecutorId != nil {
+				t.Errorf("duplicate id: %v", st)
 			}
 			o = s.nextOffer()
 			if c := offeredScalar(o, "cpus"); c != 0.25 {

@@ -60,15 +60,13 @@ func (m *master) dispatchLocked(fw *framework, c *schedulerpb.Call) (int, string
 	return http.StatusAccepted, ""
 }
 
-// masterUpdateLocked sends a master-generated status update: source
-// MASTER, no uuid, never acknowledged (protobuf::createStatusUpdate with
-// an empty UPID).
+// masterUpdateLocked sends a master-generated status update for a task
+// the master refused in an ACCEPT: source MASTER, no uuid, never
+// acknowledged, and no executor_id even when a live task has that id
+// (protobuf::createStatusUpdate with an empty UPID and no executor, as
+// Master::accept and Master::_accept make them).
 func (m *master) masterUpdateLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, record bool) {
-	t := m.s.tasks[taskKey{fw.id, taskID}]
-	if t != nil && t.gone {
-		t = nil
-	}
-	st := masterStatus(taskID, agentID, t, state, reason, msg)
+	st := masterStatus(taskID, agentID, nil, state, reason, msg)
 	if record {
 		m.s.recordStatusLocked(fw.id, st)
 		m.s.masterTerminalLocked(fw.id, taskID, state) // completed.go
