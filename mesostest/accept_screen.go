@@ -11,8 +11,8 @@ import (
 // screenOperationsLocked is the first pass of Master::accept over the
 // operations of an ACCEPT with valid offers (src/master/master.cpp): every
 // operation's resources are validated (validateAndUpgradeResources,
-// validate_resources.go) and LAUNCH and LAUNCH_GROUP may not ask for
-// operation feedback. A failing LAUNCH or LAUNCH_GROUP sends TASK_ERROR for
+// validate_resources.go), a RESERVE may not name `source` (reservation
+// updates), and LAUNCH and LAUNCH_GROUP may not ask for operation feedback. A failing LAUNCH or LAUNCH_GROUP sends TASK_ERROR for
 // every one of its tasks (REASON_TASK_INVALID, REASON_TASK_GROUP_INVALID), a
 // failing resource operation is dropped ("Operation attempted with invalid
 // resources: ..."). The operations that pass are returned, in order.
@@ -21,6 +21,9 @@ func (m *master) screenOperationsLocked(fw *framework, ops []*mesosproto.Offer_O
 	dropped := false
 	for i, op := range ops {
 		err := validateResourcesOfOperation(op)
+		if err == nil && op.GetType() == mesosproto.Offer_Operation_RESERVE && len(op.GetReserve().GetSource()) > 0 {
+			err = mesosErr("Reservation updates are not yet implemented for the scheduler API.")
+		}
 		reason := mesosproto.TaskStatus_REASON_TASK_INVALID
 		if op.GetType() == mesosproto.Offer_Operation_LAUNCH_GROUP {
 			reason = mesosproto.TaskStatus_REASON_TASK_GROUP_INVALID

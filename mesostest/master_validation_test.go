@@ -351,3 +351,29 @@ func TestValidateResourceMessages(t *testing.T) {
 		t.Errorf("empty quantities: %v", err)
 	}
 }
+
+// Item 4 for resource operations (Master::accept): an operation with an
+// invalid resource, or a RESERVE naming `source`, is dropped with
+// OPERATION_ERROR "Operation attempted with invalid resources: ...".
+func TestAcceptOperationResourceValidation(t *testing.T) {
+	srv := newServer(t, WithAgents(1, "cpus:4;mem:1024"))
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			s := newClient(t, srv, codec).subscribe(frameworkInfo("operations"))
+			o := s.offers()[0]
+			negative := reserveOp("neg", scalar("cpus", -1))
+			update := reserveOp("src", scalar("cpus", 1))
+			update.Reserve.Source = []*mesosproto.Resource{scalar("cpus", 1)}
+			s.mustCall(acceptOps(o, negative, update), http.StatusAccepted)
+			for _, want := range []struct{ id, msg string }{
+				{"neg", "Operation attempted with invalid resources: Resource 'cpus:-1' is invalid: Invalid scalar resource: value <= 0"},
+				{"src", "Operation attempted with invalid resources: Reservation updates are not yet implemented for the scheduler API."},
+			} {
+				st := opUpdate(s)
+				if st.GetOperationId().GetValue() != want.id || st.GetState() != mesosproto.OperationState_OPERATION_ERROR || st.GetMessage() != want.msg {
+					t.Errorf("got %v, want %s OPERATION_ERROR %q", st, want.id, want.msg)
+				}
+			}
+		})
+	}
+}
