@@ -36,7 +36,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 			return mesosErr("mesostest: the DEFAULT executor is not supported; use a CUSTOM one")
 		}
 		if ei.GetCommand().GetValue() == "" {
-			return mesosErr("'ExecutorInfo.command' must be set for a 'CUSTOM' executor")
+			return mesosErr("'ExecutorInfo.command' must be set for 'CUSTOM' executor") // executor::internal::validateType
 		}
 		exRes, err := resourcesFromProto(ei.GetResources())
 		if err != nil {
@@ -54,7 +54,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 			ids[id] = true
 			// task::internal::validateTask, as group::internal::validateTask starts (validate_task.go).
 			if err := m.validateTaskFieldsLocked(fw, a, role, ti); err != nil {
-				return err
+				return mesosErr("Task '" + id + "' is invalid: " + err.Error()) // group::validate
 			}
 			if ti.Executor != nil && !proto.Equal(ti.GetExecutor(), ei) {
 				return mesosErr("The `ExecutorInfo` of task '" + id + "' is different from executor '" + ei.GetExecutorId().GetValue() + "'")
@@ -67,7 +67,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 			total = total.plus(res)
 		}
 		if !remaining.contains(total) {
-			return mesosErr("Total resources " + total.String() + " required by task group and its executor is more than available " + remaining.String())
+			return mesosErr("Total resources " + stringifyAllocated(total, role) + " required by task group and its executor are more than available " + stringifyAllocated(remaining, role))
 		}
 		return nil
 	}()

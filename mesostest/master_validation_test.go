@@ -243,7 +243,7 @@ func TestValidateTaskFields(t *testing.T) {
 				ti.HealthCheck = &mesosproto.HealthCheck{Type: mesosproto.HealthCheck_HTTP.Enum(),
 					Http: &mesosproto.HealthCheck_HTTPCheckInfo{Port: proto.Uint32(80), Scheme: proto.String("ftp")}}
 			})
-			want[p+"ghealth"] = "Task uses invalid health check: Unsupported HTTP health check scheme: 'ftp'"
+			want[p+"ghealth"] = "Task '" + p + "ghealth' is invalid: Task uses invalid health check: Unsupported HTTP health check scheme: 'ftp'"
 			s.mustCall(launchOps(o, launchOp(tasks...), group, group2), http.StatusAccepted)
 			var ids []string
 			for id := range want {

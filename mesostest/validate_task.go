@@ -240,6 +240,13 @@ func validateTaskResourceList(list []*mesosproto.Resource, role string) *resourc
 			return &resourceListError{1, "The resources have multiple allocation roles ('" + got + "' and '" + first + "') but only one allocation role is allowed"}
 		}
 	}
+	anyRevocable := false
+	for _, r := range list {
+		anyRevocable = anyRevocable || r.Revocable != nil
+	}
+	if !anyRevocable {
+		return nil
+	}
 	revocable, plain := map[string]bool{}, map[string]bool{}
 	for _, r := range list {
 		if r.Revocable != nil {
