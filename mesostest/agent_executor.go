@@ -110,6 +110,7 @@ type executorRun struct {
 	regTimer      *time.Timer
 	killTimer     *time.Timer
 	exited        chan struct{} // closed when the process is reaped
+	res           resources     // charged on the agent until it exits (executor_accounting.go)
 }
 
 // queuedLaunch is a LAUNCH (one task) or LAUNCH_GROUP waiting for the executor.
@@ -354,7 +355,10 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 	switch {
 	case run.seen[uuid]:
 		s.log.Debug("duplicate status update", zap.String("task_id", id))
-	case t == nil || t.exec != run || t.gone:
+	case t == nil:
+		run.forwardUnknownUpdateLocked(st) // executor_unknown_update.go
+		return                             // no ACKNOWLEDGED (Slave::___statusUpdate)
+	case t.exec != run || t.gone:
 		s.log.Info("status update for an unknown task", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
 	case t.terminated:
 		s.log.Info("status update after a terminal one", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
@@ -474,6 +478,7 @@ func (run *executorRun) exitedLocked(status string, waitStatus *int32) {
 	s := run.s
 	run.state = executorTerminated
 	run.exitStatus = status
+	run.releaseResourcesLocked() // executor_accounting.go
 	for _, t := range []*time.Timer{run.regTimer, run.killTimer} {
 		if t != nil {
 			t.Stop()

@@ -125,6 +125,18 @@
 // and ReregisterAgents model agents re-registering after a master
 // failover. Assertions: Operation, Framework (SuppressedRoles).
 //
+// Master validation (validate*.go, accept_screen.go, executor_accounting.go,
+// unreachable.go, offer_filters.go): ACCEPT validates every operation's
+// resources, then every task as Mesos's validation::task::validate does
+// (health checks, checks, max_completion_time, environment, executors,
+// allocation roles, ids of live and unreachable tasks, bounded by
+// WithMaxUnreachableTasksPerFramework), with Mesos's TASK_ERROR messages;
+// executor resources are charged once while the executor lives and offers
+// list the framework's executors; refusal filters end with the framework's
+// connection; FrameworkInfo.offer_filters set the minimum allocatable
+// resources. docs/PROTOCOL.md states the facts, docs/MESOSTEST-DEVIATIONS.md
+// what differs.
+//
 // Status update bursts (inject.go): SendStatusUpdates makes the leading
 // master send a framework UPDATE events for any statuses (for example the
 // updates agents resend after a master failover), filling in uuids, and returns an UpdateBatch that counts the matching ACKNOWLEDGE

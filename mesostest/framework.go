@@ -40,6 +40,7 @@ type framework struct {
 	constraintFilter *constraintFilter        // constraints compiled (constraints.go)
 	inverseOffers    map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
 	inverseFilters   map[*agent]time.Time     // refused inverse offers, until when
+	unreachable      unreachableTasks         // ids of tasks lost with their agents (unreachable.go)
 }
 
 func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *framework {
@@ -215,7 +216,8 @@ func (m *master) updateFrameworkLocked(fw *framework, fi *mesosproto.FrameworkIn
 
 // disconnectLocked handles a framework whose stream went away
 // (Master::_exited): it is deactivated (offers go back; the RESCIND events
-// would go nowhere) and removed after failover_timeout, at once for 0.
+// would go nowhere; its refusal filters are cleared) and removed after
+// failover_timeout, at once for 0.
 func (m *master) disconnectLocked(fw *framework) {
 	s := m.s
 	fw.conn = frameworkDisconnected
@@ -223,6 +225,12 @@ func (m *master) disconnectLocked(fw *framework) {
 	for _, o := range fw.offers {
 		m.removeOfferLocked(o, nil)
 	}
+	// HierarchicalAllocatorProcess::deactivateFramework
+	// (src/master/allocator/mesos/hierarchical.cpp): the framework's offer
+	// and inverse offer filters end with its connection.
+	clear(fw.filters)
+	fw.filters = fw.filters[:0]
+	clear(fw.inverseFilters)
 	m.dropInverseOffersLocked(fw, false)
 	s.notifyLocked()
 	timeout := fw.info.GetFailoverTimeout()

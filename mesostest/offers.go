@@ -127,7 +127,7 @@ func (s *Server) allocateLocked() {
 					continue
 				}
 				free := a.freeForRoleLocked(role)
-				if free.empty() || !free.allocatable() || filteredBy(filters[fi][a], role, free) {
+				if free.empty() || !fw.allocatable(role, free) || filteredBy(filters[fi][a], role, free) {
 					continue
 				}
 				free = free.clone() // the offer owns its resources; the cache stays as it is
@@ -207,6 +207,7 @@ func (m *master) newOfferLocked(fw *framework, a *agent, role string, res resour
 		Url:         agentURL(a),
 		Resources:   res.toProto(allocRole, fw.refinement()),
 		Attributes:  a.attributes,
+		ExecutorIds: offerExecutorIDsLocked(fw, a), // executor_accounting.go
 	}
 	if mt := a.maintenance; mt != nil {
 		// The agent is scheduled for maintenance (Master::offer).

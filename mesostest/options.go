@@ -110,6 +110,9 @@ func (c *config) validate() error {
 	if err := c.auth.validate(); err != nil {
 		return err
 	}
+	if err := validateMaxUnreachableTasks(c); err != nil { // unreachable.go
+		return err
+	}
 	return c.zk.validate()
 }
 

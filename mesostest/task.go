@@ -49,6 +49,9 @@ type task struct {
 	gone       bool // framework removed or server closed: no more updates
 	killTimer  *time.Timer
 	exec       *executorRun // the custom executor running the task (agent_executor.go)
+
+	killStart    time.Time // when SIGTERM was sent
+	killDeadline time.Time // when the scheduled SIGKILL is due
 }
 
 // launchTaskLocked starts a validated task on agent a (Slave::runTask and
@@ -185,12 +188,24 @@ func (t *task) killLocked(policy *mesosproto.KillPolicy) {
 		t.s.killExecutorTaskLocked(t, policy)
 		return
 	}
+	grace := t.grace
 	if d := policy.GetGracePeriod(); d != nil {
-		t.grace = time.Duration(d.GetNanoseconds())
+		grace = time.Duration(d.GetNanoseconds())
 	}
+	t.killWithGraceLocked(grace)
+}
+
+// killWithGraceLocked is the command executor's kill(taskId, gracePeriod)
+// (src/launcher/executor.cpp). A kill of a task already being killed can
+// only shorten the escalation: SIGKILL is re-scheduled to grace after the
+// first SIGTERM (at once when that is past), and a longer grace period is
+// a no-op.
+func (t *task) killWithGraceLocked(grace time.Duration) {
 	if t.killed {
+		t.shortenKillLocked(grace)
 		return
 	}
+	t.grace = grace
 	t.killed = true
 	if !t.simulated && t.state == mesosproto.TaskState_TASK_STAGING {
 		// Not yet delivered to its executor (Slave::killTask).
@@ -213,12 +228,40 @@ func (t *task) killLocked(policy *mesosproto.KillPolicy) {
 
 func (t *task) signalLocked() {
 	_ = syscall.Kill(-t.proc.Pid, syscall.SIGTERM)
+	t.killStart = time.Now()
+	t.armKillTimerLocked(t.grace)
+}
+
+// armKillTimerLocked schedules SIGKILL of the process group after d.
+func (t *task) armKillTimerLocked(d time.Duration) {
 	pid := t.proc.Pid
-	t.killTimer = t.s.afterLocked(t.grace, func() {
+	if t.killTimer != nil {
+		t.killTimer.Stop()
+	}
+	t.killDeadline = time.Now().Add(d)
+	t.killTimer = t.s.afterLocked(d, func() {
 		if !t.terminated {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 		}
 	})
+}
+
+// shortenKillLocked handles a further kill with grace period grace: only a
+// deadline earlier than the scheduled one counts (executor.cpp kill: "The
+// escalation grace period can be only decreased").
+func (t *task) shortenKillLocked(grace time.Duration) {
+	if t.simulated || t.terminated {
+		return
+	}
+	if t.proc == nil || t.killStart.IsZero() {
+		// Not signalled yet (run() signals once the process started).
+		t.grace = min(t.grace, grace)
+		return
+	}
+	if !t.killStart.Add(grace).Before(t.killDeadline) {
+		return
+	}
+	t.armKillTimerLocked(max(0, grace-time.Since(t.killStart)))
 }
 
 // recordStatusLocked remembers a status for WaitTask and TaskUpdates.
