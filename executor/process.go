@@ -175,7 +175,7 @@ func (p *procTask) wait(cmd *exec.Cmd) {
 		WaitErr:               err,
 		Killed:                p.killed,
 		KilledByMaxCompletion: p.killedByMaxCompletion,
-		Unhealthy:             p.killedByHealth,
+		KilledByHealth:        p.killedByHealth,
 	})
 	st := p.newStatus(end.GetState())
 	st.Reason, st.Message, st.Healthy = end.Reason, end.Message, end.Healthy

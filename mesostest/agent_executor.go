@@ -77,6 +77,8 @@ type agentExec struct {
 	down       bool // RestartAgent: the endpoint is away
 	recovering bool // RestartAgent: back, waiting for executors to resubscribe
 	recoverGen int  // guards the reregistration timer
+
+	defaults map[executorKey]*defaultExec // default executors (agent_default_executor.go)
 }
 
 // executorRun is one custom executor on an agent (Slave's Executor): its

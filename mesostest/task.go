@@ -49,6 +49,7 @@ type task struct {
 	gone       bool // framework removed or server closed: no more updates
 	killTimer  *time.Timer
 	exec       *executorRun // the custom executor running the task (agent_executor.go)
+	rules      *taskRules   // health check, check, max_completion_time, task group (agent_health.go)
 }
 
 // launchTaskLocked starts a validated task on agent a (Slave::runTask and
@@ -136,6 +137,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		}
 		p.full = st
 	}
+	t.decorateLocked(p) // check_status, healthy (agent_health.go)
 	t.state = state
 	if mesosproto.IsTerminalState(state) {
 		t.terminated = true
@@ -151,6 +153,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		t.s.recordStatusLocked(t.key.framework, p.full)
 	}
 	t.enqueueUpdateLocked(p)
+	t.groupUpdateLocked(p) // the default executor's task group rule (agent_default_executor.go)
 }
 
 // releaseResourcesLocked gives the task's resources back to its agent (the

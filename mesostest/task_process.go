@@ -60,6 +60,7 @@ func (t *task) run() {
 		t.signalLocked() // killed while launching: straight to the kill
 	} else {
 		t.statusLocked(mesosproto.TaskState_TASK_RUNNING, "", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
+		t.startMonitorLocked(env) // health check, check, max_completion_time (agent_health.go)
 	}
 	s.mu.Unlock()
 
@@ -71,29 +72,13 @@ func (t *task) run() {
 		t.killTimer.Stop()
 		t.killTimer = nil
 	}
+	t.pauseMonitorLocked()
 	// Leftovers of the process group (a shell's background children) die too.
 	_ = syscall.Kill(-t.proc.Pid, syscall.SIGKILL)
 	if t.gone {
 		return
 	}
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	var state mesosproto.TaskState
-	var msg string
-	switch {
-	case !ok:
-		state, msg = mesosproto.TaskState_TASK_FAILED, "Failed to get exit status for Command"
-		if werr != nil {
-			msg += ": " + werr.Error()
-		}
-	case t.killed:
-		state, msg = mesosproto.TaskState_TASK_KILLED, "Command "+wstringify(ws)
-	case ws.Exited() && ws.ExitStatus() == 0:
-		state, msg = mesosproto.TaskState_TASK_FINISHED, "Command "+wstringify(ws)
-	default:
-		state, msg = mesosproto.TaskState_TASK_FAILED, "Command "+wstringify(ws)
-	}
-	s.log.Info("task exited", zap.String("task_id", t.key.task), zap.Stringer("state", state), zap.String("message", msg))
-	t.statusLocked(state, msg, nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
+	t.exitLocked(cmd.ProcessState, werr) // the terminal update (agent_health.go)
 }
 
 // wstringify is stout's WSTRINGIFY: "exited with status N" or

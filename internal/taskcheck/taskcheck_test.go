@@ -49,9 +49,11 @@ func TestTerminal(t *testing.T) {
 		{"killed by signal", Outcome{State: killed.ProcessState, Killed: true}, mesosproto.TaskState_TASK_KILLED, nil, "Command terminated with signal Terminated", nil},
 		{"max completion", Outcome{State: killed.ProcessState, Killed: true, KilledByMaxCompletion: true}, mesosproto.TaskState_TASK_FAILED,
 			mesosproto.TaskStatus_REASON_MAX_COMPLETION_TIME_REACHED.Enum(), "Command terminated with signal Terminated", nil},
-		{"unhealthy", Outcome{State: killed.ProcessState, Killed: true, Unhealthy: true}, mesosproto.TaskState_TASK_KILLED, nil,
+		{"unhealthy", Outcome{State: killed.ProcessState, Killed: true, KilledByHealth: true}, mesosproto.TaskState_TASK_KILLED, nil,
 			"Command terminated with signal Terminated", proto.Bool(false)},
-		{"unhealthy but not killed", Outcome{State: fail.ProcessState, Unhealthy: true}, mesosproto.TaskState_TASK_FAILED, nil, "Command exited with status 3", nil},
+		{"unhealthy but not killed", Outcome{State: fail.ProcessState, KilledByHealth: true}, mesosproto.TaskState_TASK_FAILED, nil, "Command exited with status 3", nil},
+		{"executor unhealthy", Outcome{State: ok.ProcessState, ExecutorUnhealthy: true}, mesosproto.TaskState_TASK_FINISHED, nil,
+			"Command exited with status 0", proto.Bool(false)},
 		{"not reaped", Outcome{WaitErr: syscall.ECHILD}, mesosproto.TaskState_TASK_FAILED, nil, "Failed to get exit status for Command: " + syscall.ECHILD.Error(), nil},
 	}
 	for _, c := range cases {

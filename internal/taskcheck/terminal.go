@@ -24,9 +24,13 @@ type Outcome struct {
 	Killed bool
 	// KilledByMaxCompletion: the kill was that of max_completion_time.
 	KilledByMaxCompletion bool
-	// Unhealthy: a failing health check killed it (the command executor),
-	// or killed one of the executor's tasks (the default executor).
-	Unhealthy bool
+	// KilledByHealth: a failing health check of this task had it killed
+	// (the command executor: reaped() sets healthy=false when killed by one).
+	KilledByHealth bool
+	// ExecutorUnhealthy: a failing health check has killed one of the
+	// executor's tasks (the default executor: waited() then sets
+	// healthy=false on every terminal update, killed or not; MESOS-8543).
+	ExecutorUnhealthy bool
 }
 
 // Terminal is the terminal update of a reaped task, as reaped() in
@@ -35,8 +39,8 @@ type Outcome struct {
 // REASON_MAX_COMPLETION_TIME_REACHED when max_completion_time killed it,
 // else TASK_KILLED when it was killed, else TASK_FINISHED for exit status 0,
 // else TASK_FAILED; the message is "Command " + WSTRINGIFY(status); healthy
-// is false when a failing health check was the cause. Only state, reason,
-// message and healthy are set.
+// is false when a failing health check killed it, or with
+// ExecutorUnhealthy. Only state, reason, message and healthy are set.
 func Terminal(o Outcome) *mesosproto.TaskStatus {
 	st := &mesosproto.TaskStatus{}
 	ws, ok := WaitStatusOf(o.State)
@@ -60,7 +64,7 @@ func Terminal(o Outcome) *mesosproto.TaskStatus {
 		msg := "Command " + DescribeWaitStatus(ws)
 		st.State, st.Message = state.Enum(), &msg
 	}
-	if o.Killed && o.Unhealthy {
+	if (o.Killed && o.KilledByHealth) || o.ExecutorUnhealthy {
 		f := false
 		st.Healthy = &f
 	}

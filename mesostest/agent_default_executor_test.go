@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"net/http"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+)
+
+// These tests follow src/launcher/default_executor.cpp: LAUNCH_GROUP with
+// ExecutorInfo.type=DEFAULT runs every task of the group; when one fails or
+// is killed, the others are killed.
+
+func defaultExecutor(id string) *mesosproto.ExecutorInfo {
+	return &mesosproto.ExecutorInfo{
+		ExecutorId: &mesosproto.ExecutorID{Value: proto.String(id)},
+		Type:       mesosproto.ExecutorInfo_DEFAULT.Enum(),
+		Resources:  []*mesosproto.Resource{scalar("cpus", 0.1), scalar("mem", 32)},
+	}
+}
+
+func launchGroupCall(o *mesosproto.Offer, ei *mesosproto.ExecutorInfo, tasks ...*mesosproto.TaskInfo) *schedulerpb.Call {
+	return &schedulerpb.Call{Type: schedulerpb.Call_ACCEPT.Enum(), Accept: &schedulerpb.Call_Accept{
+		OfferIds: []*mesosproto.OfferID{o.GetId()},
+		Operations: []*mesosproto.Offer_Operation{{
+			Type:        mesosproto.Offer_Operation_LAUNCH_GROUP.Enum(),
+			LaunchGroup: &mesosproto.Offer_Operation_LaunchGroup{Executor: ei, TaskGroup: &mesosproto.TaskGroupInfo{Tasks: tasks}},
+		}},
+	}}
+}
+
+// One task of the group fails: the others, still running, are killed
+// (TASK_KILLING for a capable framework, then TASK_KILLED); every update
+// names the group's executor.
+func TestDefaultExecutorGroupFailureKillsOthers(t *testing.T) {
+	fi := frameworkInfo("group")
+	fi.Capabilities = []*mesosproto.FrameworkInfo_Capability{{Type: mesosproto.FrameworkInfo_Capability_TASK_KILLING_STATE.Enum()}}
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024")) // each framework gets the whole agent
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(fi)
+			o := s.offers()[0]
+			exID := "default-" + c
+			s.mustCall(launchGroupCall(o, defaultExecutor(exID),
+				shellTask("fails-"+c, o, "sleep 0.3; exit 1"),
+				shellTask("runs-"+c, o, "sleep 30"),
+				shellTask("also-"+c, o, "sleep 30")), http.StatusAccepted)
+			got := s.driveUpdates("fails-"+c, "runs-"+c, "also-"+c)
+			run := []mesosproto.TaskState{mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING}
+			if sts := got["fails-"+c]; len(sts) == 1 {
+				t.Fatalf("failing task: %v", sts[0])
+			}
+			if want := append(run, mesosproto.TaskState_TASK_FAILED); !equalStates(states(got["fails-"+c]), want) {
+				t.Errorf("failing task: %v, want %v", states(got["fails-"+c]), want)
+			}
+			for _, id := range []string{"runs-" + c, "also-" + c} {
+				want := append(run, mesosproto.TaskState_TASK_KILLING, mesosproto.TaskState_TASK_KILLED)
+				if !equalStates(states(got[id]), want) {
+					t.Errorf("%s: %v, want %v", id, states(got[id]), want)
+				}
+			}
+			for id, sts := range got {
+				for _, st := range sts {
+					if st.GetExecutorId().GetValue() != exID || st.GetSource() != mesosproto.TaskStatus_SOURCE_EXECUTOR {
+						t.Errorf("%s: update %v from executor %q source %v", id, st.GetState(), st.GetExecutorId().GetValue(), st.GetSource())
+					}
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			end := got["fails-"+c][2]
+			if end.GetMessage() != "Command exited with status 1" {
+				t.Errorf("failed task message %q", end.GetMessage())
+			}
+		})
+	}
+}
+
+// Tasks that finish leave the rest of the group running; a KILL of one task
+// (TASK_KILLED) then takes down the rest.
+func TestDefaultExecutorGroupFinishAndKill(t *testing.T) {
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024")) // each framework gets the whole agent
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(frameworkInfo("group"))
+			o := s.offers()[0]
+			s.mustCall(launchGroupCall(o, defaultExecutor("ex-"+c),
+				shellTask("done-"+c, o, "true"),
+				shellTask("a-"+c, o, "sleep 30"),
+				shellTask("b-"+c, o, "sleep 30")), http.StatusAccepted)
+			got := s.driveUpdates("done-" + c)
+			if sts := got["done-"+c]; sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_FINISHED {
+				t.Fatalf("done: %v %v", states(sts), sts)
+			}
+			if _, err := srv.WaitTask(testCtx(t), "b-"+c, mesosproto.TaskState_TASK_RUNNING); err != nil {
+				t.Fatal(err)
+			}
+			s.mustCall(&schedulerpb.Call{Type: schedulerpb.Call_KILL.Enum(), Kill: &schedulerpb.Call_Kill{
+				TaskId: &mesosproto.TaskID{Value: proto.String("a-" + c)}, AgentId: o.GetAgentId()}}, http.StatusAccepted)
+			more := s.driveUpdates("a-"+c, "b-"+c)
+			for _, id := range []string{"a-" + c, "b-" + c} {
+				sts := append(got[id], more[id]...)
+				if sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_KILLED {
+					t.Errorf("%s: %v, want it to end TASK_KILLED", id, states(sts))
+				}
+			}
+		})
+	}
+}
