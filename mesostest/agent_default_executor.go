@@ -18,11 +18,12 @@ import (
 // one of its tasks is terminal. It runs inside the agent, not as a process
 // of its own (docs/MESOSTEST-DEVIATIONS.md).
 type defaultExec struct {
-	key         executorKey
-	containerID string
-	sandbox     string
-	live        int  // tasks not yet terminal
-	unhealthy   bool // a failing health check killed one of its tasks
+	key          executorKey
+	containerID  string
+	sandbox      string
+	tasks        map[string]*task // its tasks not yet terminal
+	unhealthy    bool             // a failing health check killed one of its tasks
+	shuttingDown bool             // SHUTDOWN arrived: the group rule kills nothing more
 }
 
 // defaultGroup is one LAUNCH_GROUP run by a default executor: the group
@@ -77,7 +78,7 @@ func (s *Server) launchDefaultGroupLocked(fw *framework, ei *mesosproto.Executor
 		if ex.defaults == nil {
 			ex.defaults = map[executorKey]*defaultExec{}
 		}
-		d = &defaultExec{key: key, containerID: newUUIDString()}
+		d = &defaultExec{key: key, containerID: newUUIDString(), tasks: map[string]*task{}}
 		d.sandbox = s.sandboxPath(a, fw.id, key.executor, d.containerID)
 		ex.defaults[key] = d
 		s.log.Info("launching default executor", zap.String("framework_id", fw.id), zap.String("executor_id", key.executor), zap.String("agent_id", a.id))
@@ -94,7 +95,7 @@ func (s *Server) launchDefaultGroupLocked(fw *framework, ei *mesosproto.Executor
 		t.rules = &taskRules{group: g}
 		g.tasks[t.key.task] = t
 		g.starting[t.key.task] = true
-		d.live++
+		d.tasks[t.key.task] = t
 		linkTaskSandbox(d.sandbox, t.key.task, t.sandbox)
 	}
 	for _, t := range tasks {
@@ -130,8 +131,8 @@ func (t *task) groupUpdateLocked(p *pendingUpdate) {
 	}
 	if terminal {
 		g.ended = append(g.ended, groupEnd{t.key.task, p.state})
-		g.exec.live--
-		if g.exec.live == 0 {
+		delete(g.exec.tasks, t.key.task)
+		if len(g.exec.tasks) == 0 {
 			if ex := t.agent.ex; ex != nil && ex.defaults[g.exec.key] == g.exec {
 				delete(ex.defaults, g.exec.key)
 			}
@@ -144,7 +145,7 @@ func (t *task) groupUpdateLocked(p *pendingUpdate) {
 	ended := g.ended
 	g.ended = nil
 	for _, e := range ended {
-		kill := g.rule.Ended(e.id, e.state, false)
+		kill := g.rule.Ended(e.id, e.state, g.exec.shuttingDown)
 		if len(kill) > 0 {
 			t.s.log.Info("killing task group", zap.String("task_id", e.id), zap.Stringer("state", e.state), zap.Strings("tasks", kill))
 		}
@@ -156,4 +157,25 @@ func (t *task) groupUpdateLocked(p *pendingUpdate) {
 			}
 		}
 	}
+}
+
+// shutdownDefaultLocked is a scheduler's SHUTDOWN of a default executor
+// (default_executor.cpp shutdown()): every task still running is killed
+// with the executor's default grace period, and ends TASK_KILLED; the
+// executor ends with its last task. It reports false when the agent runs
+// no such default executor.
+func (s *Server) shutdownDefaultLocked(a *agent, fwID, executorID string) bool {
+	if a.ex == nil {
+		return false
+	}
+	d := a.ex.defaults[executorKey{fwID, executorID}]
+	if d == nil {
+		return false
+	}
+	s.log.Info("shutting down default executor", zap.String("executor_id", executorID))
+	d.shuttingDown = true
+	for _, t := range d.tasks {
+		t.killLocked(killPolicyOf(s.cfg.killGracePeriod))
+	}
+	return true
 }

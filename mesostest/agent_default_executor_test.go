@@ -115,3 +115,96 @@ func TestDefaultExecutorGroupFinishAndKill(t *testing.T) {
 		})
 	}
 }
+
+// A task of the group fails its health check: it is killed (with
+// healthy=false), which kills the rest of the group; every later terminal
+// update of the executor says healthy=false (waited(): `unhealthy` is the
+// executor's).
+func TestDefaultExecutorGroupHealthCheck(t *testing.T) {
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024"))
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(frameworkInfo("group"))
+			o := s.offers()[0]
+			sick := shellTask("sick-"+c, o, "sleep 30")
+			sick.HealthCheck = commandHealthCheck("exit 1", 1)
+			s.mustCall(launchGroupCall(o, defaultExecutor("ex-"+c), sick, shellTask("fine-"+c, o, "sleep 30")), http.StatusAccepted)
+			got := s.driveUpdates("sick-"+c, "fine-"+c)
+			sts := got["sick-"+c]
+			want := []mesosproto.TaskState{mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING,
+				mesosproto.TaskState_TASK_RUNNING, mesosproto.TaskState_TASK_KILLED}
+			if !equalStates(states(sts), want) {
+				t.Fatalf("sick: %v, want %v", states(sts), want)
+			}
+			if h := sts[2]; h.Healthy == nil || h.GetHealthy() || h.GetReason() != mesosproto.TaskStatus_REASON_TASK_HEALTH_CHECK_STATUS_UPDATED {
+				t.Errorf("health update %v", h)
+			}
+			fine := got["fine-"+c]
+			if end := fine[len(fine)-1]; end.GetState() != mesosproto.TaskState_TASK_KILLED || end.Healthy == nil || end.GetHealthy() {
+				t.Errorf("fine: %v, last %v", states(fine), end)
+			}
+			if end := sts[3]; end.Healthy == nil || end.GetHealthy() {
+				t.Errorf("sick terminal update %v", end)
+			}
+		})
+	}
+}
+
+// SHUTDOWN of a default executor kills every task (TASK_KILLED) without
+// the group rule's help (default_executor.cpp shutdown()).
+func TestDefaultExecutorShutdown(t *testing.T) {
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024"))
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(frameworkInfo("group"))
+			o := s.offers()[0]
+			s.mustCall(launchGroupCall(o, defaultExecutor("ex-"+c), shellTask("a-"+c, o, "sleep 30"), shellTask("b-"+c, o, "sleep 30")),
+				http.StatusAccepted)
+			for _, id := range []string{"a-" + c, "b-" + c} {
+				if _, err := srv.WaitTask(testCtx(t), id, mesosproto.TaskState_TASK_RUNNING); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s.mustCall(&schedulerpb.Call{Type: schedulerpb.Call_SHUTDOWN.Enum(), Shutdown: &schedulerpb.Call_Shutdown{
+				ExecutorId: &mesosproto.ExecutorID{Value: proto.String("ex-" + c)}, AgentId: o.GetAgentId()}}, http.StatusAccepted)
+			got := s.driveUpdates("a-"+c, "b-"+c)
+			for id, sts := range got {
+				if end := sts[len(sts)-1]; end.GetState() != mesosproto.TaskState_TASK_KILLED || end.GetExecutorId().GetValue() != "ex-"+c {
+					t.Errorf("%s: %v, last %v", id, states(sts), end)
+				}
+			}
+		})
+	}
+}
+
+// The master refuses a DEFAULT executor with a command, and a CUSTOM one
+// without (src/master/validation.cpp executor::internal::validateType).
+func TestDefaultExecutorValidation(t *testing.T) {
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024"))
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(frameworkInfo("group"))
+			o := s.offers()[0]
+			withCommand := defaultExecutor("ex-" + c)
+			withCommand.Command = &mesosproto.CommandInfo{Value: proto.String("true")}
+			call := launchGroupCall(o, withCommand, shellTask("a-"+c, o, "true"))
+			call.Accept.Filters = &mesosproto.Filters{RefuseSeconds: proto.Float64(0)} // the offer comes back at once
+			s.mustCall(call, http.StatusAccepted)
+			st := s.update("a-"+c, mesosproto.TaskState_TASK_ERROR)
+			if st.GetReason() != mesosproto.TaskStatus_REASON_TASK_GROUP_INVALID ||
+				st.GetMessage() != "'ExecutorInfo.command' must not be set for 'DEFAULT' executor" {
+				t.Errorf("DEFAULT with a command: %v", st)
+			}
+			o = s.offers()[0]
+			custom := customExecutor("custom-" + c)
+			custom.Command = nil
+			s.mustCall(launchGroupCall(o, custom, shellTask("b-"+c, o, "true")), http.StatusAccepted)
+			if st := s.update("b-"+c, mesosproto.TaskState_TASK_ERROR); st.GetMessage() != "'ExecutorInfo.command' must be set for 'CUSTOM' executor" {
+				t.Errorf("CUSTOM without a command: %v", st)
+			}
+		})
+	}
+}

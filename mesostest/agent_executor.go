@@ -550,6 +550,9 @@ func (s *Server) shutdownExecutorCallLocked(fw *framework, sh *schedulerpb.Call_
 	if a == nil || a.ex == nil || !fw.m.registeredLocked(a) {
 		return
 	}
+	if s.shutdownDefaultLocked(a, fw.id, sh.GetExecutorId().GetValue()) { // agent_default_executor.go
+		return
+	}
 	if run := a.ex.runs[executorKey{fw.id, sh.GetExecutorId().GetValue()}]; run != nil {
 		run.shutdownLocked()
 	}

@@ -35,7 +35,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 			return err
 		}
 		if ei.GetType() == mesosproto.ExecutorInfo_CUSTOM && ei.GetCommand().GetValue() == "" {
-			return mesosErr("'ExecutorInfo.command' must be set for a 'CUSTOM' executor")
+			return mesosErr("'ExecutorInfo.command' must be set for 'CUSTOM' executor")
 		}
 		exRes, err := resourcesFromProto(ei.GetResources())
 		if err != nil {
