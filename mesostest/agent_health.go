@@ -24,8 +24,9 @@ type taskRules struct {
 	last                  *mesosproto.TaskStatus // the executor's last update
 	killedByHealth        bool
 	killedByMaxCompletion bool
-	terminalHealthy       *bool         // healthy of the terminal update (exitLocked)
-	group                 *defaultGroup // the task group, under the default executor
+	terminalHealthy       *bool          // healthy of the terminal update (exitLocked)
+	forwarded             *pendingUpdate // the last update the master received
+	group                 *defaultGroup  // the task group, under the default executor
 }
 
 // needsRules reports whether a command task needs taskRules.
@@ -180,4 +181,29 @@ func (t *task) exitLocked(ps *os.ProcessState, waitErr error) {
 // killPolicyOf is a KillPolicy with grace period d.
 func killPolicyOf(d time.Duration) *mesosproto.KillPolicy {
 	return &mesosproto.KillPolicy{GracePeriod: &mesosproto.DurationInfo{Nanoseconds: proto.Int64(int64(d))}}
+}
+
+// forwardedLocked remembers the update the master received last for a task
+// with rules (Master::updateTask appends it to Task.statuses).
+func (t *task) forwardedLocked(p *pendingUpdate) {
+	if t.rules != nil {
+		t.rules.forwarded = p
+	}
+}
+
+// reconcileHealthLocked completes a reconciliation answer for t (nil: an
+// unknown task) with the healthy and check_status of the latest status the
+// master has for it (Master::reconcile through protobuf::getTaskHealth and
+// getTaskCheckStatus, src/common/protobuf_utils.cpp).
+func (t *task) reconcileHealthLocked(st *mesosproto.TaskStatus) {
+	if t == nil || t.rules == nil || t.rules.forwarded == nil || t.rules.forwarded.full == nil {
+		return
+	}
+	last := t.rules.forwarded.full
+	if last.Healthy != nil {
+		st.Healthy = proto.Bool(last.GetHealthy())
+	}
+	if last.CheckStatus != nil {
+		st.CheckStatus = proto.Clone(last.CheckStatus).(*mesosproto.CheckStatusInfo)
+	}
 }

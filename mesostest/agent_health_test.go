@@ -128,6 +128,13 @@ func TestCommandTaskHealthyUpdate(t *testing.T) {
 			}
 			s.ack(st)
 			s.quiet(300 * time.Millisecond) // later successes are not reported
+			// Reconciliation reports the latest health (Master::reconcile,
+			// protobuf::getTaskHealth).
+			s.mustCall(&schedulerpb.Call{Type: schedulerpb.Call_RECONCILE.Enum(), Reconcile: &schedulerpb.Call_Reconcile{}}, http.StatusAccepted)
+			rec := s.update(id, mesosproto.TaskState_TASK_RUNNING)
+			if rec.GetReason() != mesosproto.TaskStatus_REASON_RECONCILIATION || rec.Healthy == nil || !rec.GetHealthy() {
+				t.Errorf("reconciliation %v", rec)
+			}
 			s.mustCall(&schedulerpb.Call{Type: schedulerpb.Call_KILL.Enum(), Kill: &schedulerpb.Call_Kill{
 				TaskId: st.GetTaskId(), AgentId: st.GetAgentId()}}, http.StatusAccepted)
 			end := s.update(id, mesosproto.TaskState_TASK_KILLED)
