@@ -102,7 +102,10 @@ type Command struct {
 	// task that ends TASK_FINISHED changes nothing, and nothing more is
 	// killed once SHUTDOWN has arrived. Groups are independent of one
 	// another; a KILL of one task follows its kill policy as usual and
-	// then, ending TASK_KILLED, has the rest of its group killed.
+	// then, ending TASK_KILLED, has the rest of its group killed. Once a
+	// failing health check has killed a task of any group, the terminal
+	// updates of group tasks say healthy=false, as the default executor's
+	// do.
 	KillGroupOnFailure bool
 }
 

@@ -83,3 +83,12 @@ func (g *taskGroup) ended(x *Executor, taskID string, state mesosproto.TaskState
 		}
 	}
 }
+
+// isGroupUnhealthy reports whether a failing health check has killed a task
+// of a Command group: the terminal updates of group tasks then say
+// healthy=false (default_executor.cpp waited(), MESOS-8543).
+func (x *Executor) isGroupUnhealthy() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.groupUnhealthy
+}

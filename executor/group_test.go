@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 )
@@ -128,4 +130,33 @@ func TestCommandKillGroupOnKill(t *testing.T) {
 		t.Fatalf("updates of other tasks: %v", got)
 	}
 	s.quiet(t, 300*time.Millisecond)
+}
+
+// A failing health check kills its task, which kills the group; the default
+// executor then marks every terminal update healthy=false (waited()).
+func TestCommandKillGroupHealthCheck(t *testing.T) {
+	t.Parallel()
+	x, s := newSinkExecutor(t, false)
+	sick := shellTask("sick", "sleep 30")
+	sick.HealthCheck = &mesosproto.HealthCheck{
+		Type:                mesosproto.HealthCheck_COMMAND.Enum(),
+		Command:             &mesosproto.CommandInfo{Value: proto.String("exit 1")},
+		DelaySeconds:        proto.Float64(0),
+		IntervalSeconds:     proto.Float64(0.05),
+		GracePeriodSeconds:  proto.Float64(0),
+		ConsecutiveFailures: proto.Uint32(1),
+	}
+	launchGroup(t, x, Command{KillGroupOnFailure: true}, sick, shellTask("fine", "sleep 30"))
+	ends := map[string]*mesosproto.TaskStatus{}
+	for len(ends) < 2 {
+		st := s.next(t)
+		if mesosproto.IsTerminalState(st.GetState()) {
+			ends[st.GetTaskId().GetValue()] = st
+		}
+	}
+	for id, st := range ends {
+		if st.GetState() != mesosproto.TaskState_TASK_KILLED || st.Healthy == nil || st.GetHealthy() {
+			t.Errorf("%s: %v healthy=%v, want TASK_KILLED healthy=false", id, st.GetState(), st.Healthy)
+		}
+	}
 }

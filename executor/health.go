@@ -66,6 +66,11 @@ func (p *procTask) healthUpdate(healthy, kill bool) {
 	p.sendLocked(taskcheck.HealthUpdate(p.last, healthy))
 	if kill {
 		p.killedByHealth = true
+		if p.group != nil {
+			p.x.mu.Lock()
+			p.x.groupUnhealthy = true
+			p.x.mu.Unlock()
+		}
 		p.killLocked(killGrace(nil, p.info.GetKillPolicy()))
 	}
 }

@@ -176,6 +176,7 @@ func (p *procTask) wait(cmd *exec.Cmd) {
 		Killed:                p.killed,
 		KilledByMaxCompletion: p.killedByMaxCompletion,
 		KilledByHealth:        p.killedByHealth,
+		ExecutorUnhealthy:     p.group != nil && p.x.isGroupUnhealthy(),
 	})
 	st := p.newStatus(end.GetState())
 	st.Reason, st.Message, st.Healthy = end.Reason, end.Message, end.Healthy
