@@ -5,6 +5,7 @@ package mesostest
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -205,6 +206,33 @@ func TestDefaultExecutorValidation(t *testing.T) {
 			if st := s.update("b-"+c, mesosproto.TaskState_TASK_ERROR); st.GetMessage() != "'ExecutorInfo.command' must be set for 'CUSTOM' executor" {
 				t.Errorf("CUSTOM without a command: %v", st)
 			}
+		})
+	}
+}
+
+// Two task groups on one default executor: a failure kills only the rest of
+// its own group (waited() walks container->taskGroup).
+func TestDefaultExecutorGroupsAreIndependent(t *testing.T) {
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:4;mem:2048"))
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(frameworkInfo("groups"))
+			o := s.offers()[0]
+			ei := defaultExecutor("shared-" + c)
+			call := launchGroupCall(o, ei, shellTask("g1-bad-"+c, o, "sleep 0.3; exit 1"), shellTask("g1-long-"+c, o, "sleep 30"))
+			second := launchGroupCall(o, ei, shellTask("g2-long-"+c, o, "sleep 30"))
+			call.Accept.Operations = append(call.Accept.Operations, second.Accept.Operations...)
+			s.mustCall(call, http.StatusAccepted)
+			got := s.driveUpdates("g1-bad-"+c, "g1-long-"+c)
+			if sts := got["g1-long-"+c]; sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_KILLED {
+				t.Fatalf("g1-long: %v", states(sts))
+			}
+			if sts := got["g2-long-"+c]; len(sts) == 0 || sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_RUNNING ||
+				sts[len(sts)-1].GetExecutorId().GetValue() != "shared-"+c {
+				t.Fatalf("g2-long: %v, want it still running on the shared executor", states(sts))
+			}
+			s.quiet(300 * time.Millisecond)
 		})
 	}
 }
