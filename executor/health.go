@@ -38,7 +38,7 @@ func (p *procTask) startMonitor() {
 		MaxCompletion: p.completionTimeout,
 	})
 	if p.monitor != nil && runCtx != nil {
-		context.AfterFunc(runCtx, p.monitor.Pause) // nothing outlives Run
+		p.unlinkRun = context.AfterFunc(runCtx, p.monitor.Pause) // nothing outlives Run
 	}
 }
 

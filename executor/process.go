@@ -43,6 +43,7 @@ type procTask struct {
 	escalation            *time.Timer
 	last                  *mesosproto.TaskStatus // the last status sent
 	monitor               *taskcheck.Monitor     // health check, check, max_completion_time
+	unlinkRun             func() bool            // detaches the monitor from Run's context
 	checks                sync.WaitGroup         // the monitor's goroutines
 	group                 *taskGroup             // its LAUNCH_GROUP, with Command.KillGroupOnFailure
 }
@@ -169,6 +170,9 @@ func (p *procTask) wait(cmd *exec.Cmd) {
 		p.escalation.Stop()
 	}
 	p.monitor.Pause()
+	if p.unlinkRun != nil {
+		p.unlinkRun()
+	}
 
 	end := taskcheck.Terminal(taskcheck.Outcome{
 		State:                 cmd.ProcessState,
