@@ -4,16 +4,15 @@ package mesostest
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"go.uber.org/zap"
 
+	"github.com/mesoskit/mesoskit/internal/taskcheck"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -81,21 +80,10 @@ func (t *task) run() {
 	t.exitLocked(cmd.ProcessState, werr) // the terminal update (agent_health.go)
 }
 
-// wstringify is stout's WSTRINGIFY: "exited with status N" or
-// "terminated with signal <strsignal>".
-func wstringify(ws syscall.WaitStatus) string {
-	switch {
-	case ws.Exited():
-		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
-	case ws.Signaled():
-		name := ws.Signal().String()
-		if name != "" {
-			name = strings.ToUpper(name[:1]) + name[1:]
-		}
-		return "terminated with signal " + name
-	}
-	return fmt.Sprintf("wait status %d", int(ws))
-}
+// wstringify is Mesos's WSTRINGIFY (src/common/status_utils.hpp), from
+// internal/taskcheck: "exited with status N", "terminated with signal
+// <strsignal>" (plus " (core dumped)").
+func wstringify(ws syscall.WaitStatus) string { return taskcheck.DescribeWaitStatus(ws) }
 
 // buildCommand turns a CommandInfo into a process: "/bin/sh -c value" when
 // shell (the default), otherwise value as the program and arguments as argv.
