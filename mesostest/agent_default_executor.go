@@ -73,6 +73,7 @@ func (s *Server) launchDefaultGroupLocked(fw *framework, ei *mesosproto.Executor
 	a := tasks[0].agent
 	ex := a.exec()
 	key := executorKey{fw.id, ei.GetExecutorId().GetValue()}
+	pruneDefaults(ex)
 	d := ex.defaults[key]
 	if d == nil {
 		if ex.defaults == nil {
@@ -101,6 +102,24 @@ func (s *Server) launchDefaultGroupLocked(fw *framework, ei *mesosproto.Executor
 	for _, t := range tasks {
 		if !s.goLocked(t.run) {
 			t.gone = true
+		}
+	}
+}
+
+// pruneDefaults forgets the default executors whose tasks are all gone
+// without a terminal update (their framework was removed, or the server is
+// closing), so that they do not pile up.
+func pruneDefaults(ex *agentExec) {
+	for k, d := range ex.defaults {
+		gone := true
+		for _, t := range d.tasks {
+			if !t.gone {
+				gone = false
+				break
+			}
+		}
+		if gone {
+			delete(ex.defaults, k)
 		}
 	}
 }
