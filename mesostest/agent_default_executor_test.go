@@ -236,3 +236,29 @@ func TestDefaultExecutorGroupsAreIndependent(t *testing.T) {
 		})
 	}
 }
+
+// max_completion_time of a group task: it fails with
+// REASON_MAX_COMPLETION_TIME_REACHED, which kills the rest of its group
+// (default_executor.cpp maxCompletion(), waited()).
+func TestDefaultExecutorGroupMaxCompletionTime(t *testing.T) {
+	for i, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024"))
+			c := codecName(codec)
+			s := newClient(t, srv, codecs[i]).subscribe(frameworkInfo("group"))
+			o := s.offers()[0]
+			late := shellTask("late-"+c, o, "sleep 30")
+			late.MaxCompletionTime = &mesosproto.DurationInfo{Nanoseconds: proto.Int64(int64(300 * time.Millisecond))}
+			s.mustCall(launchGroupCall(o, defaultExecutor("ex-"+c), late, shellTask("other-"+c, o, "sleep 30")), http.StatusAccepted)
+			got := s.driveUpdates("late-"+c, "other-"+c)
+			sts := got["late-"+c]
+			if end := sts[len(sts)-1]; end.GetState() != mesosproto.TaskState_TASK_FAILED ||
+				end.GetReason() != mesosproto.TaskStatus_REASON_MAX_COMPLETION_TIME_REACHED {
+				t.Errorf("late: %v, last %v", states(sts), end)
+			}
+			if sts := got["other-"+c]; sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_KILLED {
+				t.Errorf("other: %v", states(sts))
+			}
+		})
+	}
+}
