@@ -228,11 +228,14 @@ func TestDefaultExecutorGroupsAreIndependent(t *testing.T) {
 			if sts := got["g1-long-"+c]; sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_KILLED {
 				t.Fatalf("g1-long: %v", states(sts))
 			}
-			if sts := got["g2-long-"+c]; len(sts) == 0 || sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_RUNNING ||
-				sts[len(sts)-1].GetExecutorId().GetValue() != "shared-"+c {
+			// The group rule acts when g1-bad's terminal update is made, so a
+			// wrong kill of g2-long would already be in its history.
+			if st, err := srv.WaitTask(testCtx(t), "g2-long-"+c, mesosproto.TaskState_TASK_RUNNING); err != nil || st.GetExecutorId().GetValue() != "shared-"+c {
+				t.Fatalf("g2-long: %v %v", st, err)
+			}
+			if sts := srv.TaskUpdates("g2-long-" + c); sts[len(sts)-1].GetState() != mesosproto.TaskState_TASK_RUNNING {
 				t.Fatalf("g2-long: %v, want it still running on the shared executor", states(sts))
 			}
-			s.quiet(300 * time.Millisecond)
 		})
 	}
 }

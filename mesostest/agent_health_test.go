@@ -156,7 +156,7 @@ func TestCommandTaskCheckStatus(t *testing.T) {
 			srv := newServer(t, WithAgents(1, "cpus:2;mem:1024")) // each framework gets the whole agent
 			id := "checked-" + codecName(codec)
 			s := launchOne(t, srv, i, frameworkInfo("check"), func(o *mesosproto.Offer) *mesosproto.TaskInfo {
-				ti := shellTask(id, o, "sleep 0.6; exit 0")
+				ti := shellTask(id, o, "sleep 30")
 				ti.Check = &mesosproto.CheckInfo{
 					Type:            mesosproto.CheckInfo_COMMAND.Enum(),
 					Command:         &mesosproto.CheckInfo_Command{Command: &mesosproto.CommandInfo{Value: proto.String("exit 3")}},
@@ -165,12 +165,15 @@ func TestCommandTaskCheckStatus(t *testing.T) {
 				}
 				return ti
 			})
-			sts := s.driveUpdates(id)[id]
-			want := []mesosproto.TaskState{mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING,
-				mesosproto.TaskState_TASK_RUNNING, mesosproto.TaskState_TASK_FINISHED}
-			if got := states(sts); !equalStates(got, want) {
-				t.Fatalf("states %v, want %v", got, want)
+			var sts []*mesosproto.TaskStatus
+			for _, want := range []mesosproto.TaskState{mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING, mesosproto.TaskState_TASK_RUNNING} {
+				st := s.update(id, want)
+				s.ack(st)
+				sts = append(sts, st)
 			}
+			s.mustCall(&schedulerpb.Call{Type: schedulerpb.Call_KILL.Enum(), Kill: &schedulerpb.Call_Kill{
+				TaskId: sts[0].GetTaskId(), AgentId: sts[0].GetAgentId()}}, http.StatusAccepted)
+			sts = append(sts, s.update(id, mesosproto.TaskState_TASK_KILLED))
 			for _, j := range []int{0, 1, 3} {
 				cs := sts[j].GetCheckStatus()
 				if cs.GetType() != mesosproto.CheckInfo_COMMAND || cs.GetCommand() == nil || cs.GetCommand().ExitCode != nil {
