@@ -127,3 +127,10 @@ func wantContains(t *testing.T, body, sub string) {
 		t.Errorf("body does not contain %s: %.600s", sub, body)
 	}
 }
+
+// changedCh returns a channel closed at the cluster's next observable change.
+func (s *Server) changedCh() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waitChangeLocked()
+}
