@@ -225,20 +225,31 @@ func methodNotAllowed(w http.ResponseWriter, method string, allowed ...string) {
 // JSON as application/json or, with a jsonp query parameter, wrapped as
 // "<jsonp>(<json>)" as text/javascript; Content-Length either way.
 func writeJSON(w http.ResponseWriter, q url.Values, body []byte) {
+	writeJSONChunks(w, q, len(body), [][]byte{body})
+}
+
+func writeJSONChunks(w http.ResponseWriter, q url.Values, size int, body [][]byte) {
 	h := w.Header()
-	if cb, ok := q["jsonp"]; ok {
+	cb, jsonp := q["jsonp"]
+	if jsonp {
 		h.Set("Content-Type", "text/javascript")
-		h.Set("Content-Length", strconv.Itoa(len(cb[0])+len(body)+2))
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte(cb[0] + "("))
-		_, _ = w.Write(body)
-		_, _ = w.Write([]byte(")"))
-		return
+		size += len(cb[0]) + 2
+	} else {
+		h.Set("Content-Type", "application/json")
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Content-Length", strconv.Itoa(size))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	if jsonp {
+		_, _ = w.Write([]byte(cb[0] + "("))
+	}
+	for _, b := range body {
+		if _, err := w.Write(b); err != nil {
+			return // the client went away
+		}
+	}
+	if jsonp {
+		_, _ = w.Write([]byte(")"))
+	}
 }
 
 // renderLocked renders a JSON answer under the cluster lock with f and
@@ -251,5 +262,5 @@ func (m *master) render(w http.ResponseWriter, q url.Values, f func(jw *jsonWrit
 		defer m.s.mu.Unlock()
 		f(jw)
 	}()
-	writeJSON(w, q, jw.b)
+	writeJSONChunks(w, q, jw.size(), jw.bytes())
 }

@@ -5,6 +5,7 @@
 package mesostest
 
 import (
+	"reflect"
 	"sort"
 	"strconv"
 
@@ -23,9 +24,35 @@ import (
 // write it out after unlocking: one copy of the state, in its serialized
 // form.
 type jsonWriter struct {
-	b     []byte
-	comma []bool // per open object or array: an element was written
+	b      []byte
+	chunks [][]byte // full chunks before b: a large answer grows without copying
+	comma  []bool   // per open object or array: an element was written
+
+	resCache map[uintptr]renderedResources // resource summaries already rendered, by map identity
+	statuses []*mesosproto.TaskStatus
 }
+
+// renderedResources is a rendered summary with the map it renders: holding
+// the map keeps its address from being reused by another during the answer.
+type renderedResources struct {
+	rs   resources
+	json []byte
+}
+
+// chunkSize is the size from which the buffer is set aside for a new one.
+const chunkSize = 256 << 10
+
+// size is the length of everything written.
+func (w *jsonWriter) size() int {
+	n := len(w.b)
+	for _, c := range w.chunks {
+		n += len(c)
+	}
+	return n
+}
+
+// bytes returns the chunks and the current buffer, in order.
+func (w *jsonWriter) bytes() [][]byte { return append(w.chunks, w.b) }
 
 func (w *jsonWriter) sep() {
 	if n := len(w.comma); n > 0 {
@@ -47,9 +74,17 @@ func (w *jsonWriter) close(c byte) {
 }
 
 // beginObject starts an object as an array element or the top value.
-func (w *jsonWriter) beginObject() { w.sep(); w.open('{') }
-func (w *jsonWriter) endObject()   { w.close('}') }
-func (w *jsonWriter) endArray()    { w.close(']') }
+// Element boundaries are where a full buffer is set aside.
+func (w *jsonWriter) beginObject() {
+	if len(w.b) >= chunkSize {
+		w.chunks = append(w.chunks, w.b)
+		w.b = make([]byte, 0, chunkSize+chunkSize/4)
+	}
+	w.sep()
+	w.open('{')
+}
+func (w *jsonWriter) endObject() { w.close('}') }
+func (w *jsonWriter) endArray()  { w.close(']') }
 
 // key writes `"k":` in the current object.
 func (w *jsonWriter) key(k string) {
@@ -116,10 +151,27 @@ func (w *jsonWriter) emptyArray(k string) { w.arrayField(k); w.endArray() }
 // over reservations, ranges as "[31000-32000]" and sets as "{a, b}"
 // (stringify of Value::Ranges and Value::Set, src/common/values.cpp);
 // revocable resources under "<name>_revocable". Text resources are left out.
+//
+// Resources values are never modified in place and tasks of one shape
+// share one (internResourcesLocked): a summary is rendered once per
+// answer and copied for every other task of the shape.
 func (w *jsonWriter) resourcesField(k string, rs resources) {
-	w.objectField(k)
+	w.key(k)
+	id := reflect.ValueOf(rs).Pointer()
+	if cached, ok := w.resCache[id]; ok && id != 0 {
+		w.b = append(w.b, cached.json...)
+		return
+	}
+	start := len(w.b)
+	w.open('{')
 	writeResourceSummary(w, rs)
-	w.endObject()
+	w.close('}')
+	if id != 0 {
+		if w.resCache == nil {
+			w.resCache = map[uintptr]renderedResources{}
+		}
+		w.resCache[id] = renderedResources{rs, append([]byte(nil), w.b[start:]...)}
+	}
 }
 
 func writeResourceSummary(w *jsonWriter, rs resources) {

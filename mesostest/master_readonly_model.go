@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -153,9 +151,12 @@ type taskView struct {
 // statuses of the task id on the task's agent (the history is kept by task
 // id alone). Nil with WithoutHistory.
 func (s *Server) statusesLocked(v taskView) []*mesosproto.TaskStatus {
-	hist := s.history[v.id]
-	var out []*mesosproto.TaskStatus
-	for _, st := range hist {
+	return s.appendStatusesLocked(nil, v)
+}
+
+// appendStatusesLocked appends the statuses of statusesLocked to out.
+func (s *Server) appendStatusesLocked(out []*mesosproto.TaskStatus, v taskView) []*mesosproto.TaskStatus {
+	for _, st := range s.history[v.id] {
 		if v.t != nil && st.GetAgentId().GetValue() != "" && st.GetAgentId().GetValue() != v.t.agent.id {
 			continue
 		}
@@ -188,7 +189,8 @@ func (s *Server) viewStateLocked(v taskView, statuses []*mesosproto.TaskStatus) 
 // executor id only for tasks with an ExecutorInfo (protobuf::createTask,
 // src/common/protobuf_utils.cpp).
 func (s *Server) writeTask(w *jsonWriter, v taskView) {
-	statuses := s.statusesLocked(v)
+	w.statuses = s.appendStatusesLocked(w.statuses[:0], v)
+	statuses := w.statuses
 	t := v.t
 	var info *mesosproto.TaskInfo
 	if t != nil {
@@ -280,7 +282,10 @@ func (s *Server) writeStatus(w *jsonWriter, t *task, st *mesosproto.TaskStatus) 
 		case cs.GetContainerId() != nil:
 			w.protobuf("container_id", cs.GetContainerId())
 		case fromExecutor && t.containerID != "":
-			w.protobuf("container_id", &mesosproto.ContainerID{Value: proto.String(t.containerID)})
+			// JSON::Protobuf of a ContainerID with only its value.
+			w.objectField("container_id")
+			w.str("value", t.containerID)
+			w.endObject()
 		}
 		switch {
 		case len(cs.GetNetworkInfos()) > 0:
@@ -294,8 +299,13 @@ func (s *Server) writeStatus(w *jsonWriter, t *task, st *mesosproto.TaskStatus) 
 		case fromExecutor:
 			w.arrayField("network_infos")
 			w.beginObject()
+			// JSON::Protobuf of an IPAddress with only ip_address set:
+			// the protocol's default, IPv4, is written too.
 			w.arrayField("ip_addresses")
-			w.protoElem(&mesosproto.NetworkInfo_IPAddress{IpAddress: proto.String(s.agentIPLocked(t.agent))})
+			w.beginObject()
+			w.str("protocol", "IPv4")
+			w.str("ip_address", s.agentIPLocked(t.agent))
+			w.endObject()
 			w.endArray()
 			w.endObject()
 			w.endArray()
