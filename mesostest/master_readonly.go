@@ -105,6 +105,20 @@ func (m *master) serveReadonly(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// masterRoutesPath reports whether the master's endpoints route p
+// (WithHTTPHandler may not shadow them).
+func masterRoutesPath(p string) bool {
+	tokens := strings.FieldsFunc(p, func(c rune) bool { return c == '/' })
+	if len(tokens) > 0 {
+		if routes, ok := otherProcesses[tokens[0]]; ok {
+			_, found := longestRoute(routes, strings.Trim(strings.TrimPrefix(p, "/"+tokens[0]), "/"))
+			return found
+		}
+	}
+	_, found := longestRoute(masterRoutes, strings.Trim(p, "/"))
+	return found
+}
+
 // longestRoute looks name up, then its parents ("a/b/c", "a/b", "a"), as
 // ProcessBase::consume does with Path::dirname.
 func longestRoute[V any](routes map[string]V, name string) (V, bool) {

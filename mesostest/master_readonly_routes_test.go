@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,4 +165,20 @@ func TestMethods(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWithHTTPHandlerCannotShadowEndpoints: an extra handler may not take
+// a path the master's endpoints route.
+func TestWithHTTPHandlerCannotShadowEndpoints(t *testing.T) {
+	h := http.NotFoundHandler()
+	for _, p := range []string{"/state", "/slaves/x", "/metrics/snapshot", "/version"} {
+		if _, err := NewServer(WithHTTPHandler(p, h)); !errors.Is(err, ErrInvalidOption) {
+			t.Errorf("WithHTTPHandler(%q): %v, want ErrInvalidOption", p, err)
+		}
+	}
+	srv, err := NewServer(WithHTTPHandler("/mesos-local/kill-leader", h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
 }
