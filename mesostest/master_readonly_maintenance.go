@@ -142,6 +142,10 @@ func (m *master) updateSchedule(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	if msg := checkJSONType(body, '{'); msg != "" {
+		writeText(w, http.StatusBadRequest, msg)
+		return
+	}
 	var sch scheduleBody
 	if err := json.Unmarshal(body, &sch); err != nil {
 		writeText(w, http.StatusBadRequest, err.Error())
@@ -286,6 +290,10 @@ func machineIDsBody(w http.ResponseWriter, r *http.Request) ([]machineID, bool) 
 	}
 	body, err := readBody(r, maxOperatorBody)
 	if err != nil {
+		return nil, false
+	}
+	if msg := checkJSONType(body, '['); msg != "" {
+		writeText(w, http.StatusBadRequest, msg)
 		return nil, false
 	}
 	var ids []machineID

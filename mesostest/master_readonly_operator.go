@@ -77,11 +77,32 @@ func resourceListParam(vals url.Values, key string) string {
 	if !ok {
 		return "Missing '" + key + "' query parameter in the request body"
 	}
-	var list []json.RawMessage
-	if err := json.Unmarshal([]byte(v[len(v)-1]), &list); err != nil {
-		return "Error parsing '" + key + "' query parameter in the request body: " + err.Error()
+	if msg := checkJSONType([]byte(v[len(v)-1]), '['); msg != "" {
+		return "Error parsing '" + key + "' query parameter in the request body: " + msg
 	}
 	return ""
+}
+
+// checkJSONType is JSON::parse<T> (3rdparty/stout/include/stout/json.hpp):
+// the text must be JSON, of the wanted type ('{' object, '[' array), else
+// "Unexpected JSON type parsed". Syntax errors are described by
+// encoding/json, not by picojson as in Mesos.
+func checkJSONType(b []byte, want byte) string {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err.Error()
+	}
+	switch v.(type) {
+	case map[string]any:
+		if want == '{' {
+			return ""
+		}
+	case []any:
+		if want == '[' {
+			return ""
+		}
+	}
+	return "Unexpected JSON type parsed"
 }
 
 // serveResourceOperation answers /reserve, /unreserve, /create-volumes and

@@ -182,3 +182,33 @@ func TestWithHTTPHandlerCannotShadowEndpoints(t *testing.T) {
 	}
 	srv.Close()
 }
+
+// TestOddRequests: odd paths and query values get an answer (200, 404 or
+// 400 as routed), never a dropped connection.
+func TestOddRequests(t *testing.T) {
+	rc := newROCluster(t, httpapi.JSON)
+	for _, p := range []string{
+		"/tasks?limit=99999999999999999999", "/tasks?offset=2147483647&limit=2147483647", "/tasks?limit=-0x80000000",
+		"/tasks?order=asc&order=desc", "/tasks?%zz", "/state?jsonp=%3Cscript%3E", "//state", "/master//slaves//x/",
+		"/slaves?slave_id=%00", "/frameworks?framework_id=" + strings.Repeat("x", 4096), "/roles/x/y/z",
+		"/maintenance", "/maintenance/status/x", "/machine", "/metrics/snapshot/x?timeout=abc",
+	} {
+		r := rc.c.raw(http.MethodGet, p, nil)
+		if r.status != http.StatusOK && r.status != http.StatusNotFound {
+			t.Errorf("%s: %d %q", p, r.status, r.body)
+		}
+	}
+	for _, body := range []string{"", "frameworkId", "frameworkId=%", strings.Repeat("a=b&", 10000)} {
+		if r := rc.c.raw(http.MethodPost, "/teardown", []byte(body)); r.status != http.StatusBadRequest {
+			t.Errorf("teardown %.40q: %d %q", body, r.status, r.body)
+		}
+	}
+	for _, body := range []string{"", "null", "[1]", `{"windows":[{}]}`, `{"windows":"x"}`, strings.Repeat("[", 100000)} {
+		r := rc.c.raw(http.MethodPost, "/maintenance/schedule", []byte(body))
+		if r.status != http.StatusBadRequest {
+			t.Errorf("schedule %.40q: %d %q", body, r.status, r.body)
+		}
+	}
+	expect(t, rc.c.raw(http.MethodPost, "/maintenance/schedule", []byte("[]")), http.StatusBadRequest, "Unexpected JSON type parsed")
+	expect(t, rc.c.raw(http.MethodPost, "/machine/up", []byte("{}")), http.StatusBadRequest, "Unexpected JSON type parsed")
+}
