@@ -347,11 +347,16 @@ func writeNetworkInfo(w *jsonWriter, ni *mesosproto.NetworkInfo) {
 	}
 }
 
-// writeExecutorInfo is json(JSON::ObjectWriter*, const ExecutorInfo&).
-func writeExecutorInfo(w *jsonWriter, ei *mesosproto.ExecutorInfo) {
+// writeExecutorInfo is json(JSON::ObjectWriter*, const ExecutorInfo&). The
+// master fills in the framework id of an ExecutorInfo that has none
+// (Master::accept, src/master/master.cpp).
+func writeExecutorInfo(w *jsonWriter, ei *mesosproto.ExecutorInfo, fwID string) {
 	w.str("executor_id", ei.GetExecutorId().GetValue())
 	w.str("name", ei.GetName())
-	w.str("framework_id", ei.GetFrameworkId().GetValue())
+	if id := ei.GetFrameworkId().GetValue(); id != "" {
+		fwID = id
+	}
+	w.str("framework_id", fwID)
 	w.objectField("command")
 	writeCommandInfo(w, ei.GetCommand())
 	w.endObject()

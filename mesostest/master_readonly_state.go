@@ -173,7 +173,7 @@ func (s *Server) writeFullFramework(w *jsonWriter, fw *framework, tasks, complet
 	w.arrayField("executors")
 	for _, run := range s.frameworkExecutorsLocked(fw.id) {
 		w.beginObject()
-		writeExecutorInfo(w, run.info)
+		writeExecutorInfo(w, run.info, fw.id)
 		w.str("slave_id", run.a.id)
 		w.endObject()
 	}

@@ -119,3 +119,31 @@ func TestStateNumbersAsMesosWritesThem(t *testing.T) {
 		t.Error("no Content-Length")
 	}
 }
+
+// TestStateExecutors: a task with an ExecutorInfo shows its executor id,
+// and the framework's executors list the ExecutorInfo as
+// json(JSON::ObjectWriter*, const ExecutorInfo&) writes it, with the
+// agent id (FullFrameworkWriter).
+func TestStateExecutors(t *testing.T) {
+	srv := newServer(t)
+	c := newClient(t, srv, httpapi.JSON)
+	sb := c.subscribe(frameworkInfo("exec"))
+	o := sb.offers()[0]
+	sb.mustCall(launchCall(o, nil, executorTask("e-task", o, customExecutor("ex1"))), http.StatusAccepted)
+	if _, err := srv.WaitExecutor(testCtx(t), sb.fwID, "ex1", func(st ExecutorStatus) bool { return st.PID != 0 }); err != nil {
+		t.Fatal(err)
+	}
+	fw := at(t, getJSON(t, c, http.MethodGet, "/state"), "frameworks", 0)
+	ex := at(t, fw, "executors", 0)
+	wantKeys(t, ex, "executor_id", "name", "framework_id", "command", "resources", "type", "slave_id")
+	wantEq(t, "executor_id", at(t, ex, "executor_id"), "ex1")
+	wantEq(t, "framework_id", at(t, ex, "framework_id"), sb.fwID)
+	wantEq(t, "type", at(t, ex, "type"), "CUSTOM")
+	wantEq(t, "slave_id", at(t, ex, "slave_id"), srv.AgentIDs()[0])
+	// The JSON codec sends CommandInfo.shell's default (true), so the
+	// master has it set and writes it.
+	wantKeys(t, at(t, ex, "command"), "shell", "value", "argv", "uris")
+	wantEq(t, "shell", at(t, ex, "command", "shell"), true)
+	wantEq(t, "command", at(t, ex, "command", "value"), fakeExecutorCmd)
+	wantEq(t, "task executor_id", at(t, fw, "tasks", 0, "executor_id"), "ex1")
+}
