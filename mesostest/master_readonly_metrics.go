@@ -72,6 +72,11 @@ func (m *master) metricsLocked() []metric {
 			}
 		}
 	}
+	unreachableTasks := 0
+	for _, fw := range fws {
+		u, _ := splitUnreachable(s, s.completedViewsLocked(fw.id))
+		unreachableTasks += len(u)
+	}
 	out := []metric{}
 	for _, name := range []string{"cpus", "disk", "gpus", "mem"} {
 		var total, used int64
@@ -105,6 +110,7 @@ func (m *master) metricsLocked() []metric {
 		metric{"master/tasks_running", n(byState[mesosproto.TaskState_TASK_RUNNING])},
 		metric{"master/tasks_staging", n(byState[mesosproto.TaskState_TASK_STAGING])},
 		metric{"master/tasks_starting", n(byState[mesosproto.TaskState_TASK_STARTING])},
+		metric{"master/tasks_unreachable", n(unreachableTasks)},
 		metric{"master/uptime_secs", time.Since(m.started).Seconds()},
 	)
 	sortMetrics(out)

@@ -155,14 +155,23 @@ func (s *Server) writeFullFramework(w *jsonWriter, fw *framework, tasks, complet
 		w.endObject()
 	}
 	w.endArray()
-	w.emptyArray("unreachable_tasks")
-	w.arrayField("completed_tasks")
-	for _, v := range completed {
-		w.beginObject()
-		s.writeTask(w, v)
-		w.endObject()
+	// A task of an agent marked unreachable left the cluster as completed;
+	// Mesos keeps it among the unreachable tasks when its state is
+	// TASK_UNREACHABLE (PARTITION_AWARE frameworks), among the completed
+	// ones when TASK_LOST (Master::removeTask, src/master/master.cpp).
+	unreachable, done := splitUnreachable(s, completed)
+	for _, part := range []struct {
+		key   string
+		views []taskView
+	}{{"unreachable_tasks", unreachable}, {"completed_tasks", done}} {
+		w.arrayField(part.key)
+		for _, v := range part.views {
+			w.beginObject()
+			s.writeTask(w, v)
+			w.endObject()
+		}
+		w.endArray()
 	}
-	w.endArray()
 	w.arrayField("offers")
 	for _, o := range sortedOffers(fw) {
 		w.beginObject()
@@ -407,3 +416,16 @@ func filterOf(q url.Values, key string) idFilter {
 }
 
 func (f idFilter) accept(id string) bool { return !f.set || f.id == id }
+
+// splitUnreachable separates the completed tasks whose state is
+// TASK_UNREACHABLE from the others.
+func splitUnreachable(s *Server, views []taskView) (unreachable, done []taskView) {
+	for _, v := range views {
+		if s.viewStateLocked(v, s.statusesLocked(v)) == mesosproto.TaskState_TASK_UNREACHABLE {
+			unreachable = append(unreachable, v)
+		} else {
+			done = append(done, v)
+		}
+	}
+	return unreachable, done
+}

@@ -145,3 +145,45 @@ func TestCompletedTasks(t *testing.T) {
 	wantEq(t, "TASK_KILLED", at(t, sum, "frameworks", 0, "TASK_KILLED"), 1.0)
 	wantEq(t, "TASK_RUNNING", at(t, sum, "slaves", 0, "TASK_RUNNING"), 1.0)
 }
+
+// TestUnreachableTasks: when an agent is marked unreachable, the task of a
+// PARTITION_AWARE framework is shown among unreachable_tasks in state
+// TASK_UNREACHABLE, that of another framework among completed_tasks in
+// state TASK_LOST (Master::markUnreachable and Master::removeTask,
+// src/master/master.cpp); master/tasks_unreachable counts the former.
+func TestUnreachableTasks(t *testing.T) {
+	for _, aware := range []bool{true, false} {
+		t.Run(strconv.FormatBool(aware), func(t *testing.T) {
+			srv := newServer(t, WithSimulatedTasks(-1))
+			c := newClient(t, srv, httpapi.JSON)
+			fi := frameworkInfo("partition")
+			if aware {
+				fi = partitionAware(fi)
+			}
+			sb := c.subscribe(fi)
+			o := sb.offers()[0]
+			sb.mustCall(launchCall(o, nil, shellTask("u1", o, "true")), http.StatusAccepted)
+			sb.ack(sb.update("u1", mesosproto.TaskState_TASK_STARTING))
+			sb.ack(sb.update("u1", mesosproto.TaskState_TASK_RUNNING))
+			if err := srv.LoseAgent(srv.AgentIDs()[0]); err != nil {
+				t.Fatal(err)
+			}
+			want, key, other := "TASK_LOST", "completed_tasks", "unreachable_tasks"
+			if aware {
+				want, key, other = "TASK_UNREACHABLE", "unreachable_tasks", "completed_tasks"
+			}
+			st := getJSON(t, c, http.MethodGet, "/state")
+			wantEq(t, "unreachable_slaves", at(t, st, "unreachable_slaves"), 1.0)
+			fw := at(t, st, "frameworks", 0)
+			wantEq(t, key, at(t, fw, key, 0, "state"), want)
+			if n := len(at(t, fw, other).([]any)); n != 0 {
+				t.Errorf("%s has %d tasks", other, n)
+			}
+			unreachable := 0.0
+			if aware {
+				unreachable = 1
+			}
+			wantEq(t, "master/tasks_unreachable", getJSON(t, c, http.MethodGet, "/metrics/snapshot")["master/tasks_unreachable"], unreachable)
+		})
+	}
+}
