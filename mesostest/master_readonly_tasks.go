@@ -87,9 +87,7 @@ func (m *master) serveTasks(w http.ResponseWriter, _ *http.Request, q url.Values
 		first := make([]float64, len(views))
 		has := make([]bool, len(views))
 		for i, v := range views {
-			if st := s.statusesLocked(v); len(st) > 0 {
-				first[i], has[i] = st[0].GetTimestamp(), true
-			}
+			first[i], has[i] = s.firstTimestampLocked(v)
 		}
 		idx := make([]int, len(views))
 		for i := range idx {
@@ -213,4 +211,16 @@ func (m *master) writeStateSummaryLocked(jw *jsonWriter) {
 	}
 	jw.endArray()
 	jw.endObject()
+}
+
+// firstTimestampLocked is the timestamp of the task's first status in
+// statusesLocked, without building the list.
+func (s *Server) firstTimestampLocked(v taskView) (float64, bool) {
+	for _, st := range s.history[v.id] {
+		if v.t != nil && st.GetAgentId().GetValue() != "" && st.GetAgentId().GetValue() != v.t.agent.id {
+			continue
+		}
+		return st.GetTimestamp(), true
+	}
+	return 0, false
 }
