@@ -266,8 +266,8 @@ func writeJSONChunks(w http.ResponseWriter, q url.Values, size int, body [][]byt
 	}
 }
 
-// renderLocked renders a JSON answer under the cluster lock with f and
-// writes it after unlocking. The lock is given up before the client reads
+// render renders a JSON answer under the cluster lock with f and writes
+// it after unlocking. The lock is given up before the client reads
 // the answer, so a slow client stalls nothing.
 func (m *master) render(w http.ResponseWriter, q url.Values, f func(jw *jsonWriter)) {
 	jw := &jsonWriter{b: make([]byte, 0, 4<<10)}

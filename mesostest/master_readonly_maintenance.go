@@ -60,7 +60,7 @@ func (w *jsonWriter) machineElem(id machineID) {
 	w.endObject()
 }
 
-// scheduledAgentsLocked returns the agents with a maintenance schedule,
+// scheduleWindowsLocked returns the agents with a maintenance schedule,
 // grouped into windows of equal unavailability, by start.
 func (s *Server) scheduleWindowsLocked() [][]*agent {
 	var windows [][]*agent

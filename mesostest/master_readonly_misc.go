@@ -14,16 +14,13 @@ import (
 // masterFlag is one entry of the master's flags as /flags shows them.
 type masterFlag struct{ name, value string }
 
-// masterFlagsLocked are the master flags that have a value, by name (the
+// masterFlagsLocked are m's flags that have a value, by name (the
 // Flags map is ordered by name), stringified as stout does: durations as
 // "15secs" or "10mins", booleans as "true"/"false". They are Mesos 1.12's
 // defaults (src/master/flags.cpp, src/master/constants.hpp) where the fake
 // does not differ, and the fake's settings where it does.
-func (s *Server) masterFlagsLocked() []masterFlag {
-	m := s.masters[0]
-	if l := s.leaderLocked(); l != nil {
-		m = l
-	}
+func (m *master) masterFlagsLocked() []masterFlag {
+	s := m.s
 	offerTimeout := ""
 	if s.cfg.offerTimeout > 0 {
 		offerTimeout = stringifyDuration(s.cfg.offerTimeout)
@@ -109,7 +106,7 @@ func (m *master) serveFlags(w http.ResponseWriter, _ *http.Request, q url.Values
 	m.render(w, q, func(jw *jsonWriter) {
 		jw.beginObject()
 		jw.objectField("flags")
-		for _, f := range m.s.masterFlagsLocked() {
+		for _, f := range m.masterFlagsLocked() {
 			jw.str(f.name, f.value)
 		}
 		jw.endObject()

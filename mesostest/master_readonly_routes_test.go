@@ -108,7 +108,8 @@ func TestNonLeader(t *testing.T) {
 	if v := getJSON(t, follower, http.MethodGet, "/version"); v["version"] != mesosVersion {
 		t.Errorf("/version on a follower: %v", v)
 	}
-	getJSON(t, follower, http.MethodGet, "/flags")
+	// Each master shows its own flags.
+	wantEq(t, "follower's port flag", at(t, getJSON(t, follower, http.MethodGet, "/flags"), "flags", "port"), strings.TrimPrefix(urls[1], "http://127.0.0.1:"))
 	wantEq(t, "master/elected (follower)", getJSON(t, follower, http.MethodGet, "/metrics/snapshot")["master/elected"], 0.0)
 	wantEq(t, "master/elected (leader)", getJSON(t, newClient(t, srv, httpapi.JSON), http.MethodGet, "/metrics/snapshot")["master/elected"], 1.0)
 

@@ -80,7 +80,7 @@ func (ls *leaderState) sortedFrameworks() []*framework {
 	return out
 }
 
-// usedLocked is Framework::totalUsedResources: the resources of its tasks
+// usedOf is Framework::totalUsedResources: the resources of its tasks
 // that hold resources, summed without copying each task's.
 func usedOf(views []taskView) resources {
 	out := resources{}
@@ -245,7 +245,7 @@ func (s *Server) completedFrameworkLocked(id string) *framework {
 	return nil
 }
 
-// registeredAgentsLocked returns the agents registered with the leader,
+// agentsLocked returns the agents registered with the leader,
 // and those it waits for after a failover (slaves.recovered).
 func (m *master) agentsLocked(ls *leaderState) (registered, recovered []*agent) {
 	for _, a := range m.s.agents {
@@ -302,7 +302,7 @@ func (m *master) writeStateLocked(jw *jsonWriter) {
 		jw.endObject()
 	}
 	jw.objectField("flags")
-	for _, f := range s.masterFlagsLocked() {
+	for _, f := range m.masterFlagsLocked() {
 		jw.str(f.name, f.value)
 	}
 	jw.endObject()
