@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 )
@@ -146,4 +147,24 @@ func TestStateExecutors(t *testing.T) {
 	wantEq(t, "shell", at(t, ex, "command", "shell"), true)
 	wantEq(t, "command", at(t, ex, "command", "value"), fakeExecutorCmd)
 	wantEq(t, "task executor_id", at(t, fw, "tasks", 0, "executor_id"), "ex1")
+}
+
+// TestStateRecoveredSlaves: after a failover, agents that have not
+// re-registered yet are listed as recovered_slaves with their SlaveInfo
+// only (json(JSON::ObjectWriter*, const SlaveInfo&)), not as slaves.
+func TestStateRecoveredSlaves(t *testing.T) {
+	srv := newServer(t, WithMasters(2), WithAgentReregisterDelay(time.Hour))
+	if err := srv.Failover(); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv, httpapi.JSON)
+	for _, path := range []string{"/state", "/slaves"} {
+		st := getJSON(t, c, http.MethodGet, path)
+		if n := len(at(t, st, "slaves").([]any)); n != 0 {
+			t.Errorf("%s: %d registered agents", path, n)
+		}
+		rec := at(t, st, "recovered_slaves", 0)
+		wantKeys(t, rec, "id", "hostname", "port", "attributes")
+		wantEq(t, "id", at(t, rec, "id"), srv.AgentIDs()[0])
+	}
 }
