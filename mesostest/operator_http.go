@@ -109,6 +109,10 @@ func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	codec, _ := httpapi.CodecFor(mediaType)
+	if call.GetType() == masterpb.Call_SUBSCRIBE {
+		m.serveOperatorSubscribe(w, r, codec) // operator_events.go
+		return
+	}
 
 	s.mu.Lock()
 	if !m.leadershipLocked(&lr, rp) {

@@ -59,25 +59,31 @@ func (m *master) getAgentsLocked() *masterpb.Response_GetAgents {
 		if a.unreachable != nil {
 			continue
 		}
-		info := a.agentInfo()
-		info.Resources = a.total.toProto("", true)
-		info.Attributes = a.attributes
-		port := a.port
-		if info.Port != nil {
-			port = int(info.GetPort())
-		}
-		out.Agents = append(out.Agents, &masterpb.Response_GetAgents_Agent{
-			AgentInfo:          info,
-			Active:             proto.Bool(true),
-			Deactivated:        proto.Bool(false),
-			Version:            proto.String(mesosVersion),
-			Pid:                proto.String("slave(1)@" + net.JoinHostPort(a.hostname, strconv.Itoa(port))),
-			TotalResources:     a.total.toProto("", true),
-			AllocatedResources: a.used.toProto("", true),
-			OfferedResources:   a.offered.toProto("", true),
-		})
+		out.Agents = append(out.Agents, operatorAgent(a))
 	}
 	return out
+}
+
+// operatorAgent is protobuf::master::event::createAgentResponse
+// (src/common/protobuf_utils.cpp) for a fake agent.
+func operatorAgent(a *agent) *masterpb.Response_GetAgents_Agent {
+	info := a.agentInfo()
+	info.Resources = a.total.toProto("", true)
+	info.Attributes = a.attributes
+	port := a.port
+	if info.Port != nil {
+		port = int(info.GetPort())
+	}
+	return &masterpb.Response_GetAgents_Agent{
+		AgentInfo:          info,
+		Active:             proto.Bool(true),
+		Deactivated:        proto.Bool(false),
+		Version:            proto.String(mesosVersion),
+		Pid:                proto.String("slave(1)@" + net.JoinHostPort(a.hostname, strconv.Itoa(port))),
+		TotalResources:     a.total.toProto("", true),
+		AllocatedResources: a.used.toProto("", true),
+		OfferedResources:   a.offered.toProto("", true),
+	}
 }
 
 // getFrameworksLocked is Master::Http::_getFrameworks: the leader's
@@ -93,22 +99,27 @@ func (m *master) getFrameworksLocked() *masterpb.Response_GetFrameworks {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		fw := m.st.frameworks[id]
-		var offered resources
-		for _, o := range fw.offers {
-			offered = offered.plus(o.res)
-		}
-		out.Frameworks = append(out.Frameworks, &masterpb.Response_GetFrameworks_Framework{
-			FrameworkInfo:      proto.CloneOf(fw.info),
-			Active:             proto.Bool(fw.conn == frameworkConnected),
-			Connected:          proto.Bool(fw.conn == frameworkConnected),
-			Recovered:          proto.Bool(fw.conn == frameworkRecovered),
-			AllocatedResources: m.s.frameworkAllocatedLocked(id).toProto("", true),
-			OfferedResources:   offered.toProto("", true),
-			OfferConstraints:   proto.CloneOf(fw.constraints),
-		})
+		out.Frameworks = append(out.Frameworks, operatorFramework(m.st.frameworks[id]))
 	}
 	return out
+}
+
+// operatorFramework is the master's view of fw (Master::ReadOnlyHandler
+// frameworks, createFrameworkAdded).
+func operatorFramework(fw *framework) *masterpb.Response_GetFrameworks_Framework {
+	var offered resources
+	for _, o := range fw.offers {
+		offered = offered.plus(o.res)
+	}
+	return &masterpb.Response_GetFrameworks_Framework{
+		FrameworkInfo:      proto.CloneOf(fw.info),
+		Active:             proto.Bool(fw.conn == frameworkConnected),
+		Connected:          proto.Bool(fw.conn == frameworkConnected),
+		Recovered:          proto.Bool(fw.conn == frameworkRecovered),
+		AllocatedResources: fw.m.s.frameworkAllocatedLocked(fw.id).toProto("", true),
+		OfferedResources:   offered.toProto("", true),
+		OfferConstraints:   proto.CloneOf(fw.constraints),
+	}
 }
 
 // frameworkAllocatedLocked sums the resources held by the framework's tasks.
