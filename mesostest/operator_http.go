@@ -120,10 +120,11 @@ func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		rp.write(w)
 		return
 	}
-	resp, status := m.operatorCallLocked(call)
+	resp, status, text := m.operatorCallLocked(call)
 	s.mu.Unlock()
 	if resp == nil {
-		w.WriteHeader(status)
+		rp.status, rp.body = status, text
+		rp.write(w)
 		return
 	}
 	out, err := codec.Marshal(resp)
@@ -139,34 +140,37 @@ func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 }
 
 // operatorCallLocked answers one validated call: a Response for a 200, or a
-// status with no body.
-func (m *master) operatorCallLocked(call *masterpb.Call) (*masterpb.Response, int) {
+// status with a plain text body (none for OK()).
+func (m *master) operatorCallLocked(call *masterpb.Call) (*masterpb.Response, int, string) {
+	if resp, status, text, ok := m.operatorWriteLocked(call); ok { // operator_calls.go
+		return resp, status, text
+	}
 	switch call.GetType() {
 	case masterpb.Call_GET_HEALTH:
 		// Master::Http::getHealth: a master that answers is healthy.
 		return &masterpb.Response{
 			Type:      masterpb.Response_GET_HEALTH.Enum(),
 			GetHealth: &masterpb.Response_GetHealth{Healthy: proto.Bool(true)},
-		}, http.StatusOK
+		}, http.StatusOK, ""
 	case masterpb.Call_GET_VERSION:
 		return &masterpb.Response{
 			Type:       masterpb.Response_GET_VERSION.Enum(),
 			GetVersion: &masterpb.Response_GetVersion{VersionInfo: versionInfo()},
-		}, http.StatusOK
+		}, http.StatusOK, ""
 	case masterpb.Call_GET_MASTER:
-		return &masterpb.Response{Type: masterpb.Response_GET_MASTER.Enum(), GetMaster: m.getMasterLocked()}, http.StatusOK
+		return &masterpb.Response{Type: masterpb.Response_GET_MASTER.Enum(), GetMaster: m.getMasterLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_STATE:
-		return &masterpb.Response{Type: masterpb.Response_GET_STATE.Enum(), GetState: m.getStateLocked()}, http.StatusOK
+		return &masterpb.Response{Type: masterpb.Response_GET_STATE.Enum(), GetState: m.getStateLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_AGENTS:
-		return &masterpb.Response{Type: masterpb.Response_GET_AGENTS.Enum(), GetAgents: m.getAgentsLocked()}, http.StatusOK
+		return &masterpb.Response{Type: masterpb.Response_GET_AGENTS.Enum(), GetAgents: m.getAgentsLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_FRAMEWORKS:
-		return &masterpb.Response{Type: masterpb.Response_GET_FRAMEWORKS.Enum(), GetFrameworks: m.getFrameworksLocked()}, http.StatusOK
+		return &masterpb.Response{Type: masterpb.Response_GET_FRAMEWORKS.Enum(), GetFrameworks: m.getFrameworksLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_TASKS:
-		return &masterpb.Response{Type: masterpb.Response_GET_TASKS.Enum(), GetTasks: m.getTasksLocked()}, http.StatusOK
+		return &masterpb.Response{Type: masterpb.Response_GET_TASKS.Enum(), GetTasks: m.getTasksLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_EXECUTORS:
-		return &masterpb.Response{Type: masterpb.Response_GET_EXECUTORS.Enum(), GetExecutors: m.getExecutorsLocked()}, http.StatusOK
+		return &masterpb.Response{Type: masterpb.Response_GET_EXECUTORS.Enum(), GetExecutors: m.getExecutorsLocked()}, http.StatusOK, ""
 	}
 	// UNKNOWN (Master::Http::api answers NotImplemented()) and, for now,
 	// the calls mesostest does not implement yet (docs/MESOSTEST-DEVIATIONS.md).
-	return nil, http.StatusNotImplemented
+	return nil, http.StatusNotImplemented, ""
 }
