@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb"
 	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
 )
 
@@ -22,12 +23,18 @@ type operatorState struct {
 	weights   map[string]float64
 	logLevel  map[int]uint32 // by master index; absent is 0 (glog's FLAGS_v default)
 	logRevert map[int]*time.Timer
+
+	schedule *maintenancepb.Schedule // the maintenance schedule (operator_maintenance.go)
+	machines map[machineKey]*machine // its machines, DRAINING or DOWN
 }
 
 // operatorWriteLocked answers the calls that change state. A nil Response
 // with status 200 is Mesos's OK() with no body.
 func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, int, string, bool) {
 	s := m.s
+	if resp, status, text, ok := m.operatorMaintenanceLocked(call); ok { // operator_maintenance.go
+		return resp, status, text, true
+	}
 	switch call.GetType() {
 	case masterpb.Call_UPDATE_WEIGHTS:
 		status, body := s.updateWeightsLocked(call.GetUpdateWeights().GetWeightInfos())
