@@ -14,6 +14,7 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb"
 	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
 )
 
 // operatorState is what the operator API changes: role weights, kept in the
@@ -26,6 +27,8 @@ type operatorState struct {
 
 	schedule *maintenancepb.Schedule // the maintenance schedule (operator_maintenance.go)
 	machines map[machineKey]*machine // its machines, DRAINING or DOWN
+
+	quotas map[string]*quotapb.QuotaConfig // by role (operator_quota.go)
 }
 
 // operatorWriteLocked answers the calls that change state. A nil Response
@@ -38,6 +41,11 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 	switch call.GetType() {
 	case masterpb.Call_UPDATE_WEIGHTS:
 		status, body := s.updateWeightsLocked(call.GetUpdateWeights().GetWeightInfos())
+		return nil, status, body, true
+	case masterpb.Call_GET_QUOTA:
+		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(), GetQuota: s.getQuotaLocked()}, http.StatusOK, "", true
+	case masterpb.Call_UPDATE_QUOTA:
+		status, body := s.updateQuotaLocked(call.GetUpdateQuota())
 		return nil, status, body, true
 	case masterpb.Call_GET_WEIGHTS:
 		return &masterpb.Response{Type: masterpb.Response_GET_WEIGHTS.Enum(), GetWeights: s.getWeightsLocked()}, http.StatusOK, "", true
