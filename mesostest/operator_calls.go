@@ -42,6 +42,14 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 	case masterpb.Call_UPDATE_WEIGHTS:
 		status, body := s.updateWeightsLocked(call.GetUpdateWeights().GetWeightInfos())
 		return nil, status, body, true
+	case masterpb.Call_LIST_FILES, masterpb.Call_READ_FILE:
+		// A master's files API serves only what it attached: its log file as
+		// /master/log, and only with --log_dir (Master::initialize). A
+		// mesostest master has no log directory, so every path resolves to
+		// nothing: FilesError NOT_FOUND without a message, NotFound("")
+		// (Master::Http::listFiles and readFile, FilesProcess::resolve in
+		// src/files/files.cpp).
+		return nil, http.StatusNotFound, "", true
 	case masterpb.Call_GET_QUOTA:
 		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(), GetQuota: s.getQuotaLocked()}, http.StatusOK, "", true
 	case masterpb.Call_UPDATE_QUOTA:

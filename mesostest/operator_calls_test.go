@@ -116,3 +116,20 @@ func TestOperatorTeardown(t *testing.T) {
 		})
 	}
 }
+
+// TestOperatorMasterFiles: a master without --log_dir attaches no file, so
+// LIST_FILES and READ_FILE answer 404 with no body for any path.
+func TestOperatorMasterFiles(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_LIST_FILES.Enum(),
+				ListFiles: &masterpb.Call_ListFiles{Path: proto.String("/master/log")}}), http.StatusNotFound, "")
+			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_READ_FILE.Enum(),
+				ReadFile: &masterpb.Call_ReadFile{Path: proto.String("/master/log"), Offset: proto.Uint64(0)}}), http.StatusNotFound, "")
+			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_LIST_FILES.Enum()}), http.StatusBadRequest,
+				"Failed to validate master::Call: Expecting 'list_files' to be present")
+		})
+	}
+}

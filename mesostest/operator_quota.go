@@ -55,6 +55,14 @@ func sortedNames(m map[string]*mesosproto.Value_Scalar) []string {
 // scalarString is stringify(Value::Scalar) (src/common/values.cpp): the
 // value rounded to thousandths, with 15 significant digits.
 func scalarString(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "nan"
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
 	return strconv.FormatFloat(math.Round(v*1000)/1000, 'g', 15, 64)
 }
 
