@@ -170,7 +170,7 @@ func (m *master) allocateInverseOffersLocked(fws []*framework) {
 	made := map[*framework][]*mesosproto.InverseOffer{}
 	for _, a := range s.agents {
 		mt := a.maintenance
-		if mt == nil || !m.registeredLocked(a) {
+		if mt == nil || !m.registeredLocked(a) || s.op.deactivated[a.id] {
 			continue
 		}
 		for _, fw := range fws {

@@ -29,6 +29,8 @@ type operatorState struct {
 	machines map[machineKey]*machine // its machines, DRAINING or DOWN
 
 	quotas map[string]*quotapb.QuotaConfig // by role (operator_quota.go)
+
+	deactivated map[string]bool // agent ids (operator_agents.go)
 }
 
 // operatorWriteLocked answers the calls that change state. A nil Response
@@ -50,6 +52,12 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 		// (Master::Http::listFiles and readFile, FilesProcess::resolve in
 		// src/files/files.cpp).
 		return nil, http.StatusNotFound, "", true
+	case masterpb.Call_DEACTIVATE_AGENT:
+		status, body := m.deactivateAgentLocked(call.GetDeactivateAgent().GetAgentId().GetValue())
+		return nil, status, body, true
+	case masterpb.Call_REACTIVATE_AGENT:
+		status, body := m.reactivateAgentLocked(call.GetReactivateAgent().GetAgentId().GetValue())
+		return nil, status, body, true
 	case masterpb.Call_GET_QUOTA:
 		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(), GetQuota: s.getQuotaLocked()}, http.StatusOK, "", true
 	case masterpb.Call_UPDATE_QUOTA:

@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
 // operatorRaw posts an operator call and returns the raw answer.
@@ -130,6 +132,43 @@ func TestOperatorMasterFiles(t *testing.T) {
 				ReadFile: &masterpb.Call_ReadFile{Path: proto.String("/master/log"), Offset: proto.Uint64(0)}}), http.StatusNotFound, "")
 			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_LIST_FILES.Enum()}), http.StatusBadRequest,
 				"Failed to validate master::Call: Expecting 'list_files' to be present")
+		})
+	}
+}
+
+// TestOperatorDeactivateAgent: a deactivated agent's offer is rescinded, it
+// shows as inactive and deactivated, gets offered again once reactivated;
+// unknown or active agents get Mesos's 400s.
+func TestOperatorDeactivateAgent(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			agentID := srv.AgentIDs()[0]
+			sched := newClient(t, srv, httpapi.Protobuf).subscribe(frameworkInfo("deact"))
+			o := sched.offers()[0]
+			call := func(typ masterpb.Call_Type, id string) *masterpb.Call {
+				aid := &mesosproto.AgentID{Value: proto.String(id)}
+				if typ == masterpb.Call_DEACTIVATE_AGENT {
+					return &masterpb.Call{Type: typ.Enum(), DeactivateAgent: &masterpb.Call_DeactivateAgent{AgentId: aid}}
+				}
+				return &masterpb.Call{Type: typ.Enum(), ReactivateAgent: &masterpb.Call_ReactivateAgent{AgentId: aid}}
+			}
+			expect(t, c.operatorRaw(call(masterpb.Call_DEACTIVATE_AGENT, "nope")), http.StatusBadRequest, "Unknown agent")
+			expect(t, c.operatorRaw(call(masterpb.Call_REACTIVATE_AGENT, agentID)), http.StatusBadRequest, "Agent is not deactivated")
+			expect(t, c.operatorRaw(call(masterpb.Call_DEACTIVATE_AGENT, agentID)), http.StatusOK, "")
+			if r := sched.nextSkip(schedulerpb.Event_RESCIND).GetRescind(); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+				t.Fatalf("rescinded %v, want %v", r, o.GetId())
+			}
+			a := c.operator(operatorPath, opCall(masterpb.Call_GET_AGENTS)).GetGetAgents().GetAgents()[0]
+			if a.GetActive() || !a.GetDeactivated() {
+				t.Fatalf("deactivated agent shows active %v deactivated %v", a.GetActive(), a.GetDeactivated())
+			}
+			sched.noOffers(200 * time.Millisecond)
+			expect(t, c.operatorRaw(call(masterpb.Call_REACTIVATE_AGENT, agentID)), http.StatusOK, "")
+			if o2 := sched.offers()[0]; o2.GetAgentId().GetValue() != agentID {
+				t.Fatalf("offer of %v after reactivation", o2.GetAgentId())
+			}
 		})
 	}
 }
