@@ -43,11 +43,7 @@ type machine struct {
 // agentMachine is the MachineID a master gives an agent when it registers
 // (Master::registerSlave): its hostname and the IP of its pid.
 func agentMachine(a *agent) machineKey {
-	ip := "127.0.0.1"
-	if net.ParseIP(a.hostname) != nil {
-		ip = a.hostname
-	}
-	return machineKey{strings.ToLower(a.hostname), ip}
+	return machineKey{strings.ToLower(a.hostname), agentIP(a.hostname)}
 }
 
 // machineString is stringify(JSON::protobuf(id)), used in Mesos's errors.

@@ -76,16 +76,12 @@ func operatorAgentWith(a *agent, deactivated bool) *masterpb.Response_GetAgents_
 	info := a.agentInfo()
 	info.Resources = a.total.toProto("", true)
 	info.Attributes = a.attributes
-	port := a.port
-	if info.Port != nil {
-		port = int(info.GetPort())
-	}
 	return &masterpb.Response_GetAgents_Agent{
 		AgentInfo:          info,
 		Active:             proto.Bool(!deactivated),
 		Deactivated:        proto.Bool(deactivated),
 		Version:            proto.String(mesosVersion),
-		Pid:                proto.String("slave(1)@" + net.JoinHostPort(a.hostname, strconv.Itoa(port))),
+		Pid:                proto.String("slave(1)@" + net.JoinHostPort(agentIP(a.hostname), strconv.Itoa(a.port))), // as agentPID
 		TotalResources:     a.total.toProto("", true),
 		AllocatedResources: a.used.toProto("", true),
 		OfferedResources:   a.offered.toProto("", true),
