@@ -58,6 +58,9 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 	case masterpb.Call_REACTIVATE_AGENT:
 		status, body := m.reactivateAgentLocked(call.GetReactivateAgent().GetAgentId().GetValue())
 		return nil, status, body, true
+	case masterpb.Call_REMOVE_QUOTA: //lint:ignore SA1019 a master still serves the deprecated call
+		status, body := s.removeQuotaLocked(call.GetRemoveQuota().GetRole()) //lint:ignore SA1019 see above
+		return nil, status, body, true
 	case masterpb.Call_GET_QUOTA:
 		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(), GetQuota: s.getQuotaLocked()}, http.StatusOK, "", true
 	case masterpb.Call_UPDATE_QUOTA:

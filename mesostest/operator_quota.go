@@ -142,3 +142,16 @@ func (s *Server) updateQuotaLocked(u *masterpb.Call_UpdateQuota) (int, string) {
 	}
 	return http.StatusOK, ""
 }
+
+// removeQuotaLocked is Master::QuotaHandler::__remove: the role's quota is
+// dropped. For a role without quota Mesos's v1 path (_remove) first calls
+// master->quotas.at(role), which aborts the master; mesostest answers what
+// __remove would, 400 "Failed to remove quota: Role '<role>' has no quota
+// set" (docs/MESOSTEST-DEVIATIONS.md).
+func (s *Server) removeQuotaLocked(role string) (int, string) {
+	if _, ok := s.op.quotas[role]; !ok {
+		return http.StatusBadRequest, "Failed to remove quota: Role '" + role + "' has no quota set"
+	}
+	delete(s.op.quotas, role)
+	return http.StatusOK, ""
+}

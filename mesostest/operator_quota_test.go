@@ -67,3 +67,23 @@ func TestOperatorQuota(t *testing.T) {
 		})
 	}
 }
+
+// TestOperatorRemoveQuota: REMOVE_QUOTA drops a role's quota (deprecated
+// v1 call, still served).
+func TestOperatorRemoveQuota(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			remove := func(role string) *masterpb.Call {
+				return &masterpb.Call{Type: masterpb.Call_REMOVE_QUOTA.Enum(), RemoveQuota: &masterpb.Call_RemoveQuota{Role: proto.String(role)}} //lint:ignore SA1019 the deprecated call under test
+			}
+			expect(t, c.operatorRaw(quotaCall(quotaConfig("web", map[string]float64{"cpus": 1}, nil))), http.StatusOK, "")
+			expect(t, c.operatorRaw(remove("web")), http.StatusOK, "")
+			if st := c.operator(operatorPath, opCall(masterpb.Call_GET_QUOTA)).GetGetQuota().GetStatus(); len(st.GetConfigs()) != 0 {
+				t.Fatalf("quota after REMOVE_QUOTA: %v", st)
+			}
+			expect(t, c.operatorRaw(remove("web")), http.StatusBadRequest, "Failed to remove quota: Role 'web' has no quota set")
+		})
+	}
+}
