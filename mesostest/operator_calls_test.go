@@ -172,3 +172,39 @@ func TestOperatorDeactivateAgent(t *testing.T) {
 		})
 	}
 }
+
+// TestOperatorRoles: GET_ROLES lists the frameworks' roles with their
+// ancestors and the roles with a weight, sorted, each with its weight, the
+// scalar resources allocated or offered in its subtree, and its frameworks.
+func TestOperatorRoles(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			expect(t, c.operatorRaw(weightsCall("batch", 2)), http.StatusOK, "")
+			fi := frameworkInfo("roles")
+			fi.Role = proto.String("web/a") //lint:ignore SA1019 a single-role framework
+			sched := newClient(t, srv, httpapi.Protobuf).subscribe(fi)
+			sched.offers() // the whole agent is offered to web/a
+			roles := c.operator(operatorPath, opCall(masterpb.Call_GET_ROLES)).GetGetRoles().GetRoles()
+			var names []string
+			for _, r := range roles {
+				names = append(names, r.GetName())
+			}
+			if len(names) != 3 || names[0] != "batch" || names[1] != "web" || names[2] != "web/a" {
+				t.Fatalf("roles %v", names)
+			}
+			if roles[0].GetWeight() != 2 || len(roles[0].GetResources()) != 0 || len(roles[0].GetFrameworks()) != 0 {
+				t.Errorf("batch: %v", roles[0])
+			}
+			for _, r := range roles[1:] {
+				if r.GetWeight() != 1 || len(r.GetResources()) != 3 || r.GetResources()[0].GetName() != "cpus" || r.GetResources()[0].GetScalar().GetValue() != 4 {
+					t.Errorf("%s: %v", r.GetName(), r)
+				}
+			}
+			if len(roles[1].GetFrameworks()) != 0 || len(roles[2].GetFrameworks()) != 1 || roles[2].GetFrameworks()[0].GetValue() != sched.fwID {
+				t.Errorf("frameworks: web %v, web/a %v", roles[1].GetFrameworks(), roles[2].GetFrameworks())
+			}
+		})
+	}
+}
