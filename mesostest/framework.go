@@ -286,7 +286,7 @@ func (m *master) removeFrameworkLocked(fw *framework) {
 	s.shutdownFrameworkLocked(fw.id)
 	s.recordLocked(fw.id).removed = true
 	fw.unregistered = time.Now()
-	s.recordLocked(fw.id).last = fw // shown in completed_frameworks (master_readonly_state.go)
+	s.recordLocked(fw.id).last = fw      // shown in completed_frameworks (master_readonly_state.go)
 	s.operatorFrameworkRemovedLocked(fw) // operator_events.go
 	s.log.Info("framework removed", zap.String("framework_id", fw.id))
 	s.notifyLocked()

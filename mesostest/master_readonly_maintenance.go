@@ -199,7 +199,7 @@ func (m *master) updateSchedule(w http.ResponseWriter, r *http.Request) {
 	for i, id := range ids {
 		_ = s.updateUnavailability(id, uns[i])
 	}
-	writeText(w, http.StatusOK, "")
+	writeEmpty(w, http.StatusOK) // OK()
 }
 
 // validateMachineID is maintenance::validation::machine for a machine read from JSON (operator_maintenance.go).
