@@ -3,6 +3,7 @@
 package operator_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -247,4 +248,20 @@ func (a *fakeAgent) api(w http.ResponseWriter, r *http.Request) {
 		resp = respond(c)
 	}
 	writeResponse(w, accept, resp)
+}
+
+// newTLSProxy serves h over https, requiring Basic credentials creds.
+func newTLSProxy(t *testing.T, h http.Handler, creds string) *httptest.Server {
+	t.Helper()
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(creds))
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != want {
+			w.Header().Set("WWW-Authenticate", `Basic realm="mesos"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -59,6 +59,16 @@ func newFakeMaster(t *testing.T) *fakeMaster {
 	return f
 }
 
+// newFakeMasterTLS is newFakeMaster speaking HTTPS with httptest's
+// certificate (valid for 127.0.0.1).
+func newFakeMasterTLS(t *testing.T) *fakeMaster {
+	t.Helper()
+	f := &fakeMaster{t: t, streams: map[chan streamCmd]bool{}, heartbeat: 50 * time.Millisecond}
+	f.srv = httptest.NewTLSServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.close)
+	return f
+}
+
 // close ends the streams and the server.
 func (f *fakeMaster) close() {
 	f.mu.Lock()
@@ -70,7 +80,9 @@ func (f *fakeMaster) close() {
 	f.srv.Close()
 }
 
-func (f *fakeMaster) hostPort() string { return strings.TrimPrefix(f.srv.URL, "http://") }
+func (f *fakeMaster) hostPort() string {
+	return strings.TrimPrefix(strings.TrimPrefix(f.srv.URL, "http://"), "https://")
+}
 
 func (f *fakeMaster) set(fn func(f *fakeMaster)) {
 	f.mu.Lock()

@@ -150,7 +150,10 @@ func parseReadAnswer(body []byte) ([]byte, int64, error) {
 
 // findDataString locates the value of the top-level "data" key in body
 // (already known to be a valid JSON object) and unquotes it byte for byte.
+// Like encoding/json, the last of repeated keys wins.
 func findDataString(body []byte) ([]byte, error) {
+	var data []byte
+	found := false
 	i := skipSpace(body, 0)
 	if i >= len(body) || body[i] != '{' {
 		return nil, fmt.Errorf("%w: not an object", ErrUnexpectedResponse)
@@ -158,6 +161,9 @@ func findDataString(body []byte) ([]byte, error) {
 	i++
 	for {
 		i = skipSpace(body, i)
+		if i < len(body) && body[i] == '}' {
+			break
+		}
 		if i >= len(body) || body[i] != '"' {
 			return nil, fmt.Errorf("%w: malformed object", ErrUnexpectedResponse)
 		}
@@ -174,20 +180,25 @@ func findDataString(body []byte) ([]byte, error) {
 			if i >= len(body) || body[i] != '"' {
 				return nil, fmt.Errorf("%w: \"data\" is not a string", ErrUnexpectedResponse)
 			}
-			v, _, err := unquote(body, i)
-			return v, err
+			data, next, err = unquote(body, i)
+			found = true
+		} else {
+			next, err = skipValue(body, i)
 		}
-		end, err := skipValue(body, i)
 		if err != nil {
 			return nil, err
 		}
-		i = skipSpace(body, end)
+		i = skipSpace(body, next)
 		if i < len(body) && body[i] == ',' {
 			i++
 			continue
 		}
+		break
+	}
+	if !found {
 		return nil, fmt.Errorf("%w: no \"data\"", ErrUnexpectedResponse)
 	}
+	return data, nil
 }
 
 func skipSpace(b []byte, i int) int {
