@@ -62,7 +62,9 @@ func agentCases() []agentCase {
 		{"GetLoggingLevel", func(ctx context.Context, a *operator.Agent) (any, error) { return a.GetLoggingLevel(ctx) },
 			c(agentpb.Call_GET_LOGGING_LEVEL, nil),
 			&agentpb.Response{Type: art(agentpb.Response_GET_LOGGING_LEVEL), GetLoggingLevel: &agentpb.Response_GetLoggingLevel{Level: proto.Uint32(0)}}, uint32(0)},
-		{"SetLoggingLevel", func(ctx context.Context, a *operator.Agent) (any, error) { return nil, a.SetLoggingLevel(ctx, 1, time.Second) },
+		{"SetLoggingLevel", func(ctx context.Context, a *operator.Agent) (any, error) {
+			return nil, a.SetLoggingLevel(ctx, 1, time.Second)
+		},
 			c(agentpb.Call_SET_LOGGING_LEVEL, func(c *agentpb.Call) {
 				c.SetLoggingLevel = &agentpb.Call_SetLoggingLevel{Level: proto.Uint32(1), Duration: &mesosproto.DurationInfo{Nanoseconds: proto.Int64(1e9)}}
 			}), nil, nil},
