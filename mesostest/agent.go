@@ -96,6 +96,7 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 	s.nextAgent++
 	s.agents = append(s.agents, a)
 	s.agentByID[a.id] = a
+	s.operatorAgentAddedLocked(a) // operator_events.go
 	s.log.Info("agent registered", zap.String("agent_id", a.id), zap.String("resources", a.total.String()))
 	s.kickAllocator()
 	return a

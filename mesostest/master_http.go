@@ -40,6 +40,8 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case schedulerPath, masterSchedulerPath:
 		m.serveScheduler(w, r)
+	case operatorPath, masterOperatorPath:
+		m.serveOperator(w, r) // operator_http.go
 	default:
 		w.WriteHeader(http.StatusNotFound)
 	}

@@ -72,6 +72,7 @@ func (s *Server) forwardUpdateLocked(t *task, p *pendingUpdate) {
 	if fw == nil {
 		return
 	}
+	s.operatorTaskUpdatedLocked(t, p)          // operator_events.go
 	t.updateState = taskStatePtr(p.GetState()) // shared, never written
 	t.updateUUID = p.GetUuid()
 	fw.sendUpdateLocked(p) // encoded from p by the stream's writer (stream.go)

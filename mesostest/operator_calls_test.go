@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package mesostest
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+)
+
+// operatorRaw posts an operator call and returns the raw answer.
+func (c *client) operatorRaw(call *masterpb.Call) response {
+	c.t.Helper()
+	b, err := c.codec.Marshal(call)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.raw(http.MethodPost, operatorPath, b, "Content-Type", c.codec.MediaType(), "Accept", c.codec.MediaType())
+}
+
+func weightsCall(role string, w float64) *masterpb.Call {
+	return &masterpb.Call{Type: masterpb.Call_UPDATE_WEIGHTS.Enum(), UpdateWeights: &masterpb.Call_UpdateWeights{
+		WeightInfos: []*mesosproto.WeightInfo{{Role: proto.String(role), Weight: proto.Float64(w)}}}}
+}
+
+// TestOperatorWeights: UPDATE_WEIGHTS keeps weights (trimmed roles), GET_WEIGHTS
+// shows them, bad roles and weights get Master::WeightsHandler's 400s, and
+// the weights survive a master failover (Mesos keeps them in the registry).
+func TestOperatorWeights(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithMasters(2))
+			c := newClient(t, srv, codec)
+			if w := c.operator(operatorPath, opCall(masterpb.Call_GET_WEIGHTS)); w.GetType() != masterpb.Response_GET_WEIGHTS || len(w.GetGetWeights().GetWeightInfos()) != 0 {
+				t.Fatalf("initial weights %v", w)
+			}
+			expect(t, c.operatorRaw(weightsCall(" web ", 2.5)), http.StatusOK, "")
+			expect(t, c.operatorRaw(weightsCall("batch", 1)), http.StatusOK, "")
+			expect(t, c.operatorRaw(weightsCall("web", 0)), http.StatusBadRequest,
+				"Failed to validate update weights request JSON for role 'web': Invalid weight '0': Weights must be positive")
+			expect(t, c.operatorRaw(weightsCall("a/../b", 1)), http.StatusBadRequest,
+				"Failed to validate update weights request JSON: Invalid role 'a/../b': Role 'a/../b' cannot include '..' as a component")
+			want := []*mesosproto.WeightInfo{
+				{Weight: proto.Float64(1), Role: proto.String("batch")},
+				{Weight: proto.Float64(2.5), Role: proto.String("web")},
+			}
+			check := func() {
+				t.Helper()
+				got := c.operator(operatorPath, opCall(masterpb.Call_GET_WEIGHTS)).GetGetWeights().GetWeightInfos()
+				if len(got) != len(want) {
+					t.Fatalf("weights %v, want %v", got, want)
+				}
+				for i := range got {
+					if !proto.Equal(got[i], want[i]) {
+						t.Fatalf("weights %v, want %v", got, want)
+					}
+				}
+			}
+			check()
+			if err := srv.Failover(); err != nil {
+				t.Fatal(err)
+			}
+			c.url = srv.MasterURLs()[srv.LeaderIndex()]
+			check()
+		})
+	}
+}
+
+// TestOperatorLoggingLevel: SET_LOGGING_LEVEL is OK() with no body and
+// GET_LOGGING_LEVEL shows the level of that master only.
+func TestOperatorLoggingLevel(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			if l := c.operator(operatorPath, opCall(masterpb.Call_GET_LOGGING_LEVEL)); l.GetGetLoggingLevel().GetLevel() != 0 || l.GetGetLoggingLevel().Level == nil {
+				t.Fatalf("initial level %v", l)
+			}
+			r := c.operatorRaw(&masterpb.Call{Type: masterpb.Call_SET_LOGGING_LEVEL.Enum(), SetLoggingLevel: &masterpb.Call_SetLoggingLevel{
+				Level: proto.Uint32(3), Duration: &mesosproto.DurationInfo{Nanoseconds: proto.Int64(60e9)}}})
+			expect(t, r, http.StatusOK, "")
+			if l := c.operator(operatorPath, opCall(masterpb.Call_GET_LOGGING_LEVEL)); l.GetGetLoggingLevel().GetLevel() != 3 {
+				t.Fatalf("level %v, want 3", l)
+			}
+		})
+	}
+}
+
+// TestOperatorTeardown: TEARDOWN removes the framework (its stream ends),
+// an unknown id is 400 "No framework found with specified ID".
+func TestOperatorTeardown(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			sched := newClient(t, srv, httpapi.Protobuf).subscribe(frameworkInfo("doomed"))
+			td := func(id string) *masterpb.Call {
+				return &masterpb.Call{Type: masterpb.Call_TEARDOWN.Enum(), Teardown: &masterpb.Call_Teardown{
+					FrameworkId: &mesosproto.FrameworkID{Value: proto.String(id)}}}
+			}
+			expect(t, c.operatorRaw(td("no-such-framework")), http.StatusBadRequest, "No framework found with specified ID")
+			expect(t, c.operatorRaw(td(sched.fwID)), http.StatusOK, "")
+			if _, err := sched.waitEnd(); err != io.EOF { // the stream ends cleanly, offers may come first
+				t.Fatalf("scheduler stream ended with %v", err)
+			}
+			if fws := c.operator(operatorPath, opCall(masterpb.Call_GET_FRAMEWORKS)).GetGetFrameworks(); len(fws.GetFrameworks()) != 0 {
+				t.Fatalf("frameworks after TEARDOWN: %v", fws)
+			}
+			expect(t, c.operatorRaw(td(sched.fwID)), http.StatusBadRequest, "No framework found with specified ID")
+		})
+	}
+}
