@@ -12,7 +12,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb"
 	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
 )
 
 // operatorState is what the operator API changes: role weights, kept in the
@@ -22,15 +24,47 @@ type operatorState struct {
 	weights   map[string]float64
 	logLevel  map[int]uint32 // by master index; absent is 0 (glog's FLAGS_v default)
 	logRevert map[int]*time.Timer
+
+	schedule *maintenancepb.Schedule // the maintenance schedule (operator_maintenance.go)
+	machines map[machineKey]*machine // its machines, DRAINING or DOWN
+
+	quotas map[string]*quotapb.QuotaConfig // by role (operator_quota.go)
+
+	deactivated map[string]bool // agent ids (operator_agents.go)
 }
 
 // operatorWriteLocked answers the calls that change state. A nil Response
 // with status 200 is Mesos's OK() with no body.
 func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, int, string, bool) {
 	s := m.s
+	if resp, status, text, ok := m.operatorMaintenanceLocked(call); ok { // operator_maintenance.go
+		return resp, status, text, true
+	}
 	switch call.GetType() {
 	case masterpb.Call_UPDATE_WEIGHTS:
 		status, body := s.updateWeightsLocked(call.GetUpdateWeights().GetWeightInfos())
+		return nil, status, body, true
+	case masterpb.Call_LIST_FILES, masterpb.Call_READ_FILE:
+		// A master's files API serves only what it attached: its log file as
+		// /master/log, and only with --log_dir (Master::initialize). A
+		// mesostest master has no log directory, so every path resolves to
+		// nothing: FilesError NOT_FOUND without a message, NotFound("")
+		// (Master::Http::listFiles and readFile, FilesProcess::resolve in
+		// src/files/files.cpp).
+		return nil, http.StatusNotFound, "", true
+	case masterpb.Call_DEACTIVATE_AGENT:
+		status, body := m.deactivateAgentLocked(call.GetDeactivateAgent().GetAgentId().GetValue())
+		return nil, status, body, true
+	case masterpb.Call_REACTIVATE_AGENT:
+		status, body := m.reactivateAgentLocked(call.GetReactivateAgent().GetAgentId().GetValue())
+		return nil, status, body, true
+	case masterpb.Call_REMOVE_QUOTA: //lint:ignore SA1019 a master still serves the deprecated call
+		status, body := s.removeQuotaLocked(call.GetRemoveQuota().GetRole()) //lint:ignore SA1019 see above
+		return nil, status, body, true
+	case masterpb.Call_GET_QUOTA:
+		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(), GetQuota: s.getQuotaLocked()}, http.StatusOK, "", true
+	case masterpb.Call_UPDATE_QUOTA:
+		status, body := s.updateQuotaLocked(call.GetUpdateQuota())
 		return nil, status, body, true
 	case masterpb.Call_GET_WEIGHTS:
 		return &masterpb.Response{Type: masterpb.Response_GET_WEIGHTS.Enum(), GetWeights: s.getWeightsLocked()}, http.StatusOK, "", true

@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
 // operatorRaw posts an operator call and returns the raw answer.
@@ -113,6 +115,96 @@ func TestOperatorTeardown(t *testing.T) {
 				t.Fatalf("frameworks after TEARDOWN: %v", fws)
 			}
 			expect(t, c.operatorRaw(td(sched.fwID)), http.StatusBadRequest, "No framework found with specified ID")
+		})
+	}
+}
+
+// TestOperatorMasterFiles: a master without --log_dir attaches no file, so
+// LIST_FILES and READ_FILE answer 404 with no body for any path.
+func TestOperatorMasterFiles(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_LIST_FILES.Enum(),
+				ListFiles: &masterpb.Call_ListFiles{Path: proto.String("/master/log")}}), http.StatusNotFound, "")
+			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_READ_FILE.Enum(),
+				ReadFile: &masterpb.Call_ReadFile{Path: proto.String("/master/log"), Offset: proto.Uint64(0)}}), http.StatusNotFound, "")
+			expect(t, c.operatorRaw(&masterpb.Call{Type: masterpb.Call_LIST_FILES.Enum()}), http.StatusBadRequest,
+				"Failed to validate master::Call: Expecting 'list_files' to be present")
+		})
+	}
+}
+
+// TestOperatorDeactivateAgent: a deactivated agent's offer is rescinded, it
+// shows as inactive and deactivated, gets offered again once reactivated;
+// unknown or active agents get Mesos's 400s.
+func TestOperatorDeactivateAgent(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			agentID := srv.AgentIDs()[0]
+			sched := newClient(t, srv, httpapi.Protobuf).subscribe(frameworkInfo("deact"))
+			o := sched.offers()[0]
+			call := func(typ masterpb.Call_Type, id string) *masterpb.Call {
+				aid := &mesosproto.AgentID{Value: proto.String(id)}
+				if typ == masterpb.Call_DEACTIVATE_AGENT {
+					return &masterpb.Call{Type: typ.Enum(), DeactivateAgent: &masterpb.Call_DeactivateAgent{AgentId: aid}}
+				}
+				return &masterpb.Call{Type: typ.Enum(), ReactivateAgent: &masterpb.Call_ReactivateAgent{AgentId: aid}}
+			}
+			expect(t, c.operatorRaw(call(masterpb.Call_DEACTIVATE_AGENT, "nope")), http.StatusBadRequest, "Unknown agent")
+			expect(t, c.operatorRaw(call(masterpb.Call_REACTIVATE_AGENT, agentID)), http.StatusBadRequest, "Agent is not deactivated")
+			expect(t, c.operatorRaw(call(masterpb.Call_DEACTIVATE_AGENT, agentID)), http.StatusOK, "")
+			if r := sched.nextSkip(schedulerpb.Event_RESCIND).GetRescind(); r.GetOfferId().GetValue() != o.GetId().GetValue() {
+				t.Fatalf("rescinded %v, want %v", r, o.GetId())
+			}
+			a := c.operator(operatorPath, opCall(masterpb.Call_GET_AGENTS)).GetGetAgents().GetAgents()[0]
+			if a.GetActive() || !a.GetDeactivated() {
+				t.Fatalf("deactivated agent shows active %v deactivated %v", a.GetActive(), a.GetDeactivated())
+			}
+			sched.noOffers(200 * time.Millisecond)
+			expect(t, c.operatorRaw(call(masterpb.Call_REACTIVATE_AGENT, agentID)), http.StatusOK, "")
+			if o2 := sched.offers()[0]; o2.GetAgentId().GetValue() != agentID {
+				t.Fatalf("offer of %v after reactivation", o2.GetAgentId())
+			}
+		})
+	}
+}
+
+// TestOperatorRoles: GET_ROLES lists the frameworks' roles with their
+// ancestors and the roles with a weight, sorted, each with its weight, the
+// scalar resources allocated or offered in its subtree, and its frameworks.
+func TestOperatorRoles(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t)
+			c := newClient(t, srv, codec)
+			expect(t, c.operatorRaw(weightsCall("batch", 2)), http.StatusOK, "")
+			fi := frameworkInfo("roles")
+			fi.Role = proto.String("web/a") //lint:ignore SA1019 a single-role framework
+			sched := newClient(t, srv, httpapi.Protobuf).subscribe(fi)
+			sched.offers() // the whole agent is offered to web/a
+			roles := c.operator(operatorPath, opCall(masterpb.Call_GET_ROLES)).GetGetRoles().GetRoles()
+			var names []string
+			for _, r := range roles {
+				names = append(names, r.GetName())
+			}
+			if len(names) != 3 || names[0] != "batch" || names[1] != "web" || names[2] != "web/a" {
+				t.Fatalf("roles %v", names)
+			}
+			if roles[0].GetWeight() != 2 || len(roles[0].GetResources()) != 0 || len(roles[0].GetFrameworks()) != 0 {
+				t.Errorf("batch: %v", roles[0])
+			}
+			for _, r := range roles[1:] {
+				if r.GetWeight() != 1 || len(r.GetResources()) != 3 || r.GetResources()[0].GetName() != "cpus" || r.GetResources()[0].GetScalar().GetValue() != 4 {
+					t.Errorf("%s: %v", r.GetName(), r)
+				}
+			}
+			if len(roles[1].GetFrameworks()) != 0 || len(roles[2].GetFrameworks()) != 1 || roles[2].GetFrameworks()[0].GetValue() != sched.fwID {
+				t.Errorf("frameworks: web %v, web/a %v", roles[1].GetFrameworks(), roles[2].GetFrameworks())
+			}
 		})
 	}
 }

@@ -64,22 +64,29 @@ func (c *client) operatorSubscribe() *opStream {
 	return os
 }
 
-// next returns the next event that is not a HEARTBEAT.
-func (os *opStream) next() *masterpb.Event {
+// any returns the next event, heartbeats included.
+func (os *opStream) any() *masterpb.Event {
 	os.t.Helper()
 	timer := time.NewTimer(10 * time.Second)
 	defer timer.Stop()
+	select {
+	case ev, ok := <-os.events:
+		if !ok {
+			os.t.Fatal("operator stream ended")
+		}
+		return ev
+	case <-timer.C:
+		os.t.Fatal("no operator event within 10s")
+	}
+	return nil
+}
+
+// next returns the next event that is not a HEARTBEAT.
+func (os *opStream) next() *masterpb.Event {
+	os.t.Helper()
 	for {
-		select {
-		case ev, ok := <-os.events:
-			if !ok {
-				os.t.Fatal("operator stream ended")
-			}
-			if ev.GetType() != masterpb.Event_HEARTBEAT {
-				return ev
-			}
-		case <-timer.C:
-			os.t.Fatal("no operator event within 10s")
+		if ev := os.any(); ev.GetType() != masterpb.Event_HEARTBEAT {
+			return ev
 		}
 	}
 }
@@ -100,12 +107,12 @@ func TestOperatorSubscribe(t *testing.T) {
 			if _, ok := os.header["Mesos-Stream-Id"]; ok {
 				t.Error("operator stream has a Mesos-Stream-Id")
 			}
-			first := <-os.events
+			first := os.any()
 			if first.GetType() != masterpb.Event_SUBSCRIBED || len(first.GetSubscribed().GetGetState().GetGetAgents().GetAgents()) != 1 ||
 				first.GetSubscribed().GetHeartbeatIntervalSeconds() != 0.2 {
 				t.Fatalf("first event %v", first)
 			}
-			if hb := <-os.events; hb.GetType() != masterpb.Event_HEARTBEAT {
+			if hb := os.any(); hb.GetType() != masterpb.Event_HEARTBEAT {
 				t.Fatalf("second event %v, want HEARTBEAT", hb.GetType())
 			}
 
@@ -151,5 +158,34 @@ func TestOperatorSubscribe(t *testing.T) {
 				t.Fatalf("got %v, want AGENT_REMOVED", ev)
 			}
 		})
+	}
+}
+
+// TestOperatorSubscribeFailover: the operator stream of a master that stops
+// leading breaks (the master process aborts); the new leader serves a new
+// SUBSCRIBE with the state it knows.
+func TestOperatorSubscribeFailover(t *testing.T) {
+	srv := newServer(t, WithMasters(2))
+	c := newClient(t, srv, httpapi.JSON)
+	os := c.operatorSubscribe()
+	if ev := os.any(); ev.GetType() != masterpb.Event_SUBSCRIBED {
+		t.Fatalf("first event %v", ev)
+	}
+	if err := srv.Failover(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.NewTimer(10 * time.Second)
+	defer timer.Stop()
+	for ended := false; !ended; {
+		select {
+		case _, ok := <-os.events:
+			ended = !ok
+		case <-timer.C:
+			t.Fatal("operator stream of the old leader did not end")
+		}
+	}
+	c.url = srv.MasterURLs()[srv.LeaderIndex()]
+	if ev := c.operatorSubscribe().any(); ev.GetType() != masterpb.Event_SUBSCRIBED || len(ev.GetSubscribed().GetGetState().GetGetAgents().GetAgents()) != 1 {
+		t.Fatalf("new leader's first event %v", ev)
 	}
 }

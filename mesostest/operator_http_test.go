@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -164,4 +165,26 @@ func TestOperatorAcceptPrefersJSON(t *testing.T) {
 	if r.status != 200 || r.header.Get("Content-Type") != httpapi.MediaTypeJSON || r.body != `{"type":"GET_HEALTH","get_health":{"healthy":true}}` {
 		t.Fatalf("got %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
 	}
+}
+
+// TestOperatorNotLeader: a master that does not lead redirects operator
+// calls to the leader's /master/api/v1 (Master::Http::redirect), before
+// looking at the method or the body; with no leader it answers 503.
+func TestOperatorNotLeader(t *testing.T) {
+	srv := newServer(t, WithMasters(2))
+	leader := srv.LeaderIndex()
+	other := srv.MasterURLs()[1-leader]
+	c := newClient(t, srv, httpapi.JSON)
+	c.url = other
+	info := srv.masters[leader].info
+	want := "//" + info.GetHostname() + ":" + strconv.Itoa(int(info.GetPort())) + masterOperatorPath
+	for _, path := range []string{operatorPath, masterOperatorPath} {
+		r := c.raw(http.MethodGet, path, nil)
+		if r.status != http.StatusTemporaryRedirect || r.header.Get("Location") != want {
+			t.Fatalf("%s: %d Location %q, want 307 %q", path, r.status, r.header.Get("Location"), want)
+		}
+	}
+	srv.SetNoLeader()
+	r := c.raw(http.MethodPost, operatorPath, []byte(`{"type":"GET_HEALTH"}`), "Content-Type", "application/json")
+	expect(t, r, http.StatusServiceUnavailable, "No leader elected")
 }

@@ -59,7 +59,7 @@ func (m *master) getAgentsLocked() *masterpb.Response_GetAgents {
 		if a.unreachable != nil {
 			continue
 		}
-		out.Agents = append(out.Agents, operatorAgent(a))
+		out.Agents = append(out.Agents, operatorAgentWith(a, m.s.op.deactivated[a.id]))
 	}
 	return out
 }
@@ -67,19 +67,21 @@ func (m *master) getAgentsLocked() *masterpb.Response_GetAgents {
 // operatorAgent is protobuf::master::event::createAgentResponse
 // (src/common/protobuf_utils.cpp) for a fake agent.
 func operatorAgent(a *agent) *masterpb.Response_GetAgents_Agent {
+	return operatorAgentWith(a, false)
+}
+
+// operatorAgentWith is operatorAgent for an agent deactivated or not
+// (Master::Http::_deactivateAgent clears Slave::active).
+func operatorAgentWith(a *agent, deactivated bool) *masterpb.Response_GetAgents_Agent {
 	info := a.agentInfo()
 	info.Resources = a.total.toProto("", true)
 	info.Attributes = a.attributes
-	port := a.port
-	if info.Port != nil {
-		port = int(info.GetPort())
-	}
 	return &masterpb.Response_GetAgents_Agent{
 		AgentInfo:          info,
-		Active:             proto.Bool(true),
-		Deactivated:        proto.Bool(false),
+		Active:             proto.Bool(!deactivated),
+		Deactivated:        proto.Bool(deactivated),
 		Version:            proto.String(mesosVersion),
-		Pid:                proto.String("slave(1)@" + net.JoinHostPort(a.hostname, strconv.Itoa(port))),
+		Pid:                proto.String("slave(1)@" + net.JoinHostPort(agentIP(a.hostname), strconv.Itoa(a.port))), // as agentPID
 		TotalResources:     a.total.toProto("", true),
 		AllocatedResources: a.used.toProto("", true),
 		OfferedResources:   a.offered.toProto("", true),

@@ -9,7 +9,6 @@ package fastpb
 import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/agentpb"
-	"slices"
 )
 
 // size_agentpb_Call checks b and counts what dec_agentpb_Call takes for it.
@@ -287,7 +286,12 @@ func (d *decoder) size_agentpb_Call(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_agentpb_Call_LaunchContainer.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_agentpb_Call_LaunchContainer(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 114: // wait_container
 			var n int
@@ -735,9 +739,9 @@ func (d *decoder) dec_agentpb_Call(b []byte, m *agentpb.Call) bool {
 			sub := b[i : i+n]
 			i += n
 			if m.LaunchContainer == nil {
-				m.LaunchContainer = new(agentpb.Call_LaunchContainer)
+				m.LaunchContainer = d.m_agentpb_Call_LaunchContainer.one()
 			}
-			if !d.fallback(sub, m.LaunchContainer) {
+			if !d.dec_agentpb_Call_LaunchContainer(sub, m.LaunchContainer) {
 				return false
 			}
 			continue
@@ -2174,6 +2178,251 @@ func (d *decoder) dec_agentpb_Call_AttachContainerOutput(b []byte, m *agentpb.Ca
 		}
 		d.unknown(m, t, b[j:i])
 	}
+	return true
+}
+
+// size_agentpb_Call_LaunchContainer checks b and counts what dec_agentpb_Call_LaunchContainer takes for it.
+func (d *decoder) size_agentpb_Call_LaunchContainer(b []byte) bool {
+	var n3 int
+	q := d.reserve(1)
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // container_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_ContainerID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_ContainerID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 18: // command
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_CommandInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_CommandInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 26: // resources
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			n3++
+			d.m_mesosproto_Resource.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Resource(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 34: // container
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_ContainerInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_ContainerInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 42: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	d.p_mesosproto_Resource.n += n3
+	d.setCount(q+0, n3)
+	return true
+}
+
+// dec_agentpb_Call_LaunchContainer merges the wire format b into m.
+func (d *decoder) dec_agentpb_Call_LaunchContainer(b []byte, m *agentpb.Call_LaunchContainer) bool {
+	q := d.counts(1)
+	if q == nil {
+		return false
+	}
+	r3 := m.Resources
+	if n := q[0]; n > 0 {
+		r3 = grow(&d.p_mesosproto_Resource, r3, n)
+	}
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // container_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.ContainerId == nil {
+				m.ContainerId = d.m_mesosproto_ContainerID.one()
+			}
+			if !d.dec_mesosproto_ContainerID(sub, m.ContainerId) {
+				return false
+			}
+			continue
+		case 18: // command
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Command == nil {
+				m.Command = d.m_mesosproto_CommandInfo.one()
+			}
+			if !d.dec_mesosproto_CommandInfo(sub, m.Command) {
+				return false
+			}
+			continue
+		case 26: // resources
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			e := d.m_mesosproto_Resource.one()
+			if !d.dec_mesosproto_Resource(sub, e) {
+				return false
+			}
+			r3 = append(r3, e)
+			continue
+		case 34: // container
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Container == nil {
+				m.Container = d.m_mesosproto_ContainerInfo.one()
+			}
+			if !d.dec_mesosproto_ContainerInfo(sub, m.Container) {
+				return false
+			}
+			continue
+		case 42: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	m.Resources = r3
 	return true
 }
 
@@ -4890,7 +5139,12 @@ func (d *decoder) size_agentpb_Response_GetFrameworks_Framework(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -4926,9 +5180,9 @@ func (d *decoder) dec_agentpb_Response_GetFrameworks_Framework(b []byte, m *agen
 			sub := b[i : i+n]
 			i += n
 			if m.FrameworkInfo == nil {
-				m.FrameworkInfo = new(mesosproto.FrameworkInfo)
+				m.FrameworkInfo = d.m_mesosproto_FrameworkInfo.one()
 			}
-			if !d.fallback(sub, m.FrameworkInfo) {
+			if !d.dec_mesosproto_FrameworkInfo(sub, m.FrameworkInfo) {
 				return false
 			}
 			continue
@@ -5281,7 +5535,12 @@ func (d *decoder) size_agentpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n1++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 18: // queued_tasks
 			var n int
@@ -5297,7 +5556,12 @@ func (d *decoder) size_agentpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n2++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 26: // launched_tasks
 			var n int
@@ -5313,7 +5577,12 @@ func (d *decoder) size_agentpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n3++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 34: // terminated_tasks
 			var n int
@@ -5329,7 +5598,12 @@ func (d *decoder) size_agentpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n4++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 42: // completed_tasks
 			var n int
@@ -5345,17 +5619,27 @@ func (d *decoder) size_agentpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n5++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
 			return false
 		}
 	}
+	d.p_mesosproto_Task.n += n1
 	d.setCount(q+0, n1)
+	d.p_mesosproto_Task.n += n2
 	d.setCount(q+1, n2)
+	d.p_mesosproto_Task.n += n3
 	d.setCount(q+2, n3)
+	d.p_mesosproto_Task.n += n4
 	d.setCount(q+3, n4)
+	d.p_mesosproto_Task.n += n5
 	d.setCount(q+4, n5)
 	return true
 }
@@ -5368,23 +5652,23 @@ func (d *decoder) dec_agentpb_Response_GetTasks(b []byte, m *agentpb.Response_Ge
 	}
 	r1 := m.PendingTasks
 	if n := q[0]; n > 0 {
-		r1 = slices.Grow(r1, n)
+		r1 = grow(&d.p_mesosproto_Task, r1, n)
 	}
 	r2 := m.QueuedTasks
 	if n := q[1]; n > 0 {
-		r2 = slices.Grow(r2, n)
+		r2 = grow(&d.p_mesosproto_Task, r2, n)
 	}
 	r3 := m.LaunchedTasks
 	if n := q[2]; n > 0 {
-		r3 = slices.Grow(r3, n)
+		r3 = grow(&d.p_mesosproto_Task, r3, n)
 	}
 	r4 := m.TerminatedTasks
 	if n := q[3]; n > 0 {
-		r4 = slices.Grow(r4, n)
+		r4 = grow(&d.p_mesosproto_Task, r4, n)
 	}
 	r5 := m.CompletedTasks
 	if n := q[4]; n > 0 {
-		r5 = slices.Grow(r5, n)
+		r5 = grow(&d.p_mesosproto_Task, r5, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -5409,8 +5693,8 @@ func (d *decoder) dec_agentpb_Response_GetTasks(b []byte, m *agentpb.Response_Ge
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r1 = append(r1, e)
@@ -5428,8 +5712,8 @@ func (d *decoder) dec_agentpb_Response_GetTasks(b []byte, m *agentpb.Response_Ge
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r2 = append(r2, e)
@@ -5447,8 +5731,8 @@ func (d *decoder) dec_agentpb_Response_GetTasks(b []byte, m *agentpb.Response_Ge
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r3 = append(r3, e)
@@ -5466,8 +5750,8 @@ func (d *decoder) dec_agentpb_Response_GetTasks(b []byte, m *agentpb.Response_Ge
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r4 = append(r4, e)
@@ -5485,8 +5769,8 @@ func (d *decoder) dec_agentpb_Response_GetTasks(b []byte, m *agentpb.Response_Ge
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r5 = append(r5, e)

@@ -95,6 +95,7 @@ type decoder struct {
 	m_agentpb_Call_GetMetrics                                slab[agentpb.Call_GetMetrics]
 	m_agentpb_Call_KillContainer                             slab[agentpb.Call_KillContainer]
 	m_agentpb_Call_KillNestedContainer                       slab[agentpb.Call_KillNestedContainer]
+	m_agentpb_Call_LaunchContainer                           slab[agentpb.Call_LaunchContainer]
 	m_agentpb_Call_LaunchNestedContainer                     slab[agentpb.Call_LaunchNestedContainer]
 	m_agentpb_Call_LaunchNestedContainerSession              slab[agentpb.Call_LaunchNestedContainerSession]
 	m_agentpb_Call_ListFiles                                 slab[agentpb.Call_ListFiles]
@@ -216,6 +217,7 @@ type decoder struct {
 	m_mesosproto_CgroupInfo_Blkio_Throttling_Statistics      slab[mesosproto.CgroupInfo_Blkio_Throttling_Statistics]
 	m_mesosproto_CgroupInfo_Blkio_Value                      slab[mesosproto.CgroupInfo_Blkio_Value]
 	m_mesosproto_CgroupInfo_NetCls                           slab[mesosproto.CgroupInfo_NetCls]
+	m_mesosproto_CheckInfo                                   slab[mesosproto.CheckInfo]
 	m_mesosproto_CheckInfo_Command                           slab[mesosproto.CheckInfo_Command]
 	m_mesosproto_CheckInfo_Http                              slab[mesosproto.CheckInfo_Http]
 	m_mesosproto_CheckInfo_Tcp                               slab[mesosproto.CheckInfo_Tcp]
@@ -250,6 +252,9 @@ type decoder struct {
 	m_mesosproto_Filters                                     slab[mesosproto.Filters]
 	m_mesosproto_Flag                                        slab[mesosproto.Flag]
 	m_mesosproto_FrameworkID                                 slab[mesosproto.FrameworkID]
+	m_mesosproto_FrameworkInfo                               slab[mesosproto.FrameworkInfo]
+	m_mesosproto_FrameworkInfo_Capability                    slab[mesosproto.FrameworkInfo_Capability]
+	m_mesosproto_HealthCheck                                 slab[mesosproto.HealthCheck]
 	m_mesosproto_HealthCheck_HTTPCheckInfo                   slab[mesosproto.HealthCheck_HTTPCheckInfo]
 	m_mesosproto_HealthCheck_TCPCheckInfo                    slab[mesosproto.HealthCheck_TCPCheckInfo]
 	m_mesosproto_IcmpStatistics                              slab[mesosproto.IcmpStatistics]
@@ -272,6 +277,7 @@ type decoder struct {
 	m_mesosproto_NetworkInfo_PortMapping                     slab[mesosproto.NetworkInfo_PortMapping]
 	m_mesosproto_Offer                                       slab[mesosproto.Offer]
 	m_mesosproto_OfferFilters_MinAllocatableResources        slab[mesosproto.OfferFilters_MinAllocatableResources]
+	m_mesosproto_OfferFilters_ResourceQuantities             slab[mesosproto.OfferFilters_ResourceQuantities]
 	m_mesosproto_OfferID                                     slab[mesosproto.OfferID]
 	m_mesosproto_Offer_Operation                             slab[mesosproto.Offer_Operation]
 	m_mesosproto_Offer_Operation_Create                      slab[mesosproto.Offer_Operation_Create]
@@ -319,8 +325,10 @@ type decoder struct {
 	m_mesosproto_Secret_Value                                slab[mesosproto.Secret_Value]
 	m_mesosproto_TTYInfo                                     slab[mesosproto.TTYInfo]
 	m_mesosproto_TTYInfo_WindowSize                          slab[mesosproto.TTYInfo_WindowSize]
+	m_mesosproto_Task                                        slab[mesosproto.Task]
 	m_mesosproto_TaskGroupInfo                               slab[mesosproto.TaskGroupInfo]
 	m_mesosproto_TaskID                                      slab[mesosproto.TaskID]
+	m_mesosproto_TaskInfo                                    slab[mesosproto.TaskInfo]
 	m_mesosproto_TaskResourceLimitation                      slab[mesosproto.TaskResourceLimitation]
 	m_mesosproto_TaskStatus                                  slab[mesosproto.TaskStatus]
 	m_mesosproto_TcpStatistics                               slab[mesosproto.TcpStatistics]
@@ -339,10 +347,12 @@ type decoder struct {
 	m_mesosproto_Volume                                      slab[mesosproto.Volume]
 	m_mesosproto_Volume_Source                               slab[mesosproto.Volume_Source]
 	m_mesosproto_Volume_Source_CSIVolume                     slab[mesosproto.Volume_Source_CSIVolume]
+	m_mesosproto_Volume_Source_CSIVolume_StaticProvisioning  slab[mesosproto.Volume_Source_CSIVolume_StaticProvisioning]
 	m_mesosproto_Volume_Source_DockerVolume                  slab[mesosproto.Volume_Source_DockerVolume]
 	m_mesosproto_Volume_Source_HostPath                      slab[mesosproto.Volume_Source_HostPath]
 	m_mesosproto_Volume_Source_SandboxPath                   slab[mesosproto.Volume_Source_SandboxPath]
 	m_mesosproto_WeightInfo                                  slab[mesosproto.WeightInfo]
+	m_quotapb_QuotaConfig                                    slab[quotapb.QuotaConfig]
 	m_quotapb_QuotaInfo                                      slab[quotapb.QuotaInfo]
 	m_quotapb_QuotaRequest                                   slab[quotapb.QuotaRequest]
 	m_quotapb_QuotaStatus                                    slab[quotapb.QuotaStatus]
@@ -375,6 +385,7 @@ type decoder struct {
 	m_schedulerpb_Event_Subscribed                           slab[schedulerpb.Event_Subscribed]
 	m_schedulerpb_Event_Update                               slab[schedulerpb.Event_Update]
 	m_schedulerpb_Event_UpdateOperationStatus                slab[schedulerpb.Event_UpdateOperationStatus]
+	m_schedulerpb_OfferConstraints                           slab[schedulerpb.OfferConstraints]
 	m_schedulerpb_OfferConstraints_RoleConstraints_Group     slab[schedulerpb.OfferConstraints_RoleConstraints_Group]
 	m_schedulerpb_Response                                   slab[schedulerpb.Response]
 	m_schedulerpb_Response_ReconcileOperations               slab[schedulerpb.Response_ReconcileOperations]
@@ -407,6 +418,8 @@ type decoder struct {
 	p_mesosproto_FileInfo                                    slab[*mesosproto.FileInfo]
 	p_mesosproto_Flag                                        slab[*mesosproto.Flag]
 	p_mesosproto_FrameworkID                                 slab[*mesosproto.FrameworkID]
+	p_mesosproto_FrameworkInfo                               slab[*mesosproto.FrameworkInfo]
+	p_mesosproto_FrameworkInfo_Capability                    slab[*mesosproto.FrameworkInfo_Capability]
 	p_mesosproto_Image                                       slab[*mesosproto.Image]
 	p_mesosproto_InverseOffer                                slab[*mesosproto.InverseOffer]
 	p_mesosproto_Label                                       slab[*mesosproto.Label]
@@ -417,6 +430,7 @@ type decoder struct {
 	p_mesosproto_NetworkInfo_IPAddress                       slab[*mesosproto.NetworkInfo_IPAddress]
 	p_mesosproto_NetworkInfo_PortMapping                     slab[*mesosproto.NetworkInfo_PortMapping]
 	p_mesosproto_Offer                                       slab[*mesosproto.Offer]
+	p_mesosproto_OfferFilters_ResourceQuantities             slab[*mesosproto.OfferFilters_ResourceQuantities]
 	p_mesosproto_OfferID                                     slab[*mesosproto.OfferID]
 	p_mesosproto_Offer_Operation                             slab[*mesosproto.Offer_Operation]
 	p_mesosproto_Operation                                   slab[*mesosproto.Operation]
@@ -428,10 +442,14 @@ type decoder struct {
 	p_mesosproto_Resource                                    slab[*mesosproto.Resource]
 	p_mesosproto_Resource_ReservationInfo                    slab[*mesosproto.Resource_ReservationInfo]
 	p_mesosproto_Role                                        slab[*mesosproto.Role]
+	p_mesosproto_Task                                        slab[*mesosproto.Task]
+	p_mesosproto_TaskInfo                                    slab[*mesosproto.TaskInfo]
+	p_mesosproto_TaskStatus                                  slab[*mesosproto.TaskStatus]
 	p_mesosproto_TrafficControlStatistics                    slab[*mesosproto.TrafficControlStatistics]
 	p_mesosproto_Value_Range                                 slab[*mesosproto.Value_Range]
 	p_mesosproto_Volume                                      slab[*mesosproto.Volume]
 	p_mesosproto_WeightInfo                                  slab[*mesosproto.WeightInfo]
+	p_quotapb_QuotaConfig                                    slab[*quotapb.QuotaConfig]
 	p_quotapb_QuotaInfo                                      slab[*quotapb.QuotaInfo]
 	p_schedulerpb_AttributeConstraint                        slab[*schedulerpb.AttributeConstraint]
 	p_schedulerpb_Call_ReconcileOperations_Operation         slab[*schedulerpb.Call_ReconcileOperations_Operation]
@@ -536,6 +554,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_Unavailability(b, m)
+	case *mesosproto.FrameworkInfo:
+		if !d.size_mesosproto_FrameworkInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_FrameworkInfo(b, m)
 	case *mesosproto.FrameworkInfo_Capability:
 		if !d.size_mesosproto_FrameworkInfo_Capability(b) {
 			return true, false
@@ -802,6 +827,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_OfferFilters(b, m)
+	case *mesosproto.OfferFilters_ResourceQuantities:
+		if !d.size_mesosproto_OfferFilters_ResourceQuantities(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_OfferFilters_ResourceQuantities(b, m)
 	case *mesosproto.OfferFilters_MinAllocatableResources:
 		if !d.size_mesosproto_OfferFilters_MinAllocatableResources(b) {
 			return true, false
@@ -907,6 +939,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_InverseOffer(b, m)
+	case *mesosproto.TaskInfo:
+		if !d.size_mesosproto_TaskInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_TaskInfo(b, m)
 	case *mesosproto.TaskGroupInfo:
 		if !d.size_mesosproto_TaskGroupInfo(b) {
 			return true, false
@@ -1124,6 +1163,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_Volume_Source_CSIVolume_VolumeCapability_AccessMode(b, m)
+	case *mesosproto.Volume_Source_CSIVolume_StaticProvisioning:
+		if !d.size_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b, m)
 	case *mesosproto.NetworkInfo:
 		if !d.size_mesosproto_NetworkInfo(b) {
 			return true, false
@@ -1481,6 +1527,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_schedulerpb_AttributeConstraint_Predicate_TextNotMatches(b, m)
+	case *schedulerpb.OfferConstraints:
+		if !d.size_schedulerpb_OfferConstraints(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_schedulerpb_OfferConstraints(b, m)
 	case *schedulerpb.OfferConstraints_RoleConstraints:
 		if !d.size_schedulerpb_OfferConstraints_RoleConstraints(b) {
 			return true, false
@@ -1838,6 +1891,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_PerfStatistics(b, m)
+	case *mesosproto.Task:
+		if !d.size_mesosproto_Task(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Task(b, m)
 	case *mesosproto.Operation:
 		if !d.size_mesosproto_Operation(b) {
 			return true, false
@@ -1922,6 +1982,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_quotapb_QuotaRequest(b, m)
+	case *quotapb.QuotaConfig:
+		if !d.size_quotapb_QuotaConfig(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_quotapb_QuotaConfig(b, m)
 	case *quotapb.QuotaStatus:
 		if !d.size_quotapb_QuotaStatus(b) {
 			return true, false
@@ -2440,6 +2507,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_agentpb_Call_AttachContainerOutput(b, m)
+	case *agentpb.Call_LaunchContainer:
+		if !d.size_agentpb_Call_LaunchContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_LaunchContainer(b, m)
 	case *agentpb.Call_WaitContainer:
 		if !d.size_agentpb_Call_WaitContainer(b) {
 			return true, false

@@ -10,11 +10,8 @@ import (
 	"encoding/binary"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
-	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
-	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"math"
-	"slices"
 )
 
 // size_masterpb_Call checks b and counts what dec_masterpb_Call takes for it.
@@ -2929,13 +2926,19 @@ func (d *decoder) size_masterpb_Call_UpdateQuota(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n2++
-			_ = sub
+			d.m_quotapb_QuotaConfig.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_quotapb_QuotaConfig(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
 			return false
 		}
 	}
+	d.p_quotapb_QuotaConfig.n += n2
 	d.setCount(q+0, n2)
 	return true
 }
@@ -2948,7 +2951,7 @@ func (d *decoder) dec_masterpb_Call_UpdateQuota(b []byte, m *masterpb.Call_Updat
 	}
 	r2 := m.QuotaConfigs
 	if n := q[0]; n > 0 {
-		r2 = slices.Grow(r2, n)
+		r2 = grow(&d.p_quotapb_QuotaConfig, r2, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -2985,8 +2988,8 @@ func (d *decoder) dec_masterpb_Call_UpdateQuota(b []byte, m *masterpb.Call_Updat
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(quotapb.QuotaConfig)
-			if !d.fallback(sub, e) {
+			e := d.m_quotapb_QuotaConfig.one()
+			if !d.dec_quotapb_QuotaConfig(sub, e) {
 				return false
 			}
 			r2 = append(r2, e)
@@ -5850,7 +5853,12 @@ func (d *decoder) size_masterpb_Response_GetFrameworks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n3++
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5861,6 +5869,7 @@ func (d *decoder) size_masterpb_Response_GetFrameworks(b []byte) bool {
 	d.setCount(q+0, n1)
 	d.p_masterpb_Response_GetFrameworks_Framework.n += n2
 	d.setCount(q+1, n2)
+	d.p_mesosproto_FrameworkInfo.n += n3
 	d.setCount(q+2, n3)
 	return true
 }
@@ -5881,7 +5890,7 @@ func (d *decoder) dec_masterpb_Response_GetFrameworks(b []byte, m *masterpb.Resp
 	}
 	r3 := m.RecoveredFrameworks
 	if n := q[2]; n > 0 {
-		r3 = slices.Grow(r3, n)
+		r3 = grow(&d.p_mesosproto_FrameworkInfo, r3, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -5944,8 +5953,8 @@ func (d *decoder) dec_masterpb_Response_GetFrameworks(b []byte, m *masterpb.Resp
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.FrameworkInfo)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_FrameworkInfo.one()
+			if !d.dec_mesosproto_FrameworkInfo(sub, e) {
 				return false
 			}
 			r3 = append(r3, e)
@@ -5988,7 +5997,12 @@ func (d *decoder) size_masterpb_Response_GetFrameworks_Framework(b []byte) bool 
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 16: // active
 			d.bools.n++
@@ -6180,7 +6194,12 @@ func (d *decoder) size_masterpb_Response_GetFrameworks_Framework(b []byte) bool 
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_schedulerpb_OfferConstraints.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_schedulerpb_OfferConstraints(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -6244,9 +6263,9 @@ func (d *decoder) dec_masterpb_Response_GetFrameworks_Framework(b []byte, m *mas
 			sub := b[i : i+n]
 			i += n
 			if m.FrameworkInfo == nil {
-				m.FrameworkInfo = new(mesosproto.FrameworkInfo)
+				m.FrameworkInfo = d.m_mesosproto_FrameworkInfo.one()
 			}
-			if !d.fallback(sub, m.FrameworkInfo) {
+			if !d.dec_mesosproto_FrameworkInfo(sub, m.FrameworkInfo) {
 				return false
 			}
 			continue
@@ -6436,9 +6455,9 @@ func (d *decoder) dec_masterpb_Response_GetFrameworks_Framework(b []byte, m *mas
 			sub := b[i : i+n]
 			i += n
 			if m.OfferConstraints == nil {
-				m.OfferConstraints = new(schedulerpb.OfferConstraints)
+				m.OfferConstraints = d.m_schedulerpb_OfferConstraints.one()
 			}
-			if !d.fallback(sub, m.OfferConstraints) {
+			if !d.dec_schedulerpb_OfferConstraints(sub, m.OfferConstraints) {
 				return false
 			}
 			continue
@@ -6835,7 +6854,12 @@ func (d *decoder) size_masterpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n1++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 18: // tasks
 			var n int
@@ -6851,7 +6875,12 @@ func (d *decoder) size_masterpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n2++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 42: // unreachable_tasks
 			var n int
@@ -6867,7 +6896,12 @@ func (d *decoder) size_masterpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n5++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 26: // completed_tasks
 			var n int
@@ -6883,7 +6917,12 @@ func (d *decoder) size_masterpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n3++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 34: // orphan_tasks
 			var n int
@@ -6899,17 +6938,27 @@ func (d *decoder) size_masterpb_Response_GetTasks(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n4++
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
 			return false
 		}
 	}
+	d.p_mesosproto_Task.n += n1
 	d.setCount(q+0, n1)
+	d.p_mesosproto_Task.n += n2
 	d.setCount(q+1, n2)
+	d.p_mesosproto_Task.n += n5
 	d.setCount(q+2, n5)
+	d.p_mesosproto_Task.n += n3
 	d.setCount(q+3, n3)
+	d.p_mesosproto_Task.n += n4
 	d.setCount(q+4, n4)
 	return true
 }
@@ -6922,23 +6971,23 @@ func (d *decoder) dec_masterpb_Response_GetTasks(b []byte, m *masterpb.Response_
 	}
 	r1 := m.PendingTasks
 	if n := q[0]; n > 0 {
-		r1 = slices.Grow(r1, n)
+		r1 = grow(&d.p_mesosproto_Task, r1, n)
 	}
 	r2 := m.Tasks
 	if n := q[1]; n > 0 {
-		r2 = slices.Grow(r2, n)
+		r2 = grow(&d.p_mesosproto_Task, r2, n)
 	}
 	r5 := m.UnreachableTasks
 	if n := q[2]; n > 0 {
-		r5 = slices.Grow(r5, n)
+		r5 = grow(&d.p_mesosproto_Task, r5, n)
 	}
 	r3 := m.CompletedTasks
 	if n := q[3]; n > 0 {
-		r3 = slices.Grow(r3, n)
+		r3 = grow(&d.p_mesosproto_Task, r3, n)
 	}
 	r4 := m.OrphanTasks
 	if n := q[4]; n > 0 {
-		r4 = slices.Grow(r4, n)
+		r4 = grow(&d.p_mesosproto_Task, r4, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -6963,8 +7012,8 @@ func (d *decoder) dec_masterpb_Response_GetTasks(b []byte, m *masterpb.Response_
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r1 = append(r1, e)
@@ -6982,8 +7031,8 @@ func (d *decoder) dec_masterpb_Response_GetTasks(b []byte, m *masterpb.Response_
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r2 = append(r2, e)
@@ -7001,8 +7050,8 @@ func (d *decoder) dec_masterpb_Response_GetTasks(b []byte, m *masterpb.Response_
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r5 = append(r5, e)
@@ -7020,8 +7069,8 @@ func (d *decoder) dec_masterpb_Response_GetTasks(b []byte, m *masterpb.Response_
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r3 = append(r3, e)
@@ -7039,8 +7088,8 @@ func (d *decoder) dec_masterpb_Response_GetTasks(b []byte, m *masterpb.Response_
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.Task)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_Task.one()
+			if !d.dec_mesosproto_Task(sub, e) {
 				return false
 			}
 			r4 = append(r4, e)
@@ -8109,7 +8158,12 @@ func (d *decoder) size_masterpb_Event_TaskAdded(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_Task.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Task(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -8145,9 +8199,9 @@ func (d *decoder) dec_masterpb_Event_TaskAdded(b []byte, m *masterpb.Event_TaskA
 			sub := b[i : i+n]
 			i += n
 			if m.Task == nil {
-				m.Task = new(mesosproto.Task)
+				m.Task = d.m_mesosproto_Task.one()
 			}
-			if !d.fallback(sub, m.Task) {
+			if !d.dec_mesosproto_Task(sub, m.Task) {
 				return false
 			}
 			continue
@@ -8487,7 +8541,12 @@ func (d *decoder) size_masterpb_Event_FrameworkRemoved(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -8523,9 +8582,9 @@ func (d *decoder) dec_masterpb_Event_FrameworkRemoved(b []byte, m *masterpb.Even
 			sub := b[i : i+n]
 			i += n
 			if m.FrameworkInfo == nil {
-				m.FrameworkInfo = new(mesosproto.FrameworkInfo)
+				m.FrameworkInfo = d.m_mesosproto_FrameworkInfo.one()
 			}
-			if !d.fallback(sub, m.FrameworkInfo) {
+			if !d.dec_mesosproto_FrameworkInfo(sub, m.FrameworkInfo) {
 				return false
 			}
 			continue

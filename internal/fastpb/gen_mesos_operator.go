@@ -6780,6 +6780,680 @@ func (d *decoder) dec_mesosproto_PerfStatistics(b []byte, m *mesosproto.PerfStat
 	return true
 }
 
+// size_mesosproto_Task checks b and counts what dec_mesosproto_Task takes for it.
+func (d *decoder) size_mesosproto_Task(b []byte) bool {
+	var n7, n8 int
+	q := d.reserve(2)
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // name
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 18: // task_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_TaskID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 26: // framework_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_FrameworkID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 34: // executor_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_ExecutorID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_ExecutorID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 42: // agent_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_AgentID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_AgentID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 48: // state
+			d.e_mesosproto_TaskState.n++
+			var v uint64
+			if i < len(b) && b[i] < 0x80 {
+				v = uint64(b[i])
+				i++
+			} else if v, i = varintSlow(b, i); i < 0 {
+				return false
+			}
+			_ = v
+			continue
+		case 58: // resources
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			n7++
+			d.m_mesosproto_Resource.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Resource(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 66: // statuses
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			n8++
+			d.m_mesosproto_TaskStatus.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskStatus(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 72: // status_update_state
+			d.e_mesosproto_TaskState.n++
+			var v uint64
+			if i < len(b) && b[i] < 0x80 {
+				v = uint64(b[i])
+				i++
+			} else if v, i = varintSlow(b, i); i < 0 {
+				return false
+			}
+			_ = v
+			continue
+		case 82: // status_update_uuid
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.arenaN += len(sub)
+			continue
+		case 90: // labels
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_Labels.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Labels(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 98: // discovery
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_DiscoveryInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_DiscoveryInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 106: // container
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_ContainerInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_ContainerInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 122: // health_check
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_HealthCheck.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_HealthCheck(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 130: // kill_policy
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_KillPolicy.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_KillPolicy(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 114: // user
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 138: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	d.p_mesosproto_Resource.n += n7
+	d.setCount(q+0, n7)
+	d.p_mesosproto_TaskStatus.n += n8
+	d.setCount(q+1, n8)
+	return true
+}
+
+// dec_mesosproto_Task merges the wire format b into m.
+func (d *decoder) dec_mesosproto_Task(b []byte, m *mesosproto.Task) bool {
+	q := d.counts(2)
+	if q == nil {
+		return false
+	}
+	r7 := m.Resources
+	if n := q[0]; n > 0 {
+		r7 = grow(&d.p_mesosproto_Resource, r7, n)
+	}
+	r8 := m.Statuses
+	if n := q[1]; n > 0 {
+		r8 = grow(&d.p_mesosproto_TaskStatus, r8, n)
+	}
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // name
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Name = p
+			continue
+		case 18: // task_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.TaskId == nil {
+				m.TaskId = d.m_mesosproto_TaskID.one()
+			}
+			if !d.dec_mesosproto_TaskID(sub, m.TaskId) {
+				return false
+			}
+			continue
+		case 26: // framework_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.FrameworkId == nil {
+				m.FrameworkId = d.m_mesosproto_FrameworkID.one()
+			}
+			if !d.dec_mesosproto_FrameworkID(sub, m.FrameworkId) {
+				return false
+			}
+			continue
+		case 34: // executor_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.ExecutorId == nil {
+				m.ExecutorId = d.m_mesosproto_ExecutorID.one()
+			}
+			if !d.dec_mesosproto_ExecutorID(sub, m.ExecutorId) {
+				return false
+			}
+			continue
+		case 42: // agent_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.AgentId == nil {
+				m.AgentId = d.m_mesosproto_AgentID.one()
+			}
+			if !d.dec_mesosproto_AgentID(sub, m.AgentId) {
+				return false
+			}
+			continue
+		case 48: // state
+			var v uint64
+			if i < len(b) && b[i] < 0x80 {
+				v = uint64(b[i])
+				i++
+			} else if v, i = varintSlow(b, i); i < 0 {
+				return false
+			}
+			p := d.e_mesosproto_TaskState.one()
+			*p = mesosproto.TaskState(int32(v))
+			m.State = p
+			continue
+		case 58: // resources
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			e := d.m_mesosproto_Resource.one()
+			if !d.dec_mesosproto_Resource(sub, e) {
+				return false
+			}
+			r7 = append(r7, e)
+			continue
+		case 66: // statuses
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			e := d.m_mesosproto_TaskStatus.one()
+			if !d.dec_mesosproto_TaskStatus(sub, e) {
+				return false
+			}
+			r8 = append(r8, e)
+			continue
+		case 72: // status_update_state
+			var v uint64
+			if i < len(b) && b[i] < 0x80 {
+				v = uint64(b[i])
+				i++
+			} else if v, i = varintSlow(b, i); i < 0 {
+				return false
+			}
+			p := d.e_mesosproto_TaskState.one()
+			*p = mesosproto.TaskState(int32(v))
+			m.StatusUpdateState = p
+			continue
+		case 82: // status_update_uuid
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			m.StatusUpdateUuid = d.bytes(sub)
+			continue
+		case 90: // labels
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Labels == nil {
+				m.Labels = d.m_mesosproto_Labels.one()
+			}
+			if !d.dec_mesosproto_Labels(sub, m.Labels) {
+				return false
+			}
+			continue
+		case 98: // discovery
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Discovery == nil {
+				m.Discovery = d.m_mesosproto_DiscoveryInfo.one()
+			}
+			if !d.dec_mesosproto_DiscoveryInfo(sub, m.Discovery) {
+				return false
+			}
+			continue
+		case 106: // container
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Container == nil {
+				m.Container = d.m_mesosproto_ContainerInfo.one()
+			}
+			if !d.dec_mesosproto_ContainerInfo(sub, m.Container) {
+				return false
+			}
+			continue
+		case 122: // health_check
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.HealthCheck == nil {
+				m.HealthCheck = d.m_mesosproto_HealthCheck.one()
+			}
+			if !d.dec_mesosproto_HealthCheck(sub, m.HealthCheck) {
+				return false
+			}
+			continue
+		case 130: // kill_policy
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.KillPolicy == nil {
+				m.KillPolicy = d.m_mesosproto_KillPolicy.one()
+			}
+			if !d.dec_mesosproto_KillPolicy(sub, m.KillPolicy) {
+				return false
+			}
+			continue
+		case 114: // user
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.User = p
+			continue
+		case 138: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	m.Resources = r7
+	m.Statuses = r8
+	return true
+}
+
 // size_mesosproto_Operation checks b and counts what dec_mesosproto_Operation takes for it.
 func (d *decoder) size_mesosproto_Operation(b []byte) bool {
 	var n5 int

@@ -8,7 +8,6 @@ package fastpb
 
 import (
 	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
-	"slices"
 )
 
 // size_quotapb_QuotaInfo checks b and counts what dec_quotapb_QuotaInfo takes for it.
@@ -319,6 +318,143 @@ func (d *decoder) dec_quotapb_QuotaRequest(b []byte, m *quotapb.QuotaRequest) bo
 	return true
 }
 
+// size_quotapb_QuotaConfig checks b and counts what dec_quotapb_QuotaConfig takes for it.
+func (d *decoder) size_quotapb_QuotaConfig(b []byte) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // role
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 18: // guarantees
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		case 26: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dec_quotapb_QuotaConfig merges the wire format b into m.
+func (d *decoder) dec_quotapb_QuotaConfig(b []byte, m *quotapb.QuotaConfig) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // role
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Role = p
+			continue
+		case 18: // guarantees
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		case 26: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	return true
+}
+
 // size_quotapb_QuotaStatus checks b and counts what dec_quotapb_QuotaStatus takes for it.
 func (d *decoder) size_quotapb_QuotaStatus(b []byte) bool {
 	var n1, n2 int
@@ -367,7 +503,12 @@ func (d *decoder) size_quotapb_QuotaStatus(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n2++
-			_ = sub
+			d.m_quotapb_QuotaConfig.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_quotapb_QuotaConfig(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -376,6 +517,7 @@ func (d *decoder) size_quotapb_QuotaStatus(b []byte) bool {
 	}
 	d.p_quotapb_QuotaInfo.n += n1
 	d.setCount(q+0, n1)
+	d.p_quotapb_QuotaConfig.n += n2
 	d.setCount(q+1, n2)
 	return true
 }
@@ -392,7 +534,7 @@ func (d *decoder) dec_quotapb_QuotaStatus(b []byte, m *quotapb.QuotaStatus) bool
 	}
 	r2 := m.Configs
 	if n := q[1]; n > 0 {
-		r2 = slices.Grow(r2, n)
+		r2 = grow(&d.p_quotapb_QuotaConfig, r2, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -436,8 +578,8 @@ func (d *decoder) dec_quotapb_QuotaStatus(b []byte, m *quotapb.QuotaStatus) bool
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(quotapb.QuotaConfig)
-			if !d.fallback(sub, e) {
+			e := d.m_quotapb_QuotaConfig.one()
+			if !d.dec_quotapb_QuotaConfig(sub, e) {
 				return false
 			}
 			r2 = append(r2, e)

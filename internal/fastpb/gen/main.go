@@ -190,9 +190,10 @@ func messageGoType(md protoreflect.MessageDescriptor) reflect.Type {
 	return reflect.TypeOf(mt.Zero().Interface()).Elem()
 }
 
-// fallback reports messages left to proto.Unmarshal: those with maps,
-// oneofs or groups, and those of files not generated here
-// (google.protobuf.Duration, reached by masterpb).
+// fallback reports messages left to proto.Unmarshal: those with oneofs or
+// groups, and those of files not generated here (google.protobuf.Duration,
+// reached by masterpb). Messages with maps are generated; only their map
+// entries go to proto.Unmarshal.
 func fallback(md protoreflect.MessageDescriptor) bool {
 	if !generatedFile(md.ParentFile()) {
 		return true
@@ -202,7 +203,7 @@ func fallback(md protoreflect.MessageDescriptor) bool {
 	}
 	for i := range md.Fields().Len() {
 		fd := md.Fields().Get(i)
-		if fd.IsMap() || fd.Kind() == protoreflect.GroupKind {
+		if fd.Kind() == protoreflect.GroupKind {
 			return true
 		}
 	}
@@ -277,6 +278,7 @@ type field struct {
 	dec    string // decoding function (messages not left to fallback)
 	count  string // counter variable (repeated fields)
 	local  string // the slice being filled (repeated fields), stored into m at the end
+	isMap  bool   // a map field: each entry is merged by proto.Unmarshal (decoder.mapEntry)
 }
 
 func (g *generator) message(w *bytes.Buffer, md protoreflect.MessageDescriptor) error {
@@ -293,6 +295,11 @@ func (g *generator) message(w *bytes.Buffer, md protoreflect.MessageDescriptor) 
 			return fmt.Errorf("%s: no Go field for %s", t, fd.FullName())
 		}
 		f := &field{fd: fd, goName: sf.Name}
+		if fd.IsMap() {
+			f.isMap = true
+			fields = append(fields, f)
+			continue
+		}
 		ft := sf.Type
 		if fd.IsList() {
 			if ft.Kind() != reflect.Slice {
@@ -410,6 +417,10 @@ func (g *generator) sizeFunc(w *bytes.Buffer, t reflect.Type, fields, reps []*fi
 		if list {
 			inc = "\t\t\t" + f.count + "++\n"
 		}
+		if f.isMap { // checked and decoded in the second pass (decoder.mapEntry)
+			fmt.Fprintf(w, "\t\tcase %s: // %s\n%s\t\t\t_ = sub\n\t\t\tcontinue\n", tagOf(fd, protowire.BytesType), fd.Name(), readLen)
+			continue
+		}
 		switch fd.Kind() {
 		case protoreflect.MessageKind:
 			fmt.Fprintf(w, "\t\tcase %s: // %s\n%s%s", tagOf(fd, protowire.BytesType), fd.Name(), readLen, inc)
@@ -491,6 +502,10 @@ func (g *generator) decFunc(w *bytes.Buffer, t reflect.Type, name string, fields
 func (g *generator) fieldCases(w *bytes.Buffer, f *field) {
 	fd := f.fd
 	list := fd.IsList()
+	if f.isMap {
+		fmt.Fprintf(w, "\t\tcase %s: // %s\n%s\t\t\tif !d.mapEntry(m, t, sub) {\n\t\t\t\treturn false\n\t\t\t}\n\t\t\tcontinue\n", tagOf(fd, protowire.BytesType), fd.Name(), readLen)
+		return
+	}
 	switch fd.Kind() {
 	case protoreflect.MessageKind:
 		fmt.Fprintf(w, "\t\tcase %s: // %s\n%s", tagOf(fd, protowire.BytesType), fd.Name(), readLen)
