@@ -44,6 +44,7 @@ type fakeMaster struct {
 	silent    bool          // send no heartbeats (but announce them)
 	streams   map[chan streamCmd]bool
 	subscribe int // SUBSCRIBE requests answered 200
+	beats     int // HEARTBEAT events written
 }
 
 type streamCmd struct {
@@ -112,6 +113,12 @@ func (f *fakeMaster) broadcast(c streamCmd) {
 	for ch := range f.streams {
 		ch <- c
 	}
+}
+
+func (f *fakeMaster) heartbeatsSent() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.beats
 }
 
 func (f *fakeMaster) subscribes() int {
@@ -274,6 +281,9 @@ func (f *fakeMaster) serveStream(w http.ResponseWriter, r *http.Request, accept 
 			if !send(&masterpb.Event{Type: masterpb.Event_HEARTBEAT.Enum()}) {
 				return
 			}
+			f.mu.Lock()
+			f.beats++
+			f.mu.Unlock()
 		}
 	}
 }

@@ -98,8 +98,9 @@ func WithContentType(mediaType string) Option {
 	return func(c *config) { c.contentType = mediaType }
 }
 
-// WithLogger sets the logger; clients log under the name "operator" with
-// the field master (or agent). The default logs nothing.
+// WithLogger sets the logger; clients log under the name "operator" (an
+// Agent with the field agent, event streams with the field master). The
+// default logs nothing.
 func WithLogger(l *zap.Logger) Option {
 	return func(c *config) {
 		if l == nil {

@@ -357,3 +357,56 @@ func TestSubscribeClosed(t *testing.T) {
 		t.Fatal("Subscribe did not return after Close")
 	}
 }
+
+// TestSubscribeSlowHandler: while a handler takes far longer than the
+// missed-heartbeats allowance, the heartbeats keep being read (and
+// coalesced), so the stream is not dropped.
+func TestSubscribeSlowHandler(t *testing.T) {
+	f := newFakeMaster(t)
+	f.set(func(f *fakeMaster) { f.heartbeat = 20 * time.Millisecond })
+	m := newMaster(t, f.hostPort(), operator.WithMissedHeartbeats(5)) // 100 ms of silence drops a stream
+	release := make(chan struct{})
+	var mu sync.Mutex
+	handled := 0
+	cb := operator.Callbacks{
+		Subscribed: func(ctx context.Context, _ *masterpb.Event_Subscribed, _ bool) error {
+			select {
+			case <-release:
+			case <-ctx.Done():
+				t.Error("the stream ended while the handler was busy")
+			}
+			return nil
+		},
+		Heartbeat: func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			handled++
+			return nil
+		},
+		Disconnected: func(_ context.Context, err error) { t.Errorf("disconnected: %v", err) },
+	}
+	subscribe(t, m, cb)
+	deadline := time.Now().Add(waitLimit)
+	for f.heartbeatsSent() < 25 { // 500 ms: five times the allowance
+		if time.Now().After(deadline) {
+			t.Fatal("the fake sent no heartbeats")
+		}
+		time.Sleep(time.Millisecond) // polling the fake's counter
+	}
+	close(release)
+	for {
+		mu.Lock()
+		n := handled
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no heartbeat handled after the handler returned")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if s := f.subscribes(); s != 1 {
+		t.Errorf("%d subscriptions, want 1", s)
+	}
+}
