@@ -208,3 +208,34 @@ func TestOperatorRoles(t *testing.T) {
 		})
 	}
 }
+
+// TestOperatorOperations: GET_OPERATIONS lists an operation with an id
+// until its feedback is acknowledged.
+func TestOperatorOperations(t *testing.T) {
+	for _, codec := range codecs {
+		t.Run(codecName(codec), func(t *testing.T) {
+			srv := newServer(t, WithAgents(1, "cpus:4;mem:1024;disk:1000"))
+			c := newClient(t, srv, codec)
+			fi := frameworkInfo("ops")
+			fi.Role = proto.String("web") //lint:ignore SA1019 a single-role framework
+			fi.Principal = proto.String("ops")
+			s := newClient(t, srv, httpapi.Protobuf).subscribe(fi)
+			o := s.offers()[0]
+			s.mustCall(acceptOps(o, reserveOp("r1", reserved(scalar("cpus", 1), "web", "ops"))), 202)
+			st := opUpdate(s)
+			ops := c.operator(operatorPath, opCall(masterpb.Call_GET_OPERATIONS)).GetGetOperations().GetOperations()
+			if len(ops) != 1 {
+				t.Fatalf("operations %v", ops)
+			}
+			op := ops[0]
+			if op.GetInfo().GetId().GetValue() != "r1" || op.GetFrameworkId().GetValue() != s.fwID || op.GetAgentId().GetValue() != o.GetAgentId().GetValue() ||
+				!proto.Equal(op.GetLatestStatus(), st) || len(op.GetUuid().GetValue()) != 16 {
+				t.Fatalf("operation %v", op)
+			}
+			ackOp(s, st)
+			if ops := c.operator(operatorPath, opCall(masterpb.Call_GET_OPERATIONS)).GetGetOperations().GetOperations(); len(ops) != 0 {
+				t.Fatalf("operations after the acknowledgement %v", ops)
+			}
+		})
+	}
+}

@@ -167,6 +167,8 @@ func (m *master) operatorCallLocked(call *masterpb.Call) (*masterpb.Response, in
 		return &masterpb.Response{Type: masterpb.Response_GET_FRAMEWORKS.Enum(), GetFrameworks: m.getFrameworksLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_TASKS:
 		return &masterpb.Response{Type: masterpb.Response_GET_TASKS.Enum(), GetTasks: m.getTasksLocked()}, http.StatusOK, ""
+	case masterpb.Call_GET_OPERATIONS:
+		return &masterpb.Response{Type: masterpb.Response_GET_OPERATIONS.Enum(), GetOperations: m.getOperationsLocked()}, http.StatusOK, "" // operator_roles.go
 	case masterpb.Call_GET_ROLES:
 		return &masterpb.Response{Type: masterpb.Response_GET_ROLES.Enum(), GetRoles: m.getRolesLocked()}, http.StatusOK, "" // operator_roles.go
 	case masterpb.Call_GET_EXECUTORS:

@@ -82,3 +82,36 @@ func (m *master) getRolesLocked() *masterpb.Response_GetRoles {
 	}
 	return out
 }
+
+// getOperationsLocked is Master::ReadOnlyHandler::getOperations: the
+// operations the registered agents track, i.e. those with an id whose
+// feedback was not acknowledged yet (operations.go), each with its status.
+func (m *master) getOperationsLocked() *masterpb.Response_GetOperations {
+	out := &masterpb.Response_GetOperations{}
+	for _, a := range m.s.agents {
+		if !m.registeredLocked(a) {
+			continue
+		}
+		runs := make([]*operationRun, 0, len(a.operations))
+		for _, run := range a.operations {
+			runs = append(runs, run)
+		}
+		sort.Slice(runs, func(i, j int) bool {
+			if runs[i].key.framework != runs[j].key.framework {
+				return runs[i].key.framework < runs[j].key.framework
+			}
+			return runs[i].key.id < runs[j].key.id
+		})
+		for _, run := range runs {
+			out.Operations = append(out.Operations, &mesosproto.Operation{
+				FrameworkId:  &mesosproto.FrameworkID{Value: proto.String(run.key.framework)},
+				AgentId:      a.idProto(),
+				Info:         proto.CloneOf(run.info),
+				LatestStatus: proto.CloneOf(run.latest),
+				Statuses:     []*mesosproto.OperationStatus{proto.CloneOf(run.latest)},
+				Uuid:         &mesosproto.UUID{Value: run.uuid},
+			})
+		}
+	}
+	return out
+}
