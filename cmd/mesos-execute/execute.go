@@ -173,7 +173,7 @@ func (e *execution) follow(st *mesosproto.TaskStatus) {
 	if _, started := e.streams[id]; !started {
 		executorID := st.GetExecutorId().GetValue()
 		if executorID == "" {
-			executorID = id // the command executor's ID is its task's (Slave::getExecutorInfo)
+			executorID = id // the command executor's ID is its task's (src/slave/slave.cpp Slave::getExecutorInfo)
 		}
 		s := newSandboxStream(e.agentURL, e.client.FrameworkID(), executorID, e.out, e.err)
 		e.streams[id] = s

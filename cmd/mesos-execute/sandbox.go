@@ -13,11 +13,11 @@ import (
 )
 
 // Output streaming reads the task's sandbox through the agent's files API (src/files/files.cpp,
-// FilesProcess::read): GET /files/read?path=P&offset=N&length=M answers {"data":"…","offset":N}. The
-// sandbox is the executor's "directory" in the agent's /state (Slave's Http::state), or, while that does
-// not list it, the alias the agent attaches for the latest run of an executor,
-// /frameworks/<framework>/executors/<executor>/runs/latest (Slave::getExecutorVirtualPath). An agent that
-// does not serve them leaves the output unstreamed, without a word.
+// FilesProcess::read): GET /files/read?path=P&offset=N&length=M answers {"data":"…","offset":N}. The sandbox
+// is the executor's "directory" in the agent's /state (src/slave/http.cpp Http::state), or, while /state does
+// not list it, the alias the agent attaches for an executor's latest run,
+// /frameworks/<framework>/executors/<executor>/runs/latest (src/slave/paths.cpp getExecutorVirtualPath).
+// An agent that serves neither leaves the output unstreamed, without a word.
 
 const (
 	pollInterval = 250 * time.Millisecond
