@@ -96,7 +96,9 @@ func setup(f *flags, set map[string]bool, stdout, stderr io.Writer) (*execution,
 	killAfter, _ := f.killDelay() // checked
 	log := zap.NewNop()
 	if f.verbose {
-		log, _ = zap.NewDevelopment()
+		if dev, err := zap.NewDevelopment(); err == nil {
+			log = dev
+		}
 	}
 	opts := []scheduler.Option{scheduler.WithMaster(f.master), scheduler.WithContentType(f.mediaType()), scheduler.WithLogger(log)}
 	if f.secretFile != "" {
