@@ -31,6 +31,7 @@ type execution struct {
 	out, err  io.Writer // locked: written by the callbacks, the streams and the kill timer
 
 	launched bool
+	waiting  bool           // said that no offer fits
 	agentURL string         // http://host:port of the agent the tasks run on
 	ended    map[string]int // exit status of each ended task
 	exit     int            // -1 until every task has ended
@@ -93,6 +94,10 @@ func (e *execution) offers(ctx context.Context, offers []*mesosproto.Offer) erro
 	}
 	if e.launched {
 		return e.client.Suppress(ctx)
+	}
+	if !e.waiting && len(offers) > 0 { // Mesos's mesos-execute waits in silence
+		e.waiting = true
+		fmt.Fprintf(e.err, "No offer holds what the task needs yet (offered: %s); waiting\n", scheduler.Resources(offers[0].GetResources()))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,6 +81,41 @@ func TestKillAfter(t *testing.T) {
 		t.Errorf("output lacks the kill")
 	}
 }
+
+// TestTooBigWaits: a task no offer can hold waits (as in Mesos), saying so once; Ctrl-C ends the wait with 1.
+func TestTooBigWaits(t *testing.T) {
+	srv := cluster(t)
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"-master", srv.URL(), "-name", "big", "-command", "true", "-resources", "cpus:64"}, &out, &errOut)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(errOut.String(), "No offer holds what the task needs yet") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling for the note
+	}
+	interrupt()
+	if code := <-done; code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if n := strings.Count(errOut.String(), "No offer holds"); n != 1 {
+		t.Errorf("the note was printed %d times, want once:\n%s", n, errOut.String())
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func TestSecretFromFile(t *testing.T) {
 	const secret = "s3cr3t-Never-Printed"

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -57,8 +56,7 @@ func TestSandboxStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	agent := fakeFilesAgent(t, dir)
-	var mu sync.Mutex
-	out, errOut := &syncBuf{mu: &mu}, &syncBuf{mu: &mu}
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	s := newSandboxStream(agent.URL, "fw-1", "task-1", out, errOut)
 	done := make(chan struct{})
 	go func() { defer close(done); s.run() }()
@@ -86,8 +84,7 @@ func TestSandboxStream(t *testing.T) {
 func TestSandboxStreamWithoutFilesAPI(t *testing.T) {
 	agent := httptest.NewServer(http.NotFoundHandler())
 	defer agent.Close()
-	var mu sync.Mutex
-	out := &syncBuf{mu: &mu}
+	out := &lockedBuffer{}
 	s := newSandboxStream(agent.URL, "fw-1", "task-1", out, out)
 	s.stop()
 	s.run()
@@ -116,11 +113,3 @@ func TestExitStatus(t *testing.T) {
 		}
 	}
 }
-
-type syncBuf struct {
-	mu *sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
