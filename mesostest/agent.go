@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -11,7 +12,8 @@ import (
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
-// agentPort is what offers report as the agent's port (the agent's default).
+// agentPort is the agent's default port, reported only when its endpoint
+// cannot listen (otherwise the port it listens on is the agent's port).
 const agentPort = 5051
 
 // agent is one in-process agent: its resources and attributes, the
@@ -34,6 +36,8 @@ type agent struct {
 	operations  map[opKey]*operationRun // operations with feedback not yet acknowledged (operations.go)
 
 	idpb *mesosproto.AgentID // shared by the statuses of its tasks (idProto)
+
+	registeredAt time.Time // shown by the master's endpoints (master_readonly_model.go)
 
 	free       resources            // cache of freeLocked; nil when stale
 	freeByRole map[string]resources // cache of freeForRoleLocked
@@ -97,10 +101,19 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 		attributes: pa.attrs,
 		frameworks: map[string]*mesosproto.FrameworkInfo{},
 		operations: map[opKey]*operationRun{},
+
+		registeredAt: time.Now(),
 	}
 	s.nextAgent++
 	s.agents = append(s.agents, a)
 	s.agentByID[a.id] = a
+	// Every agent listens from the start; its port is the real one (agent_http.go).
+	if err := s.ensureAgentServerLocked(a); err != nil {
+		s.log.Error("agent endpoint", zap.String("agent_id", a.id), zap.Error(err))
+	} else {
+		a.port = a.ex.srv.port
+	}
+	s.operatorAgentAddedLocked(a) // operator_events.go
 	s.log.Info("agent registered", zap.String("agent_id", a.id), zap.String("resources", a.total.String()))
 	s.kickAllocator()
 	return a

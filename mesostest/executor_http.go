@@ -30,15 +30,20 @@ const (
 	executorRealm = "mesos-agent-executor"
 )
 
-// agentServer is an agent's HTTP endpoint for its executors. It listens on
-// 127.0.0.1 with a port of its own, kept across RestartAgent.
+// agentServer is an agent's HTTP endpoint: the executor API and the
+// agent's read-only endpoints and files API (agent_http.go). It listens on
+// 127.0.0.1 with a port of its own from the agent's registration on, kept
+// across RestartAgent; that port is the agent's port in its AgentInfo and pid.
 type agentServer struct {
-	a    *agent
-	port int
-	hs   *http.Server
+	a     *agent
+	port  int
+	hs    *http.Server
+	start time.Time // the agent's start_time
+	runs  agentRuns // executor runs and their sandboxes (agent_http_runs.go)
+	count agentCounters
 }
 
-// ensureAgentServerLocked starts the agent's executor endpoint.
+// ensureAgentServerLocked starts the agent's endpoint.
 func (s *Server) ensureAgentServerLocked(a *agent) error {
 	ex := a.exec()
 	if ex.srv != nil {
@@ -48,15 +53,20 @@ func (s *Server) ensureAgentServerLocked(a *agent) error {
 	if err != nil {
 		return fmt.Errorf("agent endpoint: %w", err)
 	}
-	ex.srv = &agentServer{a: a, port: ln.Addr().(*net.TCPAddr).Port}
+	ex.srv = &agentServer{a: a, port: ln.Addr().(*net.TCPAddr).Port, start: time.Now()}
 	s.serveAgentLocked(ex.srv, ln)
 	return nil
 }
 
 // serveAgentLocked serves the endpoint on ln with a fresh http.Server.
 func (s *Server) serveAgentLocked(as *agentServer, ln net.Listener) {
-	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveExecutorAPI(as.a, w, r) }),
-		ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == executorPath || r.URL.Path == slaveExecutorPath {
+			s.serveExecutorAPI(as.a, w, r)
+			return
+		}
+		s.serveAgentHTTP(as, w, r) // agent_http.go
+	}), ReadHeaderTimeout: 10 * time.Second}
 	as.hs = hs
 	if !s.goLocked(func() { _ = hs.Serve(ln) }) {
 		_ = ln.Close()

@@ -34,6 +34,7 @@ func (u *updateStream) stopLocked() {
 
 // enqueueUpdateLocked adds a new update; if the stream was idle it is sent at once.
 func (t *task) enqueueUpdateLocked(p *pendingUpdate) {
+	t.agent.countUpdateLocked(p.GetState()) // the agent's metrics (agent_http_metrics.go)
 	t.updates.owner = t
 	t.updates.pending = append(t.updates.pending, p)
 	if len(t.updates.pending) == 1 {
@@ -72,8 +73,10 @@ func (s *Server) forwardUpdateLocked(t *task, p *pendingUpdate) {
 	if fw == nil {
 		return
 	}
+	s.operatorTaskUpdatedLocked(t, p)          // operator_events.go
 	t.updateState = taskStatePtr(p.GetState()) // shared, never written
 	t.updateUUID = p.GetUuid()
+	t.forwardedLocked(p)   // for reconciliation (agent_health.go)
 	fw.sendUpdateLocked(p) // encoded from p by the stream's writer (stream.go)
 }
 

@@ -16,6 +16,11 @@
 //
 //	master <index> <url>
 //
+// then one line per agent, in index order, with the agent's own URL (its /state, /flags, /health,
+// /metrics/snapshot, /containers and the files API /files/browse, /files/read, /files/download) and its id:
+//
+//	agent <index> <url> <agent-id>
+//
 // and, at start and at every change of leadership seen by a detector (a ZooKeeper detector with -zk):
 //
 //	leader <index> <url>        (index "-" for a master that is not part of this cluster)
@@ -192,6 +197,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, srv.URL())
 	for i, u := range urls {
 		fmt.Fprintf(stdout, "master %d %s\n", i, u)
+	}
+	for i, id := range srv.AgentIDs() {
+		fmt.Fprintf(stdout, "agent %d %s %s\n", i, srv.AgentURL(id), id)
 	}
 	log.Info("cluster up", zap.String("master", srv.URL()), zap.Int("masters", len(urls)), zap.Int("agents", o.agents),
 		zap.String("sandboxes", srv.SandboxDir()))

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -212,6 +213,9 @@ func TestZooKeeperCluster(t *testing.T) {
 	if first != masters[0] {
 		t.Fatalf("first line %q, want the leader %q", first, masters[0])
 	}
+	if f := strings.Fields(l.next()); len(f) != 4 || f[0] != "agent" || f[1] != "0" || !strings.HasPrefix(f[2], "http://127.0.0.1:") {
+		t.Fatalf("agent line %q", strings.Join(f, " "))
+	}
 	if got := l.next(); got != "leader 0 "+masters[0] {
 		t.Fatalf("leader line %q", got)
 	}
@@ -292,4 +296,45 @@ func TestContainerFlags(t *testing.T) {
 	if err != nil || o.emulateImages || o.hostEnv {
 		t.Fatalf("defaults: %+v, %v", o, err)
 	}
+}
+
+// TestAgentLines checks the agent lines: each agent's URL serves the agent's /state (with that agent's id)
+// and /health.
+func TestAgentLines(t *testing.T) {
+	l := startLocal(t, "-listen", "127.0.0.1:0", "-agents", "2", "-quiet")
+	l.next()
+	l.next() // master 0
+	seen := map[string]bool{}
+	for i := range 2 {
+		f := strings.Fields(l.next())
+		if len(f) != 4 || f[0] != "agent" || f[1] != strconv.Itoa(i) || !strings.HasPrefix(f[2], "http://127.0.0.1:") || seen[f[2]] {
+			t.Fatalf("agent line %q", strings.Join(f, " "))
+		}
+		seen[f[2]] = true
+		resp, err := http.Get(f[2] + "/state")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			ID  string `json:"id"`
+			PID string `json:"pid"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil || st.ID != f[3] || st.PID != "slave(1)@"+strings.TrimPrefix(f[2], "http://") {
+			t.Errorf("%s/state: %+v, %v", f[2], st, err)
+		}
+		resp, err = http.Get(f[2] + "/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s/health: %d", f[2], resp.StatusCode)
+		}
+	}
+	if got := l.next(); !strings.HasPrefix(got, "leader 0 ") {
+		t.Errorf("leader line %q", got)
+	}
+	http.DefaultClient.CloseIdleConnections()
 }
