@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -35,6 +36,7 @@ type execution struct {
 	agentURL string         // http://host:port of the agent the tasks run on
 	ended    map[string]int // exit status of each ended task
 	exit     int            // -1 until every task has ended
+	failure  int            // exit status of the first task that ended otherwise than FINISHED
 	streams  map[string]*sandboxStream
 	killing  map[string]bool // tasks with a kill timer
 	timers   []*time.Timer
@@ -75,9 +77,9 @@ func (e *execution) offers(ctx context.Context, offers []*mesosproto.Offer) erro
 	for _, offer := range offers {
 		reqs := make([]scheduler.TaskRequest, len(e.tasks))
 		for i, t := range e.tasks {
-			if e.group {
+			if e.group { // for Match to charge the executor once; LAUNCH_GROUP carries it apart (launch)
 				t = proto.Clone(t).(*mesosproto.TaskInfo)
-				scheduler.TaskExecutor(defaultExecutor())(t)
+				t.Executor = defaultExecutor() // not TaskExecutor, which drops the task's command
 			}
 			reqs[i] = scheduler.TaskRequest{Task: t, Role: role}
 		}
@@ -152,19 +154,20 @@ func (e *execution) update(ctx context.Context, st *mesosproto.TaskStatus) error
 		return nil
 	}
 	e.ended[id] = exitStatus(st)
+	if e.ended[id] != 0 && e.failure == 0 {
+		e.failure = e.ended[id] // the first task to fail decides (the default executor then kills the group)
+	}
 	if s := e.streams[id]; s != nil {
 		s.stop()
 	}
 	if len(e.ended) < len(e.tasks) {
 		return nil
 	}
-	e.exit = 0
-	for _, t := range e.tasks { // the first task's failure decides, in the order given
-		if code := e.ended[t.GetTaskId().GetValue()]; code != 0 && e.exit == 0 {
-			e.exit = code
-		}
-	}
-	if len(st.GetUuid()) > 0 { // acknowledged before the framework goes
+	e.exit = e.failure
+	// The output is read to its end while the agent still lists the framework's executors, and the last
+	// update acknowledged, before the framework goes.
+	e.wait()
+	if len(st.GetUuid()) > 0 {
 		if err := e.client.AcknowledgeStatus(ctx, st); err != nil {
 			return err
 		}
@@ -176,11 +179,14 @@ func (e *execution) update(ctx context.Context, st *mesosproto.TaskStatus) error
 func (e *execution) follow(st *mesosproto.TaskStatus) {
 	id := st.GetTaskId().GetValue()
 	if _, started := e.streams[id]; !started {
-		executorID := st.GetExecutorId().GetValue()
-		if executorID == "" {
+		executorID, sub := st.GetExecutorId().GetValue(), ""
+		if e.group {
+			// A task of a group has its sandbox inside the executor's (default_executor.cpp __launchGroup).
+			executorID, sub = cmp.Or(executorID, defaultExecutor().GetExecutorId().GetValue()), "/tasks/"+id
+		} else if executorID == "" {
 			executorID = id // the command executor's ID is its task's (src/slave/slave.cpp Slave::getExecutorInfo)
 		}
-		s := newSandboxStream(e.agentURL, e.client.FrameworkID(), executorID, e.out, e.err)
+		s := newSandboxStream(e.agentURL, e.client.FrameworkID(), executorID, sub, e.out, e.err)
 		e.streams[id] = s
 		e.wg.Add(1)
 		go func() { defer e.wg.Done(); s.run() }()

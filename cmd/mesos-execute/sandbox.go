@@ -27,6 +27,7 @@ const (
 type sandboxStream struct {
 	hc                        *http.Client
 	agent, framework, executr string
+	sub                       string // the task's directory in the executor's sandbox: "" or /tasks/<task id>
 	out, err                  io.Writer
 	directory                 string // from /state, once found
 	offsets                   map[string]int64
@@ -34,9 +35,9 @@ type sandboxStream struct {
 	once                      sync.Once
 }
 
-func newSandboxStream(agent, framework, executor string, stdout, stderr io.Writer) *sandboxStream {
+func newSandboxStream(agent, framework, executor, sub string, stdout, stderr io.Writer) *sandboxStream {
 	return &sandboxStream{hc: &http.Client{Timeout: 5 * time.Second}, agent: agent, framework: framework,
-		executr: executor, out: stdout, err: stderr, offsets: map[string]int64{}, done: make(chan struct{})}
+		executr: executor, sub: sub, out: stdout, err: stderr, offsets: map[string]int64{}, done: make(chan struct{})}
 }
 
 // stop makes run read what is left and return.
@@ -53,7 +54,7 @@ func (s *sandboxStream) run() {
 			last = true
 		case <-tick.C:
 		}
-		dir := s.sandbox()
+		dir := s.sandbox() + s.sub
 		s.drain(dir+"/stdout", s.out)
 		s.drain(dir+"/stderr", s.err)
 		if last {
@@ -73,21 +74,27 @@ func (s *sandboxStream) sandbox() string {
 	return "/frameworks/" + s.framework + "/executors/" + s.executr + "/runs/latest"
 }
 
+// stateDirectory finds the executor in the agent's /state, running or completed (a task that ends before
+// the first poll has a completed executor already).
 func (s *sandboxStream) stateDirectory() string {
+	type executor struct {
+		ID        string `json:"id"`
+		Directory string `json:"directory"`
+	}
+	type framework struct {
+		ID                 string     `json:"id"`
+		Executors          []executor `json:"executors"`
+		CompletedExecutors []executor `json:"completed_executors"`
+	}
 	var state struct {
-		Frameworks []struct {
-			ID        string `json:"id"`
-			Executors []struct {
-				ID        string `json:"id"`
-				Directory string `json:"directory"`
-			} `json:"executors"`
-		} `json:"frameworks"`
+		Frameworks          []framework `json:"frameworks"`
+		CompletedFrameworks []framework `json:"completed_frameworks"`
 	}
 	if !s.get(s.agent+"/state", &state) {
 		return ""
 	}
-	for _, fw := range state.Frameworks {
-		for _, ex := range fw.Executors {
+	for _, fw := range append(state.Frameworks, state.CompletedFrameworks...) {
+		for _, ex := range append(fw.Executors, fw.CompletedExecutors...) {
 			if fw.ID == s.framework && ex.ID == s.executr {
 				return ex.Directory
 			}

@@ -57,7 +57,7 @@ func TestSandboxStream(t *testing.T) {
 	}
 	agent := fakeFilesAgent(t, dir)
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
-	s := newSandboxStream(agent.URL, "fw-1", "task-1", out, errOut)
+	s := newSandboxStream(agent.URL, "fw-1", "task-1", "", out, errOut)
 	done := make(chan struct{})
 	go func() { defer close(done); s.run() }()
 	deadline := time.Now().Add(20 * time.Second)
@@ -81,11 +81,33 @@ func TestSandboxStream(t *testing.T) {
 	}
 }
 
+// TestSandboxStreamGroupTask reads a task of a group from tasks/<task id> in its executor's sandbox.
+func TestSandboxStreamGroupTask(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "tasks", "g"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tasks", "g", "stdout"), []byte("from the group\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stdout"), []byte("the executor's own log\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	agent := fakeFilesAgent(t, dir)
+	out := &lockedBuffer{}
+	s := newSandboxStream(agent.URL, "fw-1", "task-1", "/tasks/g", out, out)
+	s.stop()
+	s.run()
+	if out.String() != "from the group\n" {
+		t.Errorf("streamed %q, want the task's stdout only", out.String())
+	}
+}
+
 func TestSandboxStreamWithoutFilesAPI(t *testing.T) {
 	agent := httptest.NewServer(http.NotFoundHandler())
 	defer agent.Close()
 	out := &lockedBuffer{}
-	s := newSandboxStream(agent.URL, "fw-1", "task-1", out, out)
+	s := newSandboxStream(agent.URL, "fw-1", "task-1", "", out, out)
 	s.stop()
 	s.run()
 	if out.String() != "" {
