@@ -33,6 +33,9 @@ func (d *demo) callbacks() scheduler.Callbacks {
 	return scheduler.Callbacks{
 		Subscribed: func(ctx context.Context, e *schedulerpb.Event_Subscribed) error {
 			fmt.Fprintf(d.out, "subscribed as framework %s\n", e.GetFrameworkId().GetValue())
+			if d.done == d.opts.tasks {
+				return d.finish(ctx) // the teardown failed on the previous master: again
+			}
 			return nil // the Client reconciles the tasks it launched after a resubscription
 		},
 		Offers: d.offers,
@@ -70,11 +73,24 @@ func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	}
 	// Everything has ended: acknowledge this last update ourselves, then remove the framework.
 	if len(st.GetUuid()) > 0 {
-		if err := d.client.AcknowledgeStatus(ctx, st); err != nil {
-			return err
-		}
+		d.soft("acknowledge", d.client.AcknowledgeStatus(ctx, st)) // the agent sends it again if lost
 	}
-	return d.client.Teardown(ctx)
+	return d.finish(ctx)
+}
+
+// soft reports a call that failed on a master going away: the Client resubscribes (to the next leader) and
+// the call's purpose is taken care of again there, so it must not end Run.
+func (d *demo) soft(call string, err error) {
+	if err != nil {
+		fmt.Fprintf(d.out, "%s failed (%v); going on\n", call, err)
+	}
+}
+
+// finish tears the framework down once every task has ended. A teardown failing on a master that is going
+// away is tried again after the next SUBSCRIBED.
+func (d *demo) finish(ctx context.Context) error {
+	d.soft("teardown", d.client.Teardown(ctx))
+	return nil
 }
 
 func (d *demo) running() int {

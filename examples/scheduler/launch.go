@@ -36,8 +36,8 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 			fmt.Fprintf(d.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.GetHostname())
 		}
 	}
-	if len(d.missing()) == 0 {
-		return d.client.Suppress(ctx) // nothing left to launch: stop receiving offers
+	if len(d.missing()) == 0 { // nothing left to launch: stop receiving offers
+		d.soft("suppress", d.client.Suppress(ctx)) // the Client states it again after resubscribing
 	}
 	return nil
 }
