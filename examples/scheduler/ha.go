@@ -218,11 +218,6 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 	}
 	h := &haDemo{demo: newDemo(client, r.o, r.out), r: r, tasks: r.tasks.Fenced(term), state: r.state.Fenced(term),
 		recs: map[string]taskRecord{}, versions: map[string]ha.Version{}}
-	if r.o.executor {
-		if h.executor, err = executorCommand(); err != nil {
-			return err
-		}
-	}
 	if err := h.load(ctx); err != nil {
 		return err
 	}
@@ -327,43 +322,32 @@ func (h *haDemo) subscribed(ctx context.Context, e *schedulerpb.Event_Subscribed
 // offers launches the tasks that are not recorded yet, recording each before launching it.
 func (h *haDemo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 	h.applyConfig()
-	needCPUs, needMem := h.opts.cpus, h.opts.mem
-	if h.executor != nil { // each task brings its own executor, which needs resources too
-		needCPUs += executorCPUs
-		needMem += executorMem
-	}
-	for _, offer := range offers {
-		cpus, mem := scalar(offer, "cpus"), scalar(offer, "mem")
-		var tasks []*mesosproto.TaskInfo
-		for _, id := range h.missing() {
-			if cpus < needCPUs || mem < needMem {
-				break
-			}
-			if err := h.save(ctx, id, taskRecord{State: stateLaunching, AgentID: offer.GetAgentId().GetValue()}); err != nil {
-				return err
-			}
-			tasks = append(tasks, h.task(offer, id))
-			cpus -= needCPUs
-			mem -= needMem
-		}
-		if len(tasks) == 0 {
+	assigned, _ := scheduler.Match(offers, h.requests(h.missing()))
+	for _, a := range assigned {
+		if len(a.Tasks) == 0 {
 			continue
 		}
-		if err := h.client.Launch(ctx, []*mesosproto.OfferID{offer.GetId()}, tasks, nil); err != nil {
+		h.discoverable(a.Tasks)
+		for _, t := range a.Tasks {
+			if err := h.save(ctx, t.GetTaskId().GetValue(), taskRecord{State: stateLaunching, AgentID: a.Offer.GetAgentId().GetValue()}); err != nil {
+				return err
+			}
+		}
+		if err := h.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			fmt.Fprintf(h.out, "launch on %s failed: %v\n", offer.GetHostname(), err)
-			for _, t := range tasks { // not launched: the next offers try again
+			fmt.Fprintf(h.out, "launch on %s failed: %v\n", a.Offer.GetHostname(), err)
+			for _, t := range a.Tasks { // not launched: the next offers try again
 				if err := h.forget(ctx, t.GetTaskId().GetValue()); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		for _, t := range tasks {
+		for _, t := range a.Tasks {
 			h.demo.state[t.GetTaskId().GetValue()] = mesosproto.TaskState_TASK_STAGING
-			fmt.Fprintf(h.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), offer.GetHostname())
+			fmt.Fprintf(h.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.GetHostname())
 		}
 	}
 	if len(h.missing()) == 0 {
