@@ -209,7 +209,8 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 	client, err := scheduler.New(frameworkInfo(r.o.failover),
 		scheduler.WithMaster(r.o.master),
 		scheduler.WithContentType(mediaType),
-		scheduler.WithFrameworkIDStore(r.ids.Fenced(term)),
+		// The task records go with the framework ID when the framework is removed.
+		scheduler.WithFrameworkIDStore(r.ids.Fenced(term).Dropping(r.tasks.Fenced(term))),
 		scheduler.WithLogger(r.log),
 		announceOption(r.ann, r.o),
 	)
@@ -391,6 +392,9 @@ func (h *haDemo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	if !known {
 		return nil
 	}
+	if h.client.IsStale(st) {
+		return nil // answers a reconciliation sent before the last launch: nothing new
+	}
 	if tr.State == stateLaunching && st.GetReason() == mesosproto.TaskStatus_REASON_RECONCILIATION && neverLaunched(st.GetState()) {
 		// Recorded, but the launch never reached the master: launch it now.
 		fmt.Fprintf(h.out, "%-8s was never launched; launching it\n", id)
@@ -439,6 +443,12 @@ func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
 		expect = ha.Absent
 	}
 	v, err := h.tasks.Put(ctx, id, data, expect)
+	if errors.Is(err, ha.ErrOutcomeUnknown) { // read back: was it written?
+		var applied bool
+		if applied, v, err = h.tasks.Resolve(ctx, err); err == nil && !applied {
+			v, err = h.tasks.Put(ctx, id, data, expect)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("recording %s: %w", id, err)
 	}
@@ -448,7 +458,14 @@ func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
 
 // forget deletes a task's record, so that it is launched again.
 func (h *haDemo) forget(ctx context.Context, id string) error {
-	if err := h.tasks.Delete(ctx, id, h.versions[id]); err != nil {
+	err := h.tasks.Delete(ctx, id, h.versions[id])
+	if errors.Is(err, ha.ErrOutcomeUnknown) { // read back: was it deleted?
+		var applied bool
+		if applied, _, err = h.tasks.Resolve(ctx, err); err == nil && !applied {
+			err = h.tasks.Delete(ctx, id, h.versions[id])
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("forgetting %s: %w", id, err)
 	}
 	delete(h.recs, id)
