@@ -42,8 +42,11 @@ func (d *demo) callbacks() scheduler.Callbacks {
 		Subscribed: func(ctx context.Context, e *schedulerpb.Event_Subscribed) error {
 			fmt.Fprintf(d.out, "subscribed as framework %s\n", e.GetFrameworkId().GetValue())
 			// After a resubscription the master may know more than we saw; ask for the latest states.
+			if d.done == d.opts.tasks && d.opts.tasks > 0 {
+				return d.finish(ctx) // the teardown failed on the previous master: again
+			}
 			if len(d.state) > 0 {
-				return d.client.Reconcile(ctx)
+				d.soft("reconcile", d.client.Reconcile(ctx)) // the Client reconciles its tasks anyway
 			}
 			return nil
 		},
@@ -89,8 +92,23 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 	}
 	if d.next == d.opts.tasks {
 		// Nothing left to launch: stop receiving offers.
-		return d.client.Suppress(ctx)
+		d.soft("suppress", d.client.Suppress(ctx)) // the Client states it again after resubscribing
 	}
+	return nil
+}
+
+// soft reports a call that failed on a master going away: the Client resubscribes (to the next leader) and
+// the call's purpose is taken care of again there, so it must not end Run (found by internal/chaos).
+func (d *demo) soft(call string, err error) {
+	if err != nil {
+		fmt.Fprintf(d.out, "%s failed (%v); going on\n", call, err)
+	}
+}
+
+// finish tears the framework down once every task has ended. A teardown failing on a master that is going
+// away is tried again after the next SUBSCRIBED.
+func (d *demo) finish(ctx context.Context) error {
+	d.soft("teardown", d.client.Teardown(ctx))
 	return nil
 }
 
@@ -154,11 +172,9 @@ func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	if d.done == d.opts.tasks {
 		// Everything has ended: acknowledge this last update ourselves, then remove the framework.
 		if len(st.GetUuid()) > 0 {
-			if err := d.client.AcknowledgeStatus(ctx, st); err != nil {
-				return err
-			}
+			d.soft("acknowledge", d.client.AcknowledgeStatus(ctx, st)) // the agent sends it again if lost
 		}
-		return d.client.Teardown(ctx)
+		return d.finish(ctx)
 	}
 	return nil
 }
