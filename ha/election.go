@@ -61,17 +61,21 @@ func NewElection(c *Conn, path string, opts ...ElectionOption) (*Election, error
 	if err := validPath(path); err != nil {
 		errs = append(errs, err)
 	}
+	id := cfg.identity.filled(time.Now())
+	id.Node = ""
+	data, err := encodeIdentity(id)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("ha: invalid election: %w", err)
 	}
-	id := cfg.identity.filled(time.Now())
-	id.Node = ""
 	return &Election{
 		c:    c,
 		path: path,
 		cfg:  cfg,
 		id:   id,
-		data: encodeIdentity(id),
+		data: data,
 		log:  c.cfg.logger.Named("ha.election").With(zap.String("zk_path", path)),
 	}, nil
 }

@@ -65,6 +65,8 @@ type Client struct {
 	demand      demandState                    // offer demand and suppression (demand.go)
 	first       firstSubscription              // WaitSubscribed (subscribed.go)
 	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
+
+	fresh freshness // stale reconciliation answers (stale.go)
 }
 
 // tracking records, for the event being dispatched, what the handler did
