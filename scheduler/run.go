@@ -26,6 +26,7 @@ type runner struct {
 	attempt  int          // retries since the last SUBSCRIBED (or since Run started)
 	storedID string       // the ID the store is known to hold
 	acks     *ackPipeline // automatic acknowledgements of the live session
+	since    time.Time    // when Run started or the last subscription ended (metrics.go)
 }
 
 // Run subscribes to the leading master and handles events with h until ctx
@@ -83,6 +84,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 		return ErrAlreadyRunning
 	}
 	defer c.closeIdle()
+	defer c.observeMetrics()()
 	err := c.run(ctx, h)
 	c.first.end(err)
 	return err
@@ -101,7 +103,7 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 		det = d
 	}
 
-	r := &runner{c: c, ctx: ctx, h: h, bo: newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax)}
+	r := &runner{c: c, ctx: ctx, h: h, bo: newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax), since: time.Now()}
 	r.dh, _ = optional[DisconnectHandler](h)
 	r.rh, _ = optional[ResubscribeHandler](h)
 	if err := r.loadID(); err != nil {
@@ -125,6 +127,7 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 func (r *runner) retryAfter(d time.Duration, err error) {
 	r.attempt++
 	r.c.first.setCause(err)
+	r.c.m.resubscribing(err)
 	if r.rh != nil {
 		r.rh.HandleResubscribing(r.ctx, r.attempt, d, err)
 	}

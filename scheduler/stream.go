@@ -30,6 +30,10 @@ const eventQueueLen = 4
 // within the call timeout.
 var errSubscribeTimeout = errors.New("scheduler: SUBSCRIBE timed out waiting for the master")
 
+// errDecodeEvent ends a subscription whose stream carried an event that
+// could not be decoded.
+var errDecodeEvent = errors.New("scheduler: decode event")
+
 // session is one SUBSCRIBE stream. Its fields are set before it becomes the
 // Client's live session and never change afterwards.
 type session struct {
@@ -112,7 +116,10 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 		wd:     wd,
 		missed: c.cfg.missedHeartbeats,
 		log:    log,
+		m:      c.m.metrics,
 	}
+	c.m.queue.Store(&events)
+	defer c.m.queue.CompareAndSwap(&events, nil)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -294,6 +301,7 @@ type streamReader struct {
 	wd     *watchdog
 	missed int
 	log    *zap.Logger
+	m      *metrics
 
 	err error // why reading stopped; read after out is closed
 }
@@ -313,9 +321,11 @@ func (rd *streamReader) run() {
 		}
 		ev := new(schedulerpb.Event)
 		if err := rd.codec.Unmarshal(frame, ev); err != nil {
-			rd.err = fmt.Errorf("scheduler: decode event: %w", err)
+			rd.err = fmt.Errorf("%w: %w", errDecodeEvent, err)
+			rd.m.decodeErrs.Add(rd.m.ctx, 1)
 			return
 		}
+		rd.m.event(ev)
 		if ev.GetType() == schedulerpb.Event_SUBSCRIBED {
 			rd.wd.setTimeout(heartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
 		}
