@@ -48,6 +48,7 @@ type ZK struct {
 	evNotify chan struct{} // capacity 1: "events is not empty"
 	evSeq    uint64        // events received so far
 	early    earlyReport   // armed by run after a listing, disarmed by the next event (see onEvent)
+	m        *metrics      // metrics.go
 
 	quit      chan struct{}
 	runDone   chan struct{}   // closed when run has returned
@@ -89,13 +90,14 @@ func NewZK(servers []string, path string, opts ...Option) (*ZK, error) {
 		path:     path,
 		acl:      zk.WorldACL(zk.PermAll),
 		log:      cfg.logger.Named("detector").With(zap.String("zk_path", path)),
-		board:    newBoard(cfg.onAnswer),
+		m:        newMetrics(cfg.meterProvider),
 		evNotify: make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		runDone:  make(chan struct{}),
 		noticed:  make(map[string]bool),
 		cache:    make(map[string]memberData),
 	}
+	z.board = newBoard(z.m.observer(cfg.onAnswer))
 	if cfg.auth {
 		// Mesos's EVERYONE_READ_CREATOR_ALL.
 		z.acl = append(zk.WorldACL(zk.PermRead), zk.AuthACL(zk.PermAll)...)
@@ -283,6 +285,7 @@ func (z *ZK) run() {
 					needList = z.watchEvent(ev) || needList
 					continue
 				}
+				z.m.session(ev.State)
 				switch ev.State {
 				case zk.StateHasSession:
 					if id := z.conn.SessionID(); id != sessionID {

@@ -301,12 +301,15 @@ func (p *procTask) runHealthCheck(ctx context.Context, hc *mesosproto.HealthChec
 		}
 		switch {
 		case err != nil && initializing && grace > 0 && time.Since(start) <= grace:
+			p.x.m.healthCheck(healthGrace)
 			p.log.Info("ignoring health check failure: still in grace period", zap.Error(err))
 		case err != nil:
+			p.x.m.healthCheck(healthUnhealthy)
 			failures++
 			p.log.Warn("health check failed", zap.Error(err), zap.Uint32("consecutive_failures", failures))
 			p.healthUpdate(false, failures >= limit)
 		default:
+			p.x.m.healthCheck(healthHealthy)
 			if initializing || failures > 0 {
 				p.healthUpdate(true, false)
 				initializing = false

@@ -62,6 +62,7 @@ func (x *Executor) Run(ctx context.Context, h Handler) error {
 		return ErrAlreadyRunning
 	}
 	defer close(x.done)
+	defer x.observeMetrics()()
 
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
@@ -260,6 +261,9 @@ func (r *runLoop) startSubscription() {
 	x := r.x
 	x.mu.Lock()
 	x.gen++
+	if x.gen > 1 {
+		x.m.resubscribes.Add(x.m.ctx, 1)
+	}
 	x.state = stateSubscribing
 	payload := x.subscribeLocked()
 	call := x.call(executorpb.Call_SUBSCRIBE, func(c *executorpb.Call) { c.Subscribe = payload })
