@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/internal/telemetry"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
@@ -72,7 +73,7 @@ var outcomeAttrs = [numOutcomes][]attribute.KeyValue{
 
 // Causes of a resubscription (attribute mesoskit.cause); see causeOf.
 var causes = []string{
-	"missed_heartbeats", "leader_changed", "no_leader", "not_mesos", "redirect", "http_status",
+	"missed_heartbeats", "leader_changed", "no_zookeeper", "no_leader", "not_mesos", "redirect", "http_status",
 	"decode", "stream_ended", "timeout", "detector", "transport",
 }
 
@@ -90,8 +91,10 @@ type metrics struct {
 	ctx   context.Context
 	meter metric.Meter
 
-	events      metric.Int64Counter
+	// The event hot path counts in atomics; the callback reports them.
+	events      metric.Int64ObservableCounter
 	eventOpts   []telemetry.Opts // by event type
+	eventCounts []atomic.Int64   // by event type
 	decodeErrs  metric.Int64Counter
 	calls       metric.Int64Counter
 	callSeconds metric.Float64Histogram
@@ -105,15 +108,17 @@ type metrics struct {
 	connected      metric.Int64Gauge
 	heartbeatsLost metric.Int64Counter
 
-	offersReceived metric.Int64Counter
+	offersReceived metric.Int64ObservableCounter
+	offersCount    atomic.Int64
 	offersAccepted metric.Int64Counter
 	offersDeclined metric.Int64Counter
 	offerHeld      metric.Float64Histogram
 	declinedBy     [2]telemetry.Opts // automatic, handler
 	heldOpts       [3]telemetry.Opts // accepted, declined automatic, declined by handler
 
-	updates    metric.Int64Counter
-	updateOpts [][3]telemetry.Opts // by state, source
+	updates      metric.Int64ObservableCounter
+	updateOpts   [][3]telemetry.Opts // by state, source
+	updateCounts [][3]atomic.Int64   // by state, source
 
 	acksSent   metric.Int64Counter
 	acksFailed metric.Int64Counter
@@ -137,8 +142,9 @@ const (
 func newMetrics(mp metric.MeterProvider) *metrics {
 	m := telemetry.Meter(mp, "scheduler")
 	x := &metrics{ctx: context.Background(), meter: m}
-	x.events = telemetry.Counter(m, "mesoskit.scheduler.events", "{event}", "Events received from the master, by type.")
+	x.events = telemetry.ObservableCounter(m, "mesoskit.scheduler.events", "{event}", "Events received from the master, by type.")
 	x.eventOpts = telemetry.EnumOpts(schedulerpb.Event_Type_name, attrEventType)
+	x.eventCounts = make([]atomic.Int64, len(x.eventOpts))
 	x.decodeErrs = telemetry.Counter(m, "mesoskit.scheduler.decode_errors", "{error}", "Events that could not be decoded; each drops the subscription.")
 	x.calls = telemetry.Counter(m, "mesoskit.scheduler.calls", "{call}", "Calls sent to the master, by type and outcome.")
 	x.callSeconds = telemetry.Seconds(m, "mesoskit.scheduler.call.duration", "Time from sending a call to its answer, retries included, by type and outcome.")
@@ -166,7 +172,7 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 	x.connected = telemetry.Gauge(m, "mesoskit.scheduler.connected", "1", "1 while subscribed to a master, 0 otherwise.")
 	x.heartbeatsLost = telemetry.Counter(m, "mesoskit.scheduler.heartbeats.missed", "{subscription}", "Subscriptions dropped because the master stayed silent for the missed-heartbeat limit.")
 
-	x.offersReceived = telemetry.Counter(m, "mesoskit.scheduler.offers.received", "{offer}", "Offers received in OFFERS events.")
+	x.offersReceived = telemetry.ObservableCounter(m, "mesoskit.scheduler.offers.received", "{offer}", "Offers received in OFFERS events.")
 	x.offersAccepted = telemetry.Counter(m, "mesoskit.scheduler.offers.accepted", "{offer}", "Offers in ACCEPT calls the master took.")
 	x.offersDeclined = telemetry.Counter(m, "mesoskit.scheduler.offers.declined", "{offer}", "Offers in DECLINE calls the master took, by who declined.")
 	x.offerHeld = telemetry.Seconds(m, "mesoskit.scheduler.offer.held_time", "Time from an OFFERS event to the answer for each offer, for offers answered while their event was handled.")
@@ -176,9 +182,10 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 	x.heldOpts[1+declinedAutomatic] = telemetry.NewOpts(attribute.String("mesoskit.offer.outcome", "declined"), attribute.String(attrDeclinedBy, "automatic"))
 	x.heldOpts[1+declinedByHandler] = telemetry.NewOpts(attribute.String("mesoskit.offer.outcome", "declined"), attribute.String(attrDeclinedBy, "handler"))
 
-	x.updates = telemetry.Counter(m, "mesoskit.scheduler.status_updates", "{update}", "Task status updates received, by state and source.")
+	x.updates = telemetry.ObservableCounter(m, "mesoskit.scheduler.status_updates", "{update}", "Task status updates received, by state and source.")
 	states := telemetry.EnumOpts(mesosproto.TaskState_name, attrTaskState)
 	x.updateOpts = make([][3]telemetry.Opts, len(states))
+	x.updateCounts = make([][3]atomic.Int64, len(states))
 	for st := range states {
 		name := mesosproto.TaskState(st).String()
 		if _, ok := mesosproto.TaskState_name[int32(st)]; !ok {
@@ -227,8 +234,9 @@ func (c *Client) observeMetrics() func() {
 		o.ObserveInt64(m.queueDepth, int64(queue))
 		o.ObserveInt64(m.unconfirmed, int64(unconfirmed))
 		o.ObserveInt64(m.suppressed, int64(suppressed))
+		m.observeCounts(o)
 		return nil
-	}, m.acksInFlight, m.unconfirmed, m.suppressed, m.queueDepth)
+	}, m.acksInFlight, m.unconfirmed, m.suppressed, m.queueDepth, m.events, m.offersReceived, m.updates)
 	if err != nil || reg == nil {
 		return func() {}
 	}
@@ -257,12 +265,34 @@ func (rc *reconciliation) unconfirmed() int {
 	return len(rc.pending)
 }
 
+// observeCounts reports the counters the event hot path keeps in atomics.
+func (m *metrics) observeCounts(o metric.Observer) {
+	for t := range m.eventCounts {
+		if n := m.eventCounts[t].Load(); n > 0 {
+			o.ObserveInt64(m.events, n, m.eventOpts[t].Observe...)
+		}
+	}
+	o.ObserveInt64(m.offersReceived, m.offersCount.Load())
+	for st := range m.updateCounts {
+		for src := range m.updateCounts[st] {
+			if n := m.updateCounts[st][src].Load(); n > 0 {
+				o.ObserveInt64(m.updates, n, m.updateOpts[st][src].Observe...)
+			}
+		}
+	}
+}
+
+// event counts one event read from the stream: atomics only.
 func (m *metrics) event(ev *schedulerpb.Event) {
 	typ := ev.GetType()
-	m.events.Add(m.ctx, 1, telemetry.Enum(m.eventOpts, typ).Add...)
+	t := int(typ)
+	if t < 0 || t >= len(m.eventCounts) {
+		t = 0
+	}
+	m.eventCounts[t].Add(1)
 	switch typ {
 	case schedulerpb.Event_OFFERS:
-		m.offersReceived.Add(m.ctx, int64(len(ev.GetOffers().GetOffers())))
+		m.offersCount.Add(int64(len(ev.GetOffers().GetOffers())))
 	case schedulerpb.Event_UPDATE:
 		st := ev.GetUpdate().GetStatus()
 		state, src := st.GetState(), st.GetSource()
@@ -272,7 +302,7 @@ func (m *metrics) event(ev *schedulerpb.Event) {
 		if src < 0 || src > 2 {
 			src = 0
 		}
-		m.updates.Add(m.ctx, 1, m.updateOpts[state][src].Add...)
+		m.updateCounts[state][src].Add(1)
 	}
 }
 
@@ -347,8 +377,12 @@ func causeOf(err error) string {
 		return "missed_heartbeats"
 	case errors.Is(err, ErrLeaderChanged):
 		return "leader_changed"
+	case errors.Is(err, detector.ErrNoZooKeeper):
+		return "no_zookeeper"
 	case errors.Is(err, ErrNoLeader):
 		return "no_leader"
+	case errors.Is(err, ErrNotMesos):
+		return "not_mesos"
 	case errors.Is(err, ErrTooManyRedirects):
 		return "redirect"
 	case errors.As(err, &apiErr):
@@ -359,6 +393,8 @@ func causeOf(err error) string {
 		return "stream_ended"
 	case errors.Is(err, errSubscribeTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "timeout"
+	case errors.Is(err, ErrDetector):
+		return "detector"
 	case err != nil:
 		return "transport"
 	}

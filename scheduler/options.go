@@ -80,6 +80,8 @@ type config struct {
 
 	meterProvider metric.MeterProvider // WithMeterProvider (metrics.go); nil: the global one
 
+	subscribeTimeout time.Duration // WithSubscribeTimeout (connection.go)
+
 	problems []error // recorded by options that get a nil value
 }
 

@@ -91,7 +91,7 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 
 	codec, streamID, err := checkStreamResponse(resp)
 	if err != nil {
-		return outcome{err: err}
+		return outcome{err: fmt.Errorf("%w: %w", ErrNotMesos, err)}
 	}
 	log := c.log.With(zap.String("master", endpoint.Host), zap.String("stream_id", streamID))
 	log.Debug("event stream open")
@@ -167,6 +167,8 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	stopReader()
 	if out.subscribed {
 		r.endSession(s, out.err, log)
+	} else {
+		out.err = notMesosStream(out.err)
 	}
 	if !out.fatal && r.c.tornDownNow() {
 		return outcome{subscribed: out.subscribed, fatal: true} // Teardown: Run returns nil
@@ -227,6 +229,9 @@ func (r *runner) openStream(ctx context.Context, cancel context.CancelCauseFunc,
 		default:
 			apiErr := httpapi.NewAPIError(resp, schedulerpb.Call_SUBSCRIBE.String())
 			resp.Body.Close()
+			if notMesosStatus(resp.StatusCode) {
+				return nil, u, fmt.Errorf("scheduler: %s does not serve the scheduler API: %w: %w", u.Host, ErrNotMesos, apiErr)
+			}
 			return nil, u, fmt.Errorf("scheduler: master %s: %w", u.Host, apiErr)
 		}
 	}

@@ -36,14 +36,15 @@ func Meter(mp metric.MeterProvider, pkg string) metric.Meter {
 // Opts is a prebuilt attribute set in the shapes Add and Record take; pass
 // Add... or Record... so that no slice is made per measurement.
 type Opts struct {
-	Add    []metric.AddOption
-	Record []metric.RecordOption
+	Add     []metric.AddOption
+	Record  []metric.RecordOption
+	Observe []metric.ObserveOption
 }
 
 // NewOpts builds the options for the attribute set of kvs.
 func NewOpts(kvs ...attribute.KeyValue) Opts {
 	o := metric.WithAttributeSet(attribute.NewSet(kvs...))
-	return Opts{Add: []metric.AddOption{o}, Record: []metric.RecordOption{o}}
+	return Opts{Add: []metric.AddOption{o}, Record: []metric.RecordOption{o}, Observe: []metric.ObserveOption{o}}
 }
 
 // EnumOpts builds one Opts per value of a protobuf enum (its _name map),
@@ -112,6 +113,18 @@ func Seconds(m metric.Meter, name, desc string) metric.Float64Histogram {
 		return noop.Float64Histogram{}
 	}
 	return h
+}
+
+// ObservableCounter returns the Int64ObservableCounter name of m (see
+// Counter); its cumulative values come from a callback registered with
+// m.RegisterCallback. The hot paths count in atomics and the callback
+// reports them, so that counting an event costs one atomic add.
+func ObservableCounter(m metric.Meter, name, unit, desc string) metric.Int64ObservableCounter {
+	c, err := m.Int64ObservableCounter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+	if err != nil || c == nil {
+		return noop.Int64ObservableCounter{}
+	}
+	return c
 }
 
 // ObservableGauge returns the Int64ObservableGauge name of m (see Counter);
