@@ -71,6 +71,7 @@ type options struct {
 	haSessionTimeout time.Duration // -ha-session-timeout
 	haConfig         bool          // -ha-config: -cmd and -tasks live in ZooKeeper (config.go)
 	announce         string        // -announce zk://...: announce tasks (announce.go)
+	metrics          string        // -metrics ADDR: Prometheus endpoint (metrics.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -90,6 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.work, "work", time.Second, "with -executor: how long each task works")
 	addHAFlags(fs, &o)
 	addAnnounceFlags(fs, &o)
+	addMetricsFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,6 +128,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer func() { _ = log.Sync() }()
 	}
+	stopMetrics, err := startMetrics(o, stdout) // metrics.go
+	if err != nil {
+		fmt.Fprintln(stderr, "scheduler:", err)
+		return 2
+	}
+	defer stopMetrics()
 	ann, err := newAnnouncer(o, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "scheduler:", err)
