@@ -553,7 +553,7 @@ func (z *ZK) logAnswer(mi *mesosproto.MasterInfo, node, why string, early bool) 
 		return
 	}
 	u, _ := MasterURL(mi, "")
-	z.log.Info("leading master", zap.Stringer("master", u), zap.String("id", mi.GetId()), zap.String("node", node), zap.Bool("early", early))
+	z.log.Info("leading master", zap.Stringer("master", u), zap.String("master_id", mi.GetId()), zap.String("node", node), zap.Bool("early", early))
 }
 
 func (z *ZK) who() string {

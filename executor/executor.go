@@ -325,7 +325,7 @@ func (x *Executor) inject(e *executorpb.Event) {
 	select {
 	case x.injected <- e:
 	default:
-		x.log.Warn("dropping injected event: queue full", zap.Stringer("type", e.GetType()))
+		x.log.Warn("dropping injected event: queue full", zap.Stringer("event", e.GetType()))
 	}
 }
 

@@ -281,7 +281,7 @@ func (r *runLoop) startSubscription() {
 	x.cancelSubscription = cancel
 	x.mu.Unlock()
 
-	x.log.Debug("subscribing", zap.String("agent", x.cfg.AgentURL),
+	x.log.Debug("subscribing", zap.String("agent_url", x.cfg.AgentURL),
 		zap.Int("unacknowledged_tasks", len(payload.GetUnacknowledgedTasks())),
 		zap.Int("unacknowledged_updates", len(payload.GetUnacknowledgedUpdates())))
 	r.sub = s
@@ -353,10 +353,10 @@ func (r *runLoop) onEvent(ev *executorpb.Event) {
 	}
 	x.mu.Unlock()
 
-	x.log.Debug("event", zap.Stringer("type", ev.GetType()))
+	x.log.Debug("event", zap.Stringer("event", ev.GetType()))
 	switch ev.GetType() {
 	case executorpb.Event_SUBSCRIBED:
-		x.log.Info("subscribed", zap.String("agent", ev.GetSubscribed().GetAgentInfo().GetHostname()))
+		x.log.Info("subscribed", zap.String("agent_hostname", ev.GetSubscribed().GetAgentInfo().GetHostname()))
 	case executorpb.Event_SHUTDOWN:
 		x.log.Info("agent asked the executor to shut down")
 		r.startShutdown(nil, false)

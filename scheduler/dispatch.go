@@ -51,7 +51,7 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 	}
 
 	if ce := log.Check(zap.DebugLevel, "event"); ce != nil {
-		ce.Write(zap.Stringer("type", typ))
+		ce.Write(zap.Stringer("event", typ))
 	}
 	var accepts uint64
 	switch typ {
