@@ -298,3 +298,52 @@ func TestMetricsSuppressedRoles(t *testing.T) {
 		eventually(t, "revived", func() bool { return mr.Int("mesoskit.scheduler.suppressed_roles", nil) == 0 })
 	})
 }
+
+// Offers the handler declines are counted as declined by the handler, with
+// their held time; acknowledgements the master is slow to answer show in
+// flight.
+func TestMetricsDeclinesAndAcksInFlight(t *testing.T) {
+	forEachCodec(t, func(t *testing.T, ct string) {
+		mr := telemetrytest.New(t)
+		srv := newServer(t, mesostest.WithAgents(1, testAgentConfig))
+		c := newClient(t, srv, ct, frameworkInfo("metrics"), scheduler.WithMeterProvider(mr.Provider),
+			scheduler.WithRefuseSeconds(0))
+		sig := newSignals()
+		start(t, c, sig.callbacks(scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+			ids := make([]*mesosproto.OfferID, len(offers))
+			for i, o := range offers {
+				ids[i] = o.GetId()
+			}
+			return c.Decline(ctx, ids, &mesosproto.Filters{RefuseSeconds: proto.Float64(0)})
+		}}))
+		id := recv(t, "SUBSCRIBED", sig.subscribed)
+		handler := map[string]string{"mesoskit.declined_by": "handler"}
+		eventually(t, "declines by the handler", func() bool { return mr.Int("mesoskit.scheduler.offers.declined", handler) >= 1 })
+		declined := mr.Int("mesoskit.scheduler.offers.declined", handler)
+		if n, _ := mr.Hist("mesoskit.scheduler.offer.held_time", map[string]string{"mesoskit.offer.outcome": "declined", "mesoskit.declined_by": "handler"}); n < uint64(declined) {
+			t.Errorf("offer.held_time{declined by handler}: %d values, want ≥ %d", n, declined)
+		}
+		if n := mr.Int("mesoskit.scheduler.offers.declined", map[string]string{"mesoskit.declined_by": "automatic"}); n != 0 {
+			t.Errorf("offers.declined{automatic} = %d, want 0: the handler declined every offer", n)
+		}
+
+		// Slow acknowledgements stay in flight until the master answers.
+		srv.Inject(schedulerpb.Call_ACKNOWLEDGE, mesostest.Fault{Delay: time.Second, Times: 1})
+		st := &mesosproto.TaskStatus{
+			TaskId: &mesosproto.TaskID{Value: proto.String("t-1")}, State: mesosproto.TaskState_TASK_RUNNING.Enum(),
+			AgentId: &mesosproto.AgentID{Value: proto.String(srv.AgentIDs()[0])}, Uuid: []byte("0123456789abcdef"),
+		}
+		if _, err := srv.SendStatusUpdates(id, st); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "an acknowledgement in flight", func() bool {
+			return mr.Int("mesoskit.scheduler.acknowledgements.in_flight", nil) == 1
+		})
+		eventually(t, "the acknowledgement answered", func() bool {
+			return mr.Int("mesoskit.scheduler.acknowledgements.in_flight", nil) == 0
+		})
+		if n := mr.Int("mesoskit.scheduler.acknowledgements.sent", nil); n != 1 {
+			t.Errorf("acknowledgements.sent = %d, want 1", n)
+		}
+	})
+}
