@@ -4,6 +4,9 @@ package executor_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -69,5 +72,31 @@ func TestMetricsUpdates(t *testing.T) {
 	cancel()
 	if err := waitRun(t, done); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An agent URL that answers with a web page instead of an event stream is
+// named ErrNotMesos, and Run ends (it never subscribed).
+func TestNotMesosAgent(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType string
+	}{
+		{"HTML page", "text/html; charset=utf-8"},
+		{"not RecordIO", "application/x-protobuf"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				_, _ = w.Write([]byte("<html><body>Welcome</body></html>"))
+			}))
+			defer srv.Close()
+			cfg := executor.Config{FrameworkID: "fw", ExecutorID: "ex", AgentURL: srv.URL + "/api/v1/executor",
+				ShutdownGracePeriod: time.Second}
+			x := newExecutor(t, cfg)
+			err := waitRun(t, runAsync(context.Background(), x, executor.Callbacks{}))
+			if !errors.Is(err, executor.ErrNotMesos) || !errors.Is(err, executor.ErrDisconnected) {
+				t.Fatalf("Run = %v, want ErrDisconnected wrapping ErrNotMesos", err)
+			}
+		})
 	}
 }
