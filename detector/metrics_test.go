@@ -3,8 +3,12 @@
 package detector
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 
 	"github.com/mesoskit/mesoskit/internal/telemetry/telemetrytest"
 )
@@ -49,5 +53,32 @@ func TestMetricsZK(t *testing.T) {
 	}
 	if u := mr.Unit("mesoskit.detector.leaderless.duration"); u != "s" {
 		t.Errorf("unit %q, want s", u)
+	}
+}
+
+// A detector whose credentials ZooKeeper rejects publishes an error answer.
+func TestMetricsZKError(t *testing.T) {
+	t.Parallel()
+	c := sharedZK(t)
+	owner := c.Connect(t, 10*time.Second)
+	if err := owner.AddAuth("digest", []byte("alice:s3cret-pw")); err != nil {
+		t.Fatal(err)
+	}
+	path := testPath(t)
+	if _, err := owner.Create(path, nil, 0, zk.DigestACL(zk.PermAll, "alice", "s3cret-pw")); err != nil {
+		t.Fatal(err)
+	}
+	mr := telemetrytest.New(t)
+	d := newZK(t, c, path, WithDigestAuth("alice", "WRONG-pass"), WithMeterProvider(mr.Provider))
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if _, _, err := d.Leader(ctx); !errors.Is(err, ErrNotAuthorized) {
+		t.Fatalf("Leader() = %v, want ErrNotAuthorized", err)
+	}
+	if n := mr.Int("mesoskit.detector.leader_changes", map[string]string{"mesoskit.detector.answer": "error"}); n != 1 {
+		t.Errorf("leader_changes{error} = %d, want 1", n)
+	}
+	if n := mr.Int("mesoskit.detector.leader", nil); n != 0 {
+		t.Errorf("leader = %d, want 0", n)
 	}
 }

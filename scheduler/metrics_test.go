@@ -345,5 +345,23 @@ func TestMetricsDeclinesAndAcksInFlight(t *testing.T) {
 		if n := mr.Int("mesoskit.scheduler.acknowledgements.sent", nil); n != 1 {
 			t.Errorf("acknowledgements.sent = %d, want 1", n)
 		}
+		if n := mr.Int("mesoskit.scheduler.acknowledgements.failed", nil); n != 0 {
+			t.Errorf("acknowledgements.failed = %d after a slow success, want 0", n)
+		}
+
+		// A refused acknowledgement is counted as failed.
+		srv.Inject(schedulerpb.Call_ACKNOWLEDGE, mesostest.Fault{Status: 400, Body: "refused", Times: 1})
+		st.TaskId = &mesosproto.TaskID{Value: proto.String("t-2")}
+		st.Uuid = []byte("fedcba9876543210")
+		if _, err := srv.SendStatusUpdates(id, st); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "a failed acknowledgement", func() bool {
+			return mr.Int("mesoskit.scheduler.acknowledgements.failed", nil) == 1
+		})
+		want := map[string]string{"mesos.call.type": "ACKNOWLEDGE", "http.status_class": "4xx"}
+		if n := mr.Int("mesoskit.scheduler.calls", want); n != 1 {
+			t.Errorf("calls{ACKNOWLEDGE,4xx} = %d, want 1", n)
+		}
 	})
 }
