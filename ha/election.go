@@ -546,6 +546,7 @@ func (e *Election) take(ctx context.Context, node string, owner int64, lost <-ch
 	e.log.Info("leading", zap.String("node", rec.Holder), zap.String("session", sessionHex(owner)),
 		zap.Duration("session_timeout", timeout), zap.Duration("lease", lease))
 	t.began = time.Now()
+	c.m.termBegun()
 	t.start()
 	return t, nil
 }

@@ -163,7 +163,7 @@ func (c *Conn) write(ctx context.Context, fence *Term, p string, data []byte, op
 	ops := []any{op}
 	if fence != nil {
 		if fence.Err() != nil {
-			return nil, fmt.Errorf("%w: write %q: the Term ended: %w", ErrNotLeader, p, fence.Err())
+			return nil, c.m.refusedIf(fmt.Errorf("%w: write %q: the Term ended: %w", ErrNotLeader, p, fence.Err()))
 		}
 		ops = []any{&zk.CheckVersionRequest{Path: fence.node, Version: -1}, op}
 	}
@@ -200,7 +200,7 @@ func (c *Conn) write(ctx context.Context, fence *Term, p string, data []byte, op
 		return err
 	})
 	if errors.Is(err, errNodeGone) {
-		return nil, fmt.Errorf("%w: write %q: our election node %q is gone", ErrNotLeader, p, fence.Node())
+		return nil, c.m.refusedIf(fmt.Errorf("%w: write %q: our election node %q is gone", ErrNotLeader, p, fence.Node()))
 	}
 	if err != nil {
 		return nil, err

@@ -36,6 +36,8 @@ func (c *Client) Accept(ctx context.Context, offerIDs []*mesosproto.OfferID, ops
 	c.accepted(ops, err)
 	if err != nil {
 		c.offersUsed(offerIDs, false)
+	} else {
+		c.offersAnswered(offerIDs, -1)
 	}
 	return err
 }
@@ -99,6 +101,8 @@ func (c *Client) Decline(ctx context.Context, offerIDs []*mesosproto.OfferID, fi
 	})
 	if err != nil {
 		c.offersUsed(offerIDs, false)
+	} else {
+		c.offersAnswered(offerIDs, declinedByHandler)
 	}
 	return err
 }
@@ -300,6 +304,10 @@ func (c *Client) Do(ctx context.Context, call *schedulerpb.Call) error {
 		c.offersUsed(offers, false)
 	} else {
 		switch cp.GetType() {
+		case schedulerpb.Call_ACCEPT:
+			c.offersAnswered(offers, -1)
+		case schedulerpb.Call_DECLINE:
+			c.offersAnswered(offers, declinedByHandler)
 		case schedulerpb.Call_ACKNOWLEDGE:
 			c.acknowledged(cp.GetAcknowledge().GetUuid())
 		case schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS:

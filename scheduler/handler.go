@@ -76,9 +76,13 @@ type DisconnectHandler interface {
 // (or since Run started): 1, 2, 3, ... delay is the backoff Run is about to
 // wait (a detector that reports a new leader may cut it short). err is why
 // the previous attempt or subscription ended. ctx is Run's ctx.
-// HandleResubscribing is not called when Run returns instead of retrying, or
-// while the detector knows no leading master (Run then waits for one
-// without a delay of its own).
+// HandleResubscribing is not called when Run returns instead of retrying.
+// While the detector knows no leading master it is called once per detector
+// answer, with delay 0 and an error matching ErrNoLeader (and
+// detector.ErrNoZooKeeper when a ZooKeeper detector cannot reach
+// ZooKeeper); Run then waits for the detector rather than for a delay. A
+// SUBSCRIBE answered by something that is not a Mesos master gives an
+// error matching ErrNotMesos.
 type ResubscribeHandler interface {
 	HandleResubscribing(ctx context.Context, attempt int, delay time.Duration, err error)
 }

@@ -30,6 +30,10 @@ const eventQueueLen = 4
 // within the call timeout.
 var errSubscribeTimeout = errors.New("scheduler: SUBSCRIBE timed out waiting for the master")
 
+// errDecodeEvent ends a subscription whose stream carried an event that
+// could not be decoded.
+var errDecodeEvent = errors.New("scheduler: decode event")
+
 // session is one SUBSCRIBE stream. Its fields are set before it becomes the
 // Client's live session and never change afterwards.
 type session struct {
@@ -88,7 +92,7 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 
 	codec, streamID, err := checkStreamResponse(resp)
 	if err != nil {
-		return outcome{err: err}
+		return outcome{err: fmt.Errorf("%w: %w", ErrNotMesos, err)}
 	}
 	log := c.log.With(zap.String("master", endpoint.Host), zap.String("stream_id", streamID))
 	log.Debug("event stream open")
@@ -113,7 +117,10 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 		wd:     wd,
 		missed: c.cfg.missedHeartbeats,
 		log:    log,
+		m:      c.m.metrics,
 	}
+	c.m.queue.Store(&events)
+	defer c.m.queue.CompareAndSwap(&events, nil)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -172,6 +179,8 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	stopReader()
 	if out.subscribed {
 		r.endSession(s, out.err, log)
+	} else {
+		out.err = notMesosStream(out.err)
 	}
 	if !out.fatal && r.c.tornDownNow() {
 		return outcome{subscribed: out.subscribed, fatal: true} // Teardown: Run returns nil
@@ -232,6 +241,9 @@ func (r *runner) openStream(ctx context.Context, cancel context.CancelCauseFunc,
 		default:
 			apiErr := httpapi.NewAPIError(resp, schedulerpb.Call_SUBSCRIBE.String())
 			resp.Body.Close()
+			if notMesosStatus(resp.StatusCode) {
+				return nil, u, fmt.Errorf("scheduler: %s does not serve the scheduler API: %w: %w", u.Host, ErrNotMesos, apiErr)
+			}
 			return nil, u, fmt.Errorf("scheduler: master %s: %w", u.Host, apiErr)
 		}
 	}
@@ -306,6 +318,7 @@ type streamReader struct {
 	wd     *watchdog
 	missed int
 	log    *zap.Logger
+	m      *metrics
 
 	err error // why reading stopped; read after out is closed
 }
@@ -325,9 +338,11 @@ func (rd *streamReader) run() {
 		}
 		ev := new(schedulerpb.Event)
 		if err := rd.codec.Unmarshal(frame, ev); err != nil {
-			rd.err = fmt.Errorf("scheduler: decode event: %w", err)
+			rd.err = fmt.Errorf("%w: %w", errDecodeEvent, err)
+			rd.m.decodeErrs.Add(rd.m.ctx, 1)
 			return
 		}
+		rd.m.event(ev)
 		if ev.GetType() == schedulerpb.Event_SUBSCRIBED {
 			rd.wd.setTimeout(heartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
 		}

@@ -30,6 +30,7 @@ type options struct {
 	haSessionTimeout time.Duration // -ha-session-timeout
 	haConfig         bool          // -ha-config: -cmd and -tasks live in ZooKeeper (config.go)
 	announce         string        // -announce zk://...: announce tasks (announce.go)
+	metrics          string        // -metrics ADDR: Prometheus endpoint (metrics.go)
 
 	executorArgv []string // with -executor: how the agent starts the executor (set by run, not a flag)
 }
@@ -51,6 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.work, "work", time.Second, "with -executor: how long each task works")
 	addHAFlags(fs, &o)
 	addAnnounceFlags(fs, &o)
+	addMetricsFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -43,6 +43,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			defer func() { _ = log.Sync() }()
 		}
 	}
+	stopMetrics, err := startMetrics(o, stdout) // metrics.go
+	if err != nil {
+		fmt.Fprintln(stderr, "scheduler:", err)
+		return 2
+	}
+	defer stopMetrics()
 	ann, err := newAnnouncer(o, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "scheduler:", err)
