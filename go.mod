@@ -11,4 +11,9 @@ require (
 	google.golang.org/protobuf v1.36.12
 )
 
-require go.uber.org/multierr v1.10.0 // indirect
+require (
+	github.com/chromedp/cdproto v0.160.1 // indirect
+	github.com/chromedp/chromedp v0.24.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	go.uber.org/multierr v1.10.0 // indirect
+)

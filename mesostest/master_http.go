@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/mesostest/console"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -38,6 +39,8 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.handlers.Done()
 
 	switch r.URL.Path {
+	case "/", console.ScriptPath, console.StylePath:
+		m.serveConsole(w, r) // master_console.go
 	case schedulerPath, masterSchedulerPath:
 		m.serveScheduler(w, r)
 	default:
