@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
-	"github.com/mesoskit/mesoskit/mesostest/console"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+	"github.com/mesoskit/mesoskit/mesostest/console"
 )
 
 // maxRequestBody bounds a call body read by the master.
