@@ -79,8 +79,9 @@ type agentExec struct {
 	recovering bool // RestartAgent: back, waiting for executors to resubscribe
 	recoverGen int  // guards the reregistration timer
 
-	ctx    context.Context // ends the agent's fetches when the server closes
-	cancel context.CancelFunc
+	ctx      context.Context // ends the agent's fetches when the server closes
+	cancel   context.CancelFunc
+	defaults map[executorKey]*defaultExec // default executors (agent_default_executor.go)
 }
 
 // executorRun is one custom executor on an agent (Slave's Executor): its
@@ -567,6 +568,9 @@ func (s *Server) frameworkMessageLocked(fw *framework, msg *schedulerpb.Call_Mes
 func (s *Server) shutdownExecutorCallLocked(fw *framework, sh *schedulerpb.Call_Shutdown) {
 	a := s.agentByID[sh.GetAgentId().GetValue()]
 	if a == nil || a.ex == nil || !fw.m.registeredLocked(a) {
+		return
+	}
+	if s.shutdownDefaultLocked(a, fw.id, sh.GetExecutorId().GetValue()) { // agent_default_executor.go
 		return
 	}
 	if run := a.ex.runs[executorKey{fw.id, sh.GetExecutorId().GetValue()}]; run != nil {

@@ -101,6 +101,15 @@
 // detected on the host (see [AgentConfig]). docs/MESOSTEST-DEVIATIONS.md
 // lists what still differs from Mesos.
 //
+// Health checks and task groups (agent_health.go,
+// agent_default_executor.go, with the rules of internal/taskcheck that the
+// executor package uses too): a command task's health_check, check and
+// max_completion_time run as in Mesos's command executor (TASK_RUNNING
+// updates with healthy or check_status, a kill after consecutive_failures,
+// TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED); a LAUNCH_GROUP with
+// a DEFAULT executor runs its tasks as the default executor does, killing
+// the rest of the group when one fails or is killed.
+//
 // Security: WithCredentials enforces HTTP Basic authentication of
 // frameworks as --authenticate_http_frameworks does (401 with
 // `WWW-Authenticate: Basic realm="mesos-master-scheduler"` before any other
@@ -144,7 +153,7 @@
 // once, never retried, and change no task of the cluster.
 //
 // The master items of the checklist in docs/PROTOCOL.md §8 map to
-// their tests in fidelity_test.go. Not implemented: the DEFAULT executor,
+// their tests in fidelity_test.go. Not implemented:
 // authorization (ACLs), resource providers (CREATE_DISK, DESTROY_DISK),
 // fault domains (REGION and ZONE never exist), quota and weights, agents
 // coming back after LoseAgent.

@@ -32,10 +32,10 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 		case len(tasks) == 0:
 			return mesosErr("Task group must not be empty")
 		}
-		if ei.GetType() == mesosproto.ExecutorInfo_DEFAULT {
-			return mesosErr("mesostest: the DEFAULT executor is not supported; use a CUSTOM one")
+		if err := validateDefaultExecutor(ei); err != nil { // agent_default_executor.go
+			return err
 		}
-		if ei.GetCommand().GetValue() == "" {
+		if ei.GetType() == mesosproto.ExecutorInfo_CUSTOM && ei.GetCommand().GetValue() == "" {
 			return mesosErr("'ExecutorInfo.command' must be set for 'CUSTOM' executor") // executor::internal::validateType
 		}
 		exRes, err := resourcesFromProto(ei.GetResources())
@@ -100,7 +100,11 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 	}
 	a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
 	s.log.Info("launching task group", zap.String("framework_id", fw.id), zap.Int("tasks", len(group)), zap.String("agent_id", a.id))
-	s.launchOnExecutorGroupLocked(fw, ei, group, true)
-	s.chargeExecutorLocked(fw, a, ei, newExec) // held until the executor exits (executor_accounting.go)
+	if ei.GetType() == mesosproto.ExecutorInfo_DEFAULT {
+		s.launchDefaultGroupLocked(fw, ei, group) // agent_default_executor.go
+	} else {
+		s.launchOnExecutorGroupLocked(fw, ei, group, true)
+		s.chargeExecutorLocked(fw, a, ei, newExec) // held until the executor exits (executor_accounting.go)
+	}
 	return remaining.minus(total)
 }

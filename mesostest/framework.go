@@ -41,9 +41,12 @@ type framework struct {
 	inverseOffers    map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
 	inverseFilters   map[*agent]time.Time     // refused inverse offers, until when
 	unreachable      unreachableTasks         // ids of tasks lost with their agents (unreachable.go)
+
+	registered, reregistered, unregistered time.Time // Framework::registeredTime etc. (master_readonly_state.go)
 }
 
 func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *framework {
+	now := time.Now()
 	return &framework{
 		m:          m,
 		id:         fi.GetId().GetValue(),
@@ -54,6 +57,9 @@ func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *
 
 		inverseOffers:  map[string]*inverseOffer{},
 		inverseFilters: map[*agent]time.Time{},
+
+		registered:   now,
+		reregistered: now,
 	}
 }
 
@@ -172,6 +178,9 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	fw.constraints = sub.GetOfferConstraints()
 	fw.constraintFilter = filter
 	fw.stopTimer()
+	if fw.epoch > 0 || fw.conn == frameworkRecovered {
+		fw.reregistered = time.Now()
+	}
 	fw.epoch++
 	fw.conn = frameworkConnected
 	fw.stream = st
@@ -272,6 +281,8 @@ func (m *master) removeFrameworkLocked(fw *framework) {
 	m.st.addCompleted(fw.id)
 	s.shutdownFrameworkLocked(fw.id)
 	s.recordLocked(fw.id).removed = true
+	fw.unregistered = time.Now()
+	s.recordLocked(fw.id).last = fw // shown in completed_frameworks (master_readonly_state.go)
 	s.log.Info("framework removed", zap.String("framework_id", fw.id))
 	s.notifyLocked()
 }

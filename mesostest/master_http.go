@@ -44,7 +44,9 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case schedulerPath, masterSchedulerPath:
 		m.serveScheduler(w, r)
 	default:
-		w.WriteHeader(http.StatusNotFound)
+		if !m.serveReadonly(w, r) { // master_readonly.go
+			w.WriteHeader(http.StatusNotFound)
+		}
 	}
 }
 

@@ -167,7 +167,7 @@ func (s *Server) startMaster(addr string) (*master, error) {
 	ln = s.tlsListener(ln)
 	host, portStr, _ := net.SplitHostPort(ln.Addr().String())
 	port, _ := strconv.Atoi(portStr)
-	m := &master{s: s, ln: ln, host: host, port: port}
+	m := &master{s: s, ln: ln, host: host, port: port, started: time.Now()}
 	m.hs = s.httpServer(m)
 	s.mu.Lock()
 	defer s.mu.Unlock()

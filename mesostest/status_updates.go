@@ -75,6 +75,7 @@ func (s *Server) forwardUpdateLocked(t *task, p *pendingUpdate) {
 	}
 	t.updateState = taskStatePtr(p.GetState()) // shared, never written
 	t.updateUUID = p.GetUuid()
+	t.forwardedLocked(p)   // for reconciliation (agent_health.go)
 	fw.sendUpdateLocked(p) // encoded from p by the stream's writer (stream.go)
 }
 

@@ -50,8 +50,9 @@ type task struct {
 	killTimer  *time.Timer
 	exec       *executorRun // the custom executor running the task (agent_executor.go)
 
-	killStart    time.Time // when SIGTERM was sent
-	killDeadline time.Time // when the scheduled SIGKILL is due
+	killStart    time.Time  // when SIGTERM was sent
+	killDeadline time.Time  // when the scheduled SIGKILL is due
+	rules        *taskRules // health check, check, max_completion_time, task group (agent_health.go)
 }
 
 // launchTaskLocked starts a validated task on agent a (Slave::runTask and
@@ -133,6 +134,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 	}
 	fillUUID(p.uuid[:])
 	t.decorateExecutorUpdateLocked(p, source) // container status and network info (agent_status.go)
+	t.decorateLocked(p)                       // check_status, healthy (agent_health.go)
 	t.state = state
 	if mesosproto.IsTerminalState(state) {
 		t.terminated = true
@@ -148,6 +150,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		t.s.recordStatusLocked(t.key.framework, p.full)
 	}
 	t.enqueueUpdateLocked(p)
+	t.groupUpdateLocked(p) // the default executor's task group rule (agent_default_executor.go)
 }
 
 // releaseResourcesLocked gives the task's resources back to its agent (the
