@@ -108,6 +108,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	defer srv.Close()
 
+	requireOperatorAPI(t, srv)
 	c := startFramework(t, srv, "console-demo", demoTasks)
 	fwID := c.FrameworkID()
 	running := waitTask(t, srv, "web-1", mesosproto.TaskState_TASK_RUNNING)
@@ -276,5 +277,22 @@ func TestConsoleAssets(t *testing.T) {
 	}
 	if code, _, _ := get("/console/nothing.js"); code != http.StatusNotFound {
 		t.Errorf("/console/nothing.js: %d, want 404", code)
+	}
+}
+
+// requireOperatorAPI skips a browser test in a build whose mesostest does not serve the operator API
+// yet (the console's model is its SUBSCRIBE stream); once it is served the check always passes.
+func requireOperatorAPI(t testing.TB, srv *mesostest.Server) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/v1", strings.NewReader(`{"type":"GET_HEALTH"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		t.Skip("this mesostest does not serve the operator API (POST /api/v1) yet")
 	}
 }
