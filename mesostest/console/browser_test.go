@@ -58,16 +58,26 @@ func newBrowser(tb testing.TB) *browser {
 		acancel()
 		tb.Fatalf("starting Chromium %s: %v", path, err)
 	}
-	shots, err := os.MkdirTemp("", "mesoskit-console-")
-	if err != nil {
+	// Screenshots go to $MESOSKIT_CONSOLE_SHOTS (kept), or to a temporary folder kept only on failure.
+	shots, keep := os.Getenv("MESOSKIT_CONSOLE_SHOTS"), true
+	if shots == "" {
+		var err error
+		if shots, err = os.MkdirTemp("", "mesoskit-console-"); err != nil {
+			tb.Fatal(err)
+		}
+		keep = false
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		tb.Fatal(err)
 	}
 	b := &browser{tb: tb, ctx: ctx, shots: shots}
 	tb.Cleanup(func() {
 		cancel()
 		acancel()
-		if tb.Failed() {
+		switch {
+		case tb.Failed() || keep:
 			tb.Logf("screenshots of the console pages: %s", shots)
+		default:
+			_ = os.RemoveAll(shots)
 		}
 	})
 	return b
@@ -111,12 +121,42 @@ func (b *browser) waitText(name string, want ...string) {
 	b.tb.Helper()
 	w, _ := json.Marshal(want)
 	pred := `(() => { const t = document.body.innerText; return ` + string(w) + `.every((w) => t.includes(w)); })()`
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](pred, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	if err := b.poll(pred); err != nil {
 		s := b.text()
 		b.shot(name + "-failed")
 		b.tb.Fatalf("%s: the page does not show all of %q (%v); it shows:\n%s", name, want, err, s)
+	}
+}
+
+// poll has the browser evaluate the expression until it is true, for at most 20 s. A navigation (the page
+// following the leader to another master) ends a poll; it starts again on the new page.
+func (b *browser) poll(expr string) error {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	for {
+		err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// route moves the page to another of its routes, as a click on a link does (no reload).
+func (b *browser) route(hash string) {
+	b.tb.Helper()
+	w, _ := json.Marshal(hash)
+	if _, err := b.eval(`location.hash = ` + string(w)); err != nil {
+		b.tb.Fatalf("route %s: %v", hash, err)
+	}
+}
+
+// waitJS waits (the browser polls) until the JavaScript expression is true.
+func (b *browser) waitJS(name, expr string) {
+	b.tb.Helper()
+	if err := b.poll(expr); err != nil {
+		s := b.text()
+		b.shot(name + "-failed")
+		b.tb.Fatalf("%s: %s never became true (%v); the page at %s shows:\n%s", name, expr, err, b.location(), s)
 	}
 }
 

@@ -100,15 +100,20 @@ func waitTask(t testing.TB, srv *mesostest.Server, id string, st mesosproto.Task
 // TestConsoleInBrowser drives the console in headless Chromium against a two-master mesostest cluster
 // with a framework whose tasks run, fail, get killed and report health, and checks what a person sees.
 func TestConsoleInBrowser(t *testing.T) {
-	b := newBrowser(t)
 	srv, err := mesostest.NewServer(mesostest.WithMasters(2), mesostest.WithAgents(1, agentResources),
 		mesostest.WithHeartbeatInterval(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-
+	t.Cleanup(srv.Close) // after the framework's cleanup
 	requireOperatorAPI(t, srv)
+	b := newBrowser(t)
+	masters := srv.MasterURLs()
+	leader := srv.LeaderIndex()
+	// The page is open before the framework subscribes: what follows reaches it live.
+	b.open(masters[leader] + "/")
+	b.waitText("empty-overview", "No framework is subscribed", "live")
+
 	c := startFramework(t, srv, "console-demo", demoTasks)
 	fwID := c.FrameworkID()
 	running := waitTask(t, srv, "web-1", mesosproto.TaskState_TASK_RUNNING)
@@ -116,10 +121,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	killable := waitTask(t, srv, "kill-1", mesosproto.TaskState_TASK_RUNNING)
 	waitTask(t, srv, "health-1", mesosproto.TaskState_TASK_RUNNING)
 	waitHealthy(t, srv, "health-1")
-
-	masters := srv.MasterURLs()
-	leader := srv.LeaderIndex()
-	b.open(masters[leader] + "/")
 
 	t.Run("overview", func(t *testing.T) {
 		b.tb = t
@@ -129,28 +130,28 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	t.Run("framework", func(t *testing.T) {
 		b.tb = t
-		b.open(masters[leader] + "/#/frameworks/" + fwID)
+		b.route("#/frameworks/" + fwID)
 		b.waitText("framework", "Framework console-demo", "Failover timeout", "3600 s", "web-1", "fail-1", "kill-1", "health-1")
 		b.shot("framework")
 	})
 
 	t.Run("failed task", func(t *testing.T) {
 		b.tb = t
-		b.open(masters[leader] + "/#/tasks/" + fwID + "/fail-1")
+		b.route("#/tasks/" + fwID + "/fail-1")
 		b.waitText("failed-task", "Task fail-1", "FAILED", failed.GetMessage(), "Status history")
 		b.shot("task-failed")
 	})
 
 	t.Run("health", func(t *testing.T) {
 		b.tb = t
-		b.open(masters[leader] + "/#/tasks/" + fwID + "/health-1")
+		b.route("#/tasks/" + fwID + "/health-1")
 		b.waitText("health", "Task health-1", "healthy")
 		b.shot("task-healthy")
 	})
 
 	t.Run("sandbox", func(t *testing.T) {
 		b.tb = t
-		b.open(masters[leader] + "/#/tasks/" + fwID + "/web-1")
+		b.route("#/tasks/" + fwID + "/web-1")
 		b.waitText("sandbox", "Sandbox", "stdout", "stderr", "hello-from-web-1")
 		if got := running.GetState(); got != mesosproto.TaskState_TASK_RUNNING {
 			t.Fatalf("web-1 is %v", got)
@@ -167,7 +168,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	t.Run("live update", func(t *testing.T) {
 		b.tb = t
-		b.open(masters[leader] + "/#/tasks?q=kill")
+		b.route("#/tasks?q=kill")
 		b.waitText("task-filter", "kill-1", "RUNNING", "1 of 4 tasks match")
 		if _, err := b.eval(`window.__noReload = 'still here'`); err != nil {
 			t.Fatal(err)
@@ -186,7 +187,7 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	t.Run("leader killed", func(t *testing.T) {
 		b.tb = t
-		b.open(masters[leader] + "/#/frameworks/" + fwID)
+		b.route("#/frameworks/" + fwID)
 		b.waitText("before-failover", "Framework console-demo")
 		if err := srv.KillMaster(leader); err != nil {
 			t.Fatal(err)
@@ -196,7 +197,8 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Fatalf("leader after killing master %d: %d", leader, next)
 		}
 		// The page finds the other master, which leads now; the framework resubscribes to it.
-		b.waitText("after-failover", "Framework console-demo", "connected", "web-1", "kill-1")
+		b.waitJS("moved-to-new-leader", `location.host === "`+hostPort(masters[next])+`"`)
+		b.waitText("after-failover", "Framework console-demo", "connected", "web-1", "health-1")
 		if loc := b.location(); !strings.HasPrefix(loc, masters[next]+"/") || !strings.Contains(loc, "#/frameworks/"+fwID) {
 			t.Fatalf("page at %s, want master %d's %s with the framework's route", loc, next, masters[next])
 		}
