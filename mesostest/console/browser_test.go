@@ -40,6 +40,7 @@ type browser struct {
 	tb    testing.TB
 	ctx   context.Context
 	shots string
+	wait  time.Duration // how long waitText and waitJS wait
 }
 
 func newBrowser(tb testing.TB) *browser {
@@ -69,7 +70,7 @@ func newBrowser(tb testing.TB) *browser {
 	} else if err := os.MkdirAll(shots, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	b := &browser{tb: tb, ctx: ctx, shots: shots}
+	b := &browser{tb: tb, ctx: ctx, shots: shots, wait: 20 * time.Second}
 	tb.Cleanup(func() {
 		cancel()
 		acancel()
@@ -116,7 +117,7 @@ func (b *browser) text() string {
 
 // waitText waits (the browser polls) until the page shows every one of
 // want, and fails the test with the page's text and a screenshot if it does
-// not within 20 s.
+// not within b.wait (20 s by default).
 func (b *browser) waitText(name string, want ...string) {
 	b.tb.Helper()
 	w, _ := json.Marshal(want)
@@ -128,10 +129,10 @@ func (b *browser) waitText(name string, want ...string) {
 	}
 }
 
-// poll has the browser evaluate the expression until it is true, for at most 20 s. A navigation (the page
+// poll has the browser evaluate the expression until it is true, for at most b.wait. A navigation (the page
 // following the leader to another master) ends a poll; it starts again on the new page.
 func (b *browser) poll(expr string) error {
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, b.wait)
 	defer cancel()
 	for {
 		err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond)))

@@ -18,6 +18,7 @@ const M = {
   executors: [],       // {executor_info, agent_id}
   events: [],          // {time, text, link}
   suppressed: new Map(), // framework id -> [role]
+  usage: new Map(),    // agent or framework id -> /master/state-summary entry (resources in use now)
   version: 0,          // bumped on every change (render caches key on it)
   heartbeat: 15,
 };
@@ -102,6 +103,9 @@ function applyEvent(ev) {
 }
 
 // ---------- talking to the master ----------
+// timing: when (performance.now(), ms) the first SUBSCRIBE's headers came, its SUBSCRIBED record was
+// complete and parsed, and how many bytes it had (the benchmark reads it).
+const timing = {};
 let generation = 0; // bumped on every (re)synchronisation; stale loops stop
 let abortCtl = null;
 
@@ -158,6 +162,7 @@ async function start() {
     M.master = (await resp.json()).get_master;
     banner('');
     refreshSuppressed();
+    refreshUsage();
     const err = await subscribe(gen);
     if (gen !== generation) return;
     setConn('resynchronising…', 'down');
@@ -192,10 +197,11 @@ async function subscribe(gen) {
     resp = await operatorCall({ type: 'SUBSCRIBE' }, ctl.signal);
   } catch (e) { return 'subscribe failed: ' + e.message; }
   if (resp.status !== 200) return 'SUBSCRIBE answered ' + resp.status;
+  timing.headers = performance.now();
   setConn('live', 'live');
   const reader = resp.body.getReader();
   const dec = new TextDecoder();
-  let buf = new Uint8Array(0);
+  const rb = new RecordBuffer();
   let last = Date.now();
   const watchdog = setInterval(() => {
     if (Date.now() - last > 3 * M.heartbeat * 1000 + 2000) ctl.abort();
@@ -206,15 +212,14 @@ async function subscribe(gen) {
       if (done) return 'stream ended';
       if (gen !== generation) { ctl.abort(); return 'superseded'; }
       last = Date.now();
-      buf = concat(buf, value);
+      rb.push(value);
       for (;;) {
-        const nl = buf.indexOf(10);
-        if (nl < 0) break;
-        const n = parseInt(dec.decode(buf.subarray(0, nl)), 10);
-        if (!(n >= 0)) return 'bad record length';
-        if (buf.length < nl + 1 + n) break;
-        const ev = JSON.parse(dec.decode(buf.subarray(nl + 1, nl + 1 + n)));
-        buf = buf.slice(nl + 1 + n);
+        const rec = rb.next();
+        if (rec === null) break;
+        if (rec === undefined) return 'bad record length';
+        if (!timing.record) { timing.record = performance.now(); timing.bytes = rec.length; }
+        const ev = JSON.parse(dec.decode(rec));
+        if (!timing.parsed) timing.parsed = performance.now();
         applyEvent(ev);
       }
     }
@@ -225,11 +230,43 @@ async function subscribe(gen) {
   }
 }
 
-function concat(a, b) {
-  if (a.length === 0) return b;
-  const c = new Uint8Array(a.length + b.length);
-  c.set(a); c.set(b, a.length);
-  return c;
+// RecordBuffer splits RecordIO ("<length>\n<bytes>") out of stream chunks. It keeps the chunks as they
+// came and joins them once per record, so a record of many megabytes (SUBSCRIBED at scale) costs one copy.
+class RecordBuffer {
+  constructor() { this.chunks = []; this.size = 0; this.want = -1; }
+  push(c) { this.chunks.push(c); this.size += c.length; }
+  take(n) { // the first n bytes, removed
+    const out = new Uint8Array(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0], k = Math.min(c.length, n - off);
+      out.set(c.subarray(0, k), off);
+      off += k;
+      if (k === c.length) this.chunks.shift(); else this.chunks[0] = c.subarray(k);
+    }
+    this.size -= n;
+    return out;
+  }
+  // next returns the next record, null when more bytes are needed, undefined on a bad length.
+  next() {
+    if (this.want < 0) {
+      let n = 0, i = 0, found = false;
+      outer: for (const c of this.chunks) {
+        for (let j = 0; j < c.length; j++, i++) {
+          if (c[j] === 10) { found = true; break outer; }
+          if (c[j] < 48 || c[j] > 57 || i > 12) return undefined;
+          n = n * 10 + (c[j] - 48);
+        }
+      }
+      if (!found) return null;
+      this.take(i + 1);
+      this.want = n;
+    }
+    if (this.size < this.want) return null;
+    const rec = this.take(this.want);
+    this.want = -1;
+    return rec;
+  }
 }
 
 // refreshSuppressed reads the allocator's per-framework role gauges
@@ -250,6 +287,23 @@ async function refreshSuppressed() {
     scheduleRender();
   } catch (e) { /* metrics are optional */ }
 }
+
+// refreshUsage reads /master/state-summary (no tasks in it, so small at any scale) for what agents and
+// frameworks use and are offered now: the operator event stream has no event for allocation changes.
+async function refreshUsage() {
+  try {
+    const r = await fetch('/master/state-summary', { cache: 'no-store', redirect: 'manual' });
+    if (r.status !== 200) return;
+    const sum = await r.json();
+    M.usage.clear();
+    for (const x of (sum.slaves || []).concat(sum.frameworks || [])) M.usage.set(x.id, x);
+    M.version++;
+    scheduleRender();
+  } catch (e) { /* the stream's figures stay */ }
+}
+// used, offered, total: a summary's resources objects when known, else the stream's lists.
+function usedOf(id, list) { const u = M.usage.get(id); return u ? u.used_resources : list; }
+function offeredOf(id, list) { const u = M.usage.get(id); return u ? u.offered_resources : list; }
 
 // ---------- agents, through JSONP ----------
 let jsonpSeq = 0;
@@ -295,6 +349,10 @@ function stateBadge(s) { return '<span class="state ' + esc(s) + '">' + esc((s |
 // scalars sums scalar resources by name; ranges are listed.
 function resourceSummary(list) {
   const out = {};
+  if (list && !Array.isArray(list)) { // {"cpus":0.5,"ports":"[31000-31001]"} (src/common/http.cpp model(Resources))
+    for (const [k, v] of Object.entries(list)) if (v && v !== '[]') out[k] = typeof v === 'number' ? v : String(v).replace(/^\[|\]$/g, '');
+    return out;
+  }
   for (const r of list || []) {
     if (r.type === 'SCALAR' || r.scalar) out[r.name] = (out[r.name] || 0) + Number(r.scalar.value);
     else if (r.ranges) out[r.name] = (out[r.name] ? out[r.name] + ',' : '') + (r.ranges.range || []).map((x) => x.begin + '-' + x.end).join(',');
@@ -449,7 +507,7 @@ function fwCols() {
     { title: 'Roles', text: (f) => fwRoles(f).join(', ') },
     { title: 'State', text: fwConn, html: (f) => { const c = fwConn(f); return c === 'connected' ? '<span class="ok">connected</span>' : '<span class="bad">' + esc(c) + '</span>'; } },
     { title: 'Tasks', num: true, sort: (f) => fwTasks(val(f.framework_info.id)).filter((t) => !terminal(t.state)).length, text: (f) => fwTasks(val(f.framework_info.id)).filter((t) => !terminal(t.state)).length },
-    { title: 'Allocated', text: (f) => '', html: (f) => resText(f.allocated_resources) },
+    { title: 'Allocated', text: (f) => '', html: (f) => resText(usedOf(val(f.framework_info.id), f.allocated_resources)) },
     { title: 'Registered', sort: (f) => nanos(f.registered_time), text: (f) => nanos(f.registered_time), html: (f) => when(nanos(f.registered_time)) },
   ];
 }
@@ -468,7 +526,7 @@ function fwTasks(id) {
 }
 
 function agentCols() {
-  const used = (a) => resourceSummary(a.allocated_resources);
+  const used = (a) => resourceSummary(usedOf(val(a.agent_info.id), a.allocated_resources));
   const total = (a) => resourceSummary(a.total_resources);
   const bar = (a, r) => { const t = total(a)[r] || 0, u = used(a)[r] || 0; return fmtRes(r, u) + ' / ' + fmtRes(r, t) + '<span class="bar"><span style="width:' + (t ? Math.min(100, 100 * u / t) : 0) + '%"></span></span>'; };
   return [
@@ -482,7 +540,7 @@ function agentCols() {
   ];
 }
 function freeText(a) {
-  const t = resourceSummary(a.total_resources), u = resourceSummary(a.allocated_resources);
+  const t = resourceSummary(a.total_resources), u = resourceSummary(usedOf(val(a.agent_info.id), a.allocated_resources));
   return Object.keys(t).filter((k) => typeof t[k] === 'number').sort().map((k) => esc(k) + ' ' + fmtRes(k, t[k] - (u[k] || 0))).join(', ');
 }
 
@@ -501,7 +559,7 @@ function pageFramework(id) {
     (fi.webui_url ? kv('Web UI', '<a href="' + esc(fi.webui_url) + '">' + esc(fi.webui_url) + '</a>') : '') +
     kv('Capabilities', esc((fi.capabilities || []).map((c) => c.type).join(', '))) +
     kv('Registered', when(nanos(f.registered_time))) + kv('Reregistered', when(nanos(f.reregistered_time))) +
-    kv('Allocated', resText(f.allocated_resources)) + kv('Offered', resText(f.offered_resources)) + '</dl>';
+    kv('Allocated', resText(usedOf(id, f.allocated_resources))) + kv('Offered', resText(offeredOf(id, f.offered_resources))) + '</dl>';
   h += '<h2>Outstanding offers</h2>' + table('offers-' + id, [
     { title: 'Offer ID', text: (o) => val(o.id) },
     { title: 'Agent', text: (o) => agentHost(val(o.agent_id)), html: (o) => '<a href="#/agents/' + enc(val(o.agent_id)) + '">' + esc(agentHost(val(o.agent_id))) + '</a>' },
@@ -519,7 +577,7 @@ function pageAgent(id) {
   let h = '<h1>Agent ' + esc(ai.hostname + ':' + ai.port) + '</h1><dl class="kv">' +
     kv('ID', esc(id)) + kv('PID', esc(a.pid || '')) + kv('Active', a.active ? 'yes' : 'no') + kv('Version', esc(a.version || '')) +
     kv('Registered', when(nanos(a.registered_time))) + kv('Total', resText(a.total_resources)) +
-    kv('Allocated', resText(a.allocated_resources)) + kv('Offered', resText(a.offered_resources)) + kv('Free', freeText(a)) +
+    kv('Allocated', resText(usedOf(id, a.allocated_resources))) + kv('Offered', resText(offeredOf(id, a.offered_resources))) + kv('Free', freeText(a)) +
     kv('Attributes', esc((ai.attributes || []).map((x) => x.name + ':' + (x.text ? x.text.value : x.scalar ? x.scalar.value : '')).join(', '))) + '</dl>';
   h += '<h2>Executors</h2>' + table('execs-' + id, [
     { title: 'Executor ID', text: (e) => val(e.executor_info.executor_id) },
@@ -672,7 +730,7 @@ function render() {
   main.dataset.version = M.version;
   main.dataset.renderMs = lastRender.toFixed(1);
 }
-window.__console = { model: M, render, lastRenderMs: () => lastRender };
+window.__console = { model: M, render, timing, lastRenderMs: () => lastRender };
 
 // ---------- wiring ----------
 const filterBox = document.getElementById('filter');
@@ -693,6 +751,7 @@ setInterval(() => {
   for (const el of document.querySelectorAll('time[data-ts]')) el.textContent = ago(Number(el.dataset.ts));
 }, 5000);
 setInterval(refreshSuppressed, 10000);
+setInterval(refreshUsage, 3000);
 setInterval(probeMasters, 5000);
 probeMasters();
 render();
