@@ -113,6 +113,7 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 	} else {
 		a.port = a.ex.srv.port
 	}
+	s.operatorAgentAddedLocked(a) // operator_events.go
 	s.log.Info("agent registered", zap.String("agent_id", a.id), zap.String("resources", a.total.String()))
 	s.kickAllocator()
 	return a

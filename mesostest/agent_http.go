@@ -40,7 +40,7 @@ var agentRoutes = map[string]agentRoute{
 	"state": (*Server).serveAgentState,
 	"flags": (*Server).serveAgentFlags,
 	"health": func(_ *Server, _ *agentServer, w http.ResponseWriter, _ *http.Request) {
-		writeText(w, http.StatusOK, "")
+		writeEmpty(w, http.StatusOK) // OK()
 	},
 	"containers":         (*Server).serveAgentContainers,
 	"monitor/statistics": (*Server).serveAgentStatistics,

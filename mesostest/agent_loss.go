@@ -113,6 +113,7 @@ func (s *Server) LoseAgent(agentID string) error {
 				}
 				s.recordStatusLocked(fw.id, st)
 				fw.sendLocked(updateEvent(st))
+				s.operatorTaskStatusLocked(fw.id, st.GetState(), func() *mesosproto.TaskStatus { return st }) // Master::updateTask
 			}
 		}
 		if registered && !t.gone {
@@ -144,6 +145,9 @@ func (s *Server) LoseAgent(agentID string) error {
 				Type:    schedulerpb.Event_FAILURE.Enum(),
 				Failure: &schedulerpb.Event_Failure{AgentId: &mesosproto.AgentID{Value: proto.String(a.id)}},
 			})
+		}
+		if registered {
+			s.operatorAgentRemovedLocked(a) // Master::__removeSlave, last (operator_events.go)
 		}
 	}
 	s.notifyLocked()

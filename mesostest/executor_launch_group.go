@@ -96,6 +96,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 		}
 		a.setUsed(a.used.plus(res))
 		s.tasks[t.key] = t
+		s.operatorTaskAddedLocked(t) // operator_events.go
 		group = append(group, t)
 	}
 	a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)

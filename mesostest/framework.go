@@ -132,12 +132,14 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	}
 
 	var fw *framework
+	created := false // for the operator API's FRAMEWORK_ADDED
 	if id == "" {
 		id = frameworkIDFor(m.info.GetId(), ls.nextFrameworkID)
 		ls.nextFrameworkID++
 		fi.Id = &mesosproto.FrameworkID{Value: proto.String(id)}
 		fw = newFramework(m, fi, frameworkConnected)
 		ls.frameworks[id] = fw
+		created = true
 		s.log.Info("framework registered", zap.String("framework_id", id), zap.String("name", fi.GetName()))
 	} else {
 		fw = ls.frameworks[id]
@@ -147,6 +149,7 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 			// was ever issued.
 			fw = newFramework(m, proto.Clone(fi).(*mesosproto.FrameworkInfo), frameworkRecovered)
 			ls.frameworks[id] = fw
+			s.operatorFrameworkLocked(fw, true) // Master::recoverFramework (operator_events.go)
 		}
 		// validation::framework::preserveImmutableFields: user and
 		// checkpoint silently keep their stored values on re-subscription.
@@ -200,6 +203,7 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	// sendFrameworkUpdates: agents learn the new FrameworkInfo and resend
 	// pending status updates at once (Slave::updateFramework).
 	s.updateAgentFrameworkInfoLocked(fw.info)
+	s.operatorFrameworkLocked(fw, created) // operator_events.go
 	s.resumeUpdatesLocked(id)
 	s.kickAllocator()
 	s.notifyLocked()
@@ -282,7 +286,8 @@ func (m *master) removeFrameworkLocked(fw *framework) {
 	s.shutdownFrameworkLocked(fw.id)
 	s.recordLocked(fw.id).removed = true
 	fw.unregistered = time.Now()
-	s.recordLocked(fw.id).last = fw // shown in completed_frameworks (master_readonly_state.go)
+	s.recordLocked(fw.id).last = fw      // shown in completed_frameworks (master_readonly_state.go)
+	s.operatorFrameworkRemovedLocked(fw) // operator_events.go
 	s.log.Info("framework removed", zap.String("framework_id", fw.id))
 	s.notifyLocked()
 }

@@ -40,6 +40,8 @@ type leaderState struct {
 
 	inverseOffers map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
 	recovered     map[string]bool          // agents not yet re-registered after election (agent_recovery.go)
+
+	operators map[*operatorSubscriber]struct{} // operator API SUBSCRIBE streams (operator_events.go)
 }
 
 func (m *master) url() string {
@@ -115,6 +117,7 @@ func (m *master) demoteLocked() {
 			io.timer.Stop()
 		}
 	}
+	m.st.closeOperatorsLocked()
 	m.st = nil
 }
 

@@ -355,6 +355,7 @@ func (m *master) updateFrameworkCallLocked(fw *framework, u *schedulerpb.Call_Up
 		return http.StatusBadRequest, "'UpdateFramework' call is not valid: " + err.Error()
 	}
 	m.updateFrameworkLocked(fw, fi)
+	m.s.operatorFrameworkLocked(fw, false) // Master::sendFrameworkUpdates (operator_events.go)
 	newSuppressed := map[string]bool{}
 	for _, r := range u.GetSuppressedRoles() {
 		newSuppressed[r] = true

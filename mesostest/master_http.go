@@ -43,6 +43,8 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.serveConsole(w, r) // master_console.go
 	case schedulerPath, masterSchedulerPath:
 		m.serveScheduler(w, r)
+	case operatorPath, masterOperatorPath:
+		m.serveOperator(w, r) // operator_http.go
 	default:
 		if !m.serveReadonly(w, r) { // master_readonly.go
 			w.WriteHeader(http.StatusNotFound)

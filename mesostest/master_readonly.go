@@ -213,19 +213,24 @@ func (m *master) serveRedirect(w http.ResponseWriter, r *http.Request, _ url.Val
 
 // serveHealth is Master::Http::health: 200 with no body, for any method.
 func (m *master) serveHealth(w http.ResponseWriter, _ *http.Request, _ url.Values) {
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusOK)
+	writeEmpty(w, http.StatusOK)
 }
 
-// writeText writes a libprocess Response(body, status): text/plain.
+// writeText writes a libprocess Response(body, status): text/plain, even
+// when body is empty (3rdparty/libprocess/include/process/http.hpp).
 func writeText(w http.ResponseWriter, status int, body string) {
 	h := w.Header()
-	if body != "" {
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
+}
+
+// writeEmpty writes a libprocess Response(status), such as OK(): no body and
+// no Content-Type.
+func writeEmpty(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
 }
 
 // methodNotAllowed is libprocess's MethodNotAllowed(allowed, method).

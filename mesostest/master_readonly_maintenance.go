@@ -4,7 +4,6 @@ package mesostest
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -171,7 +170,7 @@ func (m *master) updateSchedule(w http.ResponseWriter, r *http.Request) {
 			un.Duration = &mesosproto.DurationInfo{Nanoseconds: proto.Int64(*u.Duration.Nanoseconds)}
 		}
 		for _, id := range win.MachineIDs {
-			if msg := validateMachine(id); msg != "" {
+			if msg := validateMachineID(id); msg != "" {
 				writeText(w, http.StatusBadRequest, msg)
 				return
 			}
@@ -200,20 +199,12 @@ func (m *master) updateSchedule(w http.ResponseWriter, r *http.Request) {
 	for i, id := range ids {
 		_ = s.updateUnavailability(id, uns[i])
 	}
-	writeText(w, http.StatusOK, "")
+	writeEmpty(w, http.StatusOK) // OK()
 }
 
-// validateMachine is maintenance::validation::machine.
-func validateMachine(id machineID) string {
-	if id.Hostname == "" && id.IP == "" {
-		return "Both 'hostname' and 'ip' for a machine are empty"
-	}
-	if id.IP != "" {
-		if ip := net.ParseIP(id.IP); ip == nil || ip.To4() == nil {
-			return "Failed to parse IP address '" + id.IP + "'"
-		}
-	}
-	return ""
+// validateMachineID is maintenance::validation::machine for a machine read from JSON (operator_maintenance.go).
+func validateMachineID(id machineID) string {
+	return validateMachine(&mesosproto.MachineID{Hostname: proto.String(id.Hostname), Ip: proto.String(id.IP)})
 }
 
 // serveMaintenanceStatus is Master::Http::maintenanceStatus (GET only):
@@ -307,7 +298,7 @@ func machineIDsBody(w http.ResponseWriter, r *http.Request) ([]machineID, bool) 
 	}
 	seen := map[machineID]bool{}
 	for _, id := range ids {
-		if msg := validateMachine(id); msg != "" {
+		if msg := validateMachineID(id); msg != "" {
 			writeText(w, http.StatusBadRequest, msg)
 			return nil, false
 		}

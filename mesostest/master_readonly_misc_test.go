@@ -105,7 +105,7 @@ func TestMaintenanceEndpoints(t *testing.T) {
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{}]`)), http.StatusBadRequest,
 		"Both 'hostname' and 'ip' for a machine are empty")
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{"ip":"a"},{"ip":"a"}]`)), http.StatusBadRequest,
-		"Failed to parse IP address 'a'")
+		"Failed to parse IPv4: a")
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{"hostname":"a"},{"hostname":"a"}]`)), http.StatusBadRequest,
 		`Machine '{"hostname":"a"}' appears more than once in the schedule`)
 	expect(t, c.raw(http.MethodPost, "/maintenance/schedule", []byte(`{"windows":[{"machine_ids":[],"unavailability":{"start":{"nanoseconds":1}}}]}`)),
@@ -192,7 +192,7 @@ func TestFlagsVersionHealthSummary(t *testing.T) {
 	sl := at(t, sum, "slaves", 0)
 	wantEq(t, "TASK_RUNNING", at(t, sl, "TASK_RUNNING"), 1.0)
 	wantEq(t, "framework_ids", at(t, sl, "framework_ids", 0), rc.sub.fwID)
-	wantEq(t, "pid", at(t, sl, "pid"), "slave(1)@127.0.0.1:5051")
+	wantEq(t, "pid", at(t, sl, "pid"), "slave(1)@"+strings.TrimPrefix(rc.srv.AgentURL(rc.srv.AgentIDs()[0]), "http://"))
 	fw := at(t, sum, "frameworks", 0)
 	wantKeys(t, fw, "id", "name", "used_resources", "offered_resources", "capabilities", "hostname", "webui_url",
 		"active", "connected", "recovered", "TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING",

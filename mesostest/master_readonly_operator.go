@@ -67,7 +67,7 @@ func (m *master) serveTeardown(w http.ResponseWriter, r *http.Request, _ url.Val
 		writeText(w, http.StatusBadRequest, "No framework found with specified ID")
 		return
 	}
-	writeText(w, http.StatusOK, "")
+	writeEmpty(w, http.StatusOK) // OK()
 }
 
 // resourceListParam checks a body parameter holding a JSON array of

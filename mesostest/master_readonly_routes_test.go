@@ -34,7 +34,7 @@ func TestFrameworksAndSlavesFilters(t *testing.T) {
 		wantKeys(t, sl, "slaves", "recovered_slaves")
 		agent := at(t, sl, "slaves", 0)
 		wantEq(t, "id", at(t, agent, "id"), agentID)
-		wantEq(t, "pid", at(t, agent, "pid"), "slave(1)@127.0.0.1:5051")
+		wantEq(t, "pid", at(t, agent, "pid"), "slave(1)@"+strings.TrimPrefix(rc.srv.AgentURL(agentID), "http://"))
 		full := at(t, agent, "unreserved_resources_full").([]any)
 		if len(full) != 4 {
 			t.Fatalf("unreserved_resources_full %v", full)

@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,8 +63,10 @@ func checkSlave(t *testing.T, rc *roCluster, sl any) {
 		"used_resources", "offered_resources", "reserved_resources", "unreserved_resources", "active",
 		"deactivated", "version", "capabilities")
 	wantEq(t, "agent id", at(t, sl, "id"), rc.srv.AgentIDs()[0])
-	wantEq(t, "pid", at(t, sl, "pid"), "slave(1)@127.0.0.1:5051")
-	wantEq(t, "port", at(t, sl, "port"), 5051.0)
+	hostPort := strings.TrimPrefix(rc.srv.AgentURL(rc.srv.AgentIDs()[0]), "http://")
+	wantEq(t, "pid", at(t, sl, "pid"), "slave(1)@"+hostPort)
+	_, port, _ := strings.Cut(hostPort, ":")
+	wantEq(t, "port", at(t, sl, "port"), mustFloat(t, port))
 	// json(JSON::ObjectWriter*, const Resources&): cpus, gpus, mem, disk
 	// always, ranges stringified.
 	wantKeys(t, at(t, sl, "resources"), "cpus", "gpus", "mem", "disk", "ports")
@@ -109,7 +112,7 @@ func checkTask(t *testing.T, rc *roCluster, task any) {
 func TestStateNumbersAsMesosWritesThem(t *testing.T) {
 	rc := newROCluster(t, httpapi.JSON)
 	r := rc.get(t, http.MethodGet, "/state")
-	for _, s := range []string{`"cpus":4.0`, `"gpus":0.0`, `"cpus":0.1`, `"port":5051`, `"ports":"[31000-32000]"`,
+	for _, s := range []string{`"cpus":4.0`, `"gpus":0.0`, `"cpus":0.1`, `"port":` + portOf(rc), `"ports":"[31000-32000]"`,
 		`"activated_slaves":1.0`, `"orphan_tasks":[]`, `"failover_timeout":0.0`, `"offer_constraints":{}`} {
 		wantContains(t, r.body, s)
 	}
@@ -167,4 +170,19 @@ func TestStateRecoveredSlaves(t *testing.T) {
 		wantKeys(t, rec, "id", "hostname", "port", "attributes")
 		wantEq(t, "id", at(t, rec, "id"), srv.AgentIDs()[0])
 	}
+}
+
+// portOf is the port of rc's first agent, as /state writes it.
+func portOf(rc *roCluster) string {
+	_, port, _ := strings.Cut(strings.TrimPrefix(rc.srv.AgentURL(rc.srv.AgentIDs()[0]), "http://"), ":")
+	return port
+}
+
+func mustFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -116,8 +116,8 @@ func (s *Server) allocateLocked() {
 	}
 	made := map[*framework][]*mesosproto.Offer{}
 	for ai, a := range s.agents {
-		if !m.registeredLocked(a) {
-			continue // recovered or unreachable: nothing to offer
+		if !m.registeredLocked(a) || s.op.deactivated[a.id] {
+			continue // recovered, unreachable or deactivated (operator_agents.go): nothing to offer
 		}
 		for k := range fws {
 			fi := (ai + k + s.allocRound) % len(fws)

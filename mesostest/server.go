@@ -68,6 +68,8 @@ type Server struct {
 	pki       *testPKI // WithTLS (tls.go)
 
 	ha haState // dead masters, ZooKeeper contention (zk_masters.go)
+
+	op operatorState // weights and logging levels set through the operator API (operator_calls.go)
 }
 
 // NewServer starts a cluster: its masters listen at once (master 0 leads), its

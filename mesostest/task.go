@@ -88,7 +88,8 @@ func (s *Server) launchTaskLocked(fw *framework, a *agent, role string, ti *meso
 		a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
 	}
 	s.tasks[t.key] = t
-	s.recordAgentTaskLocked(t) // the agent's /state and files API (agent_http_runs.go)
+	s.recordAgentTaskLocked(t)   // the agent's /state and files API (agent_http_runs.go)
+	s.operatorTaskAddedLocked(t) // operator_events.go
 	if ce := s.log.Check(zap.InfoLevel, "launching task"); ce != nil {
 		ce.Write(zap.String("framework_id", fw.id), zap.String("task_id", t.key.task), zap.String("agent_id", a.id), zap.Bool("simulated", t.simulated))
 	}

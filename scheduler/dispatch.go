@@ -273,7 +273,7 @@ func (c *Client) acknowledged(uuid []byte) {
 
 // applyDefaults declines the offers the handler left alone and acknowledges
 // the update it did not acknowledge; acknowledgements go through the bounded
-// pipeline of ackpipeline.go, declines are sent before the next event is
+// pipeline of acks.go, declines are sent before the next event is
 // dispatched. Failures are logged, never fatal: an
 // unanswered offer is rescinded or re-offered, an unacknowledged update is
 // sent again by the agent.
