@@ -34,7 +34,6 @@ func BenchmarkConsole100kTasks(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(srv.Close)
-	requireOperatorAPI(b, srv)
 
 	var launched atomic.Int64
 	var c *scheduler.Client

@@ -106,7 +106,6 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close) // after the framework's cleanup
-	requireOperatorAPI(t, srv)
 	b := newBrowser(t)
 	masters := srv.MasterURLs()
 	leader := srv.LeaderIndex()
@@ -279,22 +278,5 @@ func TestConsoleAssets(t *testing.T) {
 	}
 	if code, _, _ := get("/console/nothing.js"); code != http.StatusNotFound {
 		t.Errorf("/console/nothing.js: %d, want 404", code)
-	}
-}
-
-// requireOperatorAPI skips a browser test in a build whose mesostest does not serve the operator API
-// yet (the console's model is its SUBSCRIBE stream); once it is served the check always passes.
-func requireOperatorAPI(t testing.TB, srv *mesostest.Server) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/v1", strings.NewReader(`{"type":"GET_HEALTH"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		t.Skip("this mesostest does not serve the operator API (POST /api/v1) yet")
 	}
 }
