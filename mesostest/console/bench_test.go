@@ -75,7 +75,7 @@ func BenchmarkConsole100kTasks(b *testing.B) {
 	}
 
 	br.wait = 3 * time.Minute
-	var load, first, sorted, filtered, headers, record, parsed, size float64
+	var load, first, sorted, filtered, headers, record, parsed, size, rendered, renderOne float64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
@@ -86,6 +86,8 @@ func BenchmarkConsole100kTasks(b *testing.B) {
 		record += br.num(`window.__console.timing.record`)
 		parsed += br.num(`window.__console.timing.parsed`)
 		size += br.num(`window.__console.timing.bytes`)
+		rendered += br.num(`window.__console.timing.rendered`)
+		renderOne += br.num(`window.__console.timing.firstRenderMs`)
 		first += br.ms(`location.hash = '#/tasks'; window.__console.render()`)
 		sorted += br.ms(`document.querySelector('th[data-col="2"]').click()`)
 		filtered += br.ms(`const f = document.getElementById('filter'); f.value = 'task-09999'; f.dispatchEvent(new Event('input'))`)
@@ -99,6 +101,8 @@ func BenchmarkConsole100kTasks(b *testing.B) {
 	b.ReportMetric(record/n, "ms/subscribed-received")
 	b.ReportMetric(parsed/n, "ms/subscribed-parsed")
 	b.ReportMetric(size/n/1e6, "MB/subscribed")
+	b.ReportMetric(rendered/n, "ms/overview-rendered")
+	b.ReportMetric(renderOne/n, "ms/overview-render")
 	b.ReportMetric(first/n, "ms/task-list-render")
 	b.ReportMetric(sorted/n, "ms/task-list-sort")
 	b.ReportMetric(filtered/n, "ms/task-list-filter")

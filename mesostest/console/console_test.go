@@ -184,6 +184,31 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.shot("task-killed-live")
 	})
 
+	t.Run("sort", func(t *testing.T) {
+		b.tb = t
+		b.route("#/tasks")
+		b.waitText("all-tasks", "web-1", "fail-1", "kill-1", "health-1")
+		firstRow := `document.querySelector('table[data-table="alltasks"] tbody tr td').innerText`
+		for _, want := range []string{"fail-1", "web-1"} { // ascending by task ID, then descending
+			if err := b.run(chromedp.Click(chromedp.CSS(`table[data-table="alltasks"] th[data-col="0"]`))); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := b.eval(firstRow); err != nil || got != want {
+				t.Fatalf("first task after sorting by ID: %q (%v), want %q", got, err, want)
+			}
+		}
+		b.shot("tasks-sorted")
+	})
+
+	t.Run("standby redirects", func(t *testing.T) {
+		b.tb = t
+		standby := 1 - leader
+		b.open(masters[standby] + "/#/frameworks/" + fwID)
+		// GET_MASTER answers 307 on a standby; the page goes to /master/redirect, which sends it to the leader.
+		b.waitJS("standby-to-leader", `location.host === "`+hostPort(masters[leader])+`" && location.hash === "#/frameworks/`+fwID+`"`)
+		b.waitText("leader-after-redirect", "Framework console-demo", "web-1")
+	})
+
 	t.Run("leader killed", func(t *testing.T) {
 		b.tb = t
 		b.route("#/frameworks/" + fwID)

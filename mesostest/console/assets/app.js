@@ -727,6 +727,7 @@ function render() {
     sandboxFor(p[1], p[2]);
   } else if (sandbox.key) { clearTimeout(sandbox.timer); sandbox.key = ''; }
   lastRender = performance.now() - t0;
+  if (timing.parsed && !timing.rendered) { timing.rendered = performance.now(); timing.firstRenderMs = lastRender; }
   main.dataset.version = M.version;
   main.dataset.renderMs = lastRender.toFixed(1);
 }
