@@ -207,6 +207,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		// GET_MASTER answers 307 on a standby; the page goes to /master/redirect, which sends it to the leader.
 		b.waitJS("standby-to-leader", `location.host === "`+hostPort(masters[leader])+`" && location.hash === "#/frameworks/`+fwID+`"`)
 		b.waitText("leader-after-redirect", "Framework console-demo", "web-1")
+		// A fresh page still lists the tasks that ended before it opened.
+		b.route("#/tasks")
+		b.waitText("finished-tasks", "fail-1", "FAILED", "kill-1", "KILLED")
 	})
 
 	t.Run("leader killed", func(t *testing.T) {

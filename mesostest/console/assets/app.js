@@ -50,6 +50,7 @@ function applyEvent(ev) {
       resetModel(ev.subscribed.get_state || {});
       M.heartbeat = ev.subscribed.heartbeat_interval_seconds || 15;
       note('Subscribed to the leading master: ' + M.tasks.size + ' tasks, ' + M.agents.size + ' agents');
+      addRecentCompleted(generation);
       break;
     case 'TASK_ADDED': {
       const t = ev.task_added.task;
@@ -301,6 +302,29 @@ async function refreshUsage() {
     scheduleRender();
   } catch (e) { /* the stream's figures stay */ }
 }
+// addRecentCompleted adds the newest terminal tasks the master's read-only /master/tasks knows but the
+// SUBSCRIBED state lacks (a master whose GET_STATE leaves its completed-task cache out). That model has no
+// status messages or reasons (src/common/http.cpp model(TaskStatus)); such tasks are marked.
+async function addRecentCompleted(gen) {
+  try {
+    const r = await fetch('/master/tasks?limit=1000&order=desc', { cache: 'no-store', redirect: 'manual' });
+    if (r.status !== 200 || gen !== generation) return;
+    let added = 0;
+    for (const t of (await r.json()).tasks || []) {
+      const k = tkey(t.framework_id, t.id);
+      if (!terminal(t.state) || M.tasks.has(k)) continue;
+      M.tasks.set(k, {
+        task_id: { value: t.id }, framework_id: { value: t.framework_id }, agent_id: { value: t.slave_id },
+        executor_id: t.executor_id ? { value: t.executor_id } : undefined, name: t.name, state: t.state,
+        resources: t.resources, fromReadonly: true,
+        statuses: (t.statuses || []).map((x) => ({ state: x.state, timestamp: x.timestamp, healthy: x.healthy, container_status: x.container_status })),
+      });
+      added++;
+    }
+    if (added) { M.version++; scheduleRender(); }
+  } catch (e) { /* optional */ }
+}
+
 // used, offered, total: a summary's resources objects when known, else the stream's lists.
 function usedOf(id, list) { const u = M.usage.get(id); return u ? u.used_resources : list; }
 function offeredOf(id, list) { const u = M.usage.get(id); return u ? u.offered_resources : list; }
@@ -618,6 +642,7 @@ function pageTask(fwID, taskID) {
     kv('IP addresses', esc(ips.join(', ') || '—')) +
     kv('Networks', esc((c.network_infos || []).map((n) => n.name || '(default)').join(', ') || '—')) +
     (t.labels && t.labels.labels ? kv('Labels', esc(t.labels.labels.map((l) => l.key + '=' + (l.value || '')).join(', '))) : '') + '</dl>';
+  if (t.fromReadonly) h += '<p class="muted">Known from /master/tasks only: the master\'s event stream did not carry this finished task, so reasons and messages are not shown.</p>';
   h += '<h2>Status history</h2>' + table('statuses-' + fwID + '/' + taskID, [
     { title: 'State', text: (s) => s.state, html: (s) => stateBadge(s.state) },
     { title: 'Time', sort: (s) => Number(s.timestamp), text: (s) => Number(s.timestamp), html: (s) => when(Number(s.timestamp)) },
