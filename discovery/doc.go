@@ -25,7 +25,7 @@
 //	}
 //
 // Tasks are announced for you by the executor runtime (executor.WithAnnouncer) or, for command tasks, by
-// the scheduler Client (scheduler.WithAnnouncer), from the DiscoveryInfo of their TaskInfo.
+// the scheduler [Client] (scheduler.WithAnnouncer), from the DiscoveryInfo of their TaskInfo.
 //
 // Lifecycle: [New] validates and does no I/O. The first [Client.Announce] or [Client.Watch] opens the
 // ZooKeeper session; go-zookeeper reconnects within it, and opens a new one when it expired. Every

@@ -6,12 +6,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/internal/taskcheck"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 )
@@ -74,8 +73,8 @@ import (
 // check's type. Checks stop when the task is being killed or has ended.
 //
 // Command runs any number of tasks at once, each independently (the tasks
-// of a group are not killed together). Set Single to behave like Mesos's
-// command executor instead.
+// of a group are not killed together unless KillGroupOnFailure is set). Set
+// Single to behave like Mesos's command executor instead.
 //
 // In a custom executor, note that Mesos refuses a task with both an
 // ExecutorInfo and a CommandInfo: tasks reach Command with a command through
@@ -93,6 +92,21 @@ type Command struct {
 	// of the task has been acknowledged by the agent (or with an error 60 s
 	// after it if no acknowledgement comes).
 	Single bool
+	// KillGroupOnFailure runs each LAUNCH_GROUP as Mesos's default executor
+	// runs a task group (src/launcher/default_executor.cpp waited()): once
+	// every task of the group has been started, the first task of the group
+	// to end TASK_FAILED or TASK_KILLED (a failed launch included) has the
+	// group's other running tasks killed with DefaultKillGracePeriod (Mesos
+	// uses its 3 s default here, not the tasks' kill policies), TASK_KILLING
+	// first for frameworks with that capability; they end TASK_KILLED. A
+	// task that ends TASK_FINISHED changes nothing, and nothing more is
+	// killed once SHUTDOWN has arrived. Groups are independent of one
+	// another; a KILL of one task follows its kill policy as usual and
+	// then, ending TASK_KILLED, has the rest of its group killed. Once a
+	// failing health check has killed a task of any group, the terminal
+	// updates of group tasks say healthy=false, as the default executor's
+	// do.
+	KillGroupOnFailure bool
 }
 
 // errLaunchGroupSingle is returned (and shuts the executor down) when a
@@ -108,21 +122,32 @@ const msgMultipleTasks = `Attempted to run multiple tasks using a "command" exec
 func (c Command) HandleEvent(_ context.Context, x *Executor, e *executorpb.Event) error {
 	switch e.GetType() {
 	case executorpb.Event_LAUNCH:
-		c.launch(x, e.GetLaunch().GetTask())
+		c.launch(x, e.GetLaunch().GetTask(), nil)
 	case executorpb.Event_LAUNCH_GROUP:
 		if c.Single {
 			return errLaunchGroupSingle
 		}
-		for _, t := range e.GetLaunchGroup().GetTaskGroup().GetTasks() {
-			c.launch(x, t)
+		tasks := e.GetLaunchGroup().GetTaskGroup().GetTasks()
+		var g *taskGroup
+		if c.KillGroupOnFailure {
+			g = newTaskGroup(tasks)
 		}
+		for _, t := range tasks {
+			c.launch(x, t, g)
+		}
+		g.launched(x)
+	case executorpb.Event_SHUTDOWN:
+		x.mu.Lock()
+		x.shuttingDown = true
+		x.mu.Unlock()
+		x.controlEvent(e)
 	default:
 		x.controlEvent(e)
 	}
 	return nil
 }
 
-func (c Command) launch(x *Executor, task *mesosproto.TaskInfo) {
+func (c Command) launch(x *Executor, task *mesosproto.TaskInfo, g *taskGroup) {
 	if c.Single {
 		x.mu.Lock()
 		second := x.singleLaunched
@@ -140,7 +165,7 @@ func (c Command) launch(x *Executor, task *mesosproto.TaskInfo) {
 			return
 		}
 	}
-	startProcess(x, c, proto.Clone(task).(*mesosproto.TaskInfo))
+	startProcess(x, c, proto.Clone(task).(*mesosproto.TaskInfo), g)
 }
 
 // taskEnv builds a task's environment (see Command).
@@ -149,21 +174,21 @@ func (c Command) taskEnv(x *Executor, task *mesosproto.TaskInfo) []string {
 	if base == nil {
 		base = os.Environ()
 	}
-	env := newEnvList(base)
-	env.unset(EnvAuthenticationToken)
+	env := taskcheck.NewEnv(base)
+	env.Unset(EnvAuthenticationToken)
 	if s := x.sandbox(); s != "" {
-		env.set(EnvSandbox, s)
+		env.Set(EnvSandbox, s)
 	}
 	if x.cfg.Directory != "" {
-		env.set(EnvDirectory, x.cfg.Directory)
+		env.Set(EnvDirectory, x.cfg.Directory)
 	}
-	env.merge(task.GetCommand().GetEnvironment())
+	env.Merge(task.GetCommand().GetEnvironment())
 	if res := task.GetResources(); len(res) > 0 {
 		if ai := res[0].GetAllocationInfo(); ai != nil && ai.Role != nil {
-			env.set("MESOS_ALLOCATION_ROLE", ai.GetRole())
+			env.Set("MESOS_ALLOCATION_ROLE", ai.GetRole())
 		}
 	}
-	return env.list()
+	return env.List()
 }
 
 // sandbox is the directory tasks run in: MESOS_SANDBOX, else MESOS_DIRECTORY.
@@ -172,84 +197,4 @@ func (x *Executor) sandbox() string {
 		return x.cfg.Sandbox
 	}
 	return x.cfg.Directory
-}
-
-// envList is an environment with unique keys that keeps the order of first
-// appearance.
-type envList struct {
-	keys []string
-	vals map[string]string
-}
-
-func newEnvList(kvs []string) *envList {
-	e := &envList{vals: make(map[string]string, len(kvs))}
-	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" {
-			continue
-		}
-		e.set(k, v)
-	}
-	return e
-}
-
-func (e *envList) set(k, v string) {
-	if _, ok := e.vals[k]; !ok {
-		e.keys = append(e.keys, k)
-	}
-	e.vals[k] = v
-}
-
-func (e *envList) unset(k string) {
-	if _, ok := e.vals[k]; !ok {
-		return
-	}
-	delete(e.vals, k)
-	for i, have := range e.keys {
-		if have == k {
-			e.keys = append(e.keys[:i:i], e.keys[i+1:]...)
-			break
-		}
-	}
-}
-
-// merge applies the VALUE variables of env (Mesos skips unresolved secrets).
-func (e *envList) merge(env *mesosproto.Environment) {
-	for _, v := range env.GetVariables() {
-		if v.GetType() == mesosproto.Environment_Variable_SECRET || v.GetName() == "" {
-			continue
-		}
-		e.set(v.GetName(), v.GetValue())
-	}
-}
-
-func (e *envList) get(k string) (string, bool) {
-	v, ok := e.vals[k]
-	return v, ok
-}
-
-func (e *envList) list() []string {
-	out := make([]string, 0, len(e.keys))
-	for _, k := range e.keys {
-		out = append(out, k+"="+e.vals[k])
-	}
-	return out
-}
-
-// lookPath finds file in the directories of path (a PATH value), as execvp
-// does; names with a '/' are used as they are.
-func lookPath(file, path string) (string, error) {
-	if strings.Contains(file, "/") {
-		return file, nil
-	}
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
-		p := filepath.Join(dir, file)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, nil
-		}
-	}
-	return "", errors.New("executable file " + quote(file) + " not found in PATH")
 }

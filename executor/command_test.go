@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -451,14 +450,6 @@ func TestCommandCheckReportsChanges(t *testing.T) {
 	s.quiet(t, 200*time.Millisecond) // unchanged results are not reported again
 }
 
-func TestSignalNames(t *testing.T) {
-	for sig, want := range map[int]string{15: "Terminated", 9: "Killed", 11: "Segmentation fault", 2: "Interrupt"} {
-		if got := signalName(syscallSignal(sig)); got != want {
-			t.Errorf("signal %d: %q, want %q", sig, got, want)
-		}
-	}
-}
-
 // waitFile waits until the file contains want.
 func waitFile(t *testing.T, path, want string) {
 	t.Helper()
@@ -471,5 +462,3 @@ func waitFile(t *testing.T, path, want string) {
 	}
 	t.Fatalf("%s never contained %q", path, want)
 }
-
-func syscallSignal(n int) syscall.Signal { return syscall.Signal(n) }

@@ -26,8 +26,9 @@
 //
 // Three ways to handle tasks: [TaskFunc] (a function per task), [Command] (runs
 // TaskInfo.command as processes, like Mesos's command executor, with kill
-// policies and health checks), and [Callbacks] (a typed function per event,
-// for full control; send updates with Executor.Update).
+// policies and health checks; with Command.KillGroupOnFailure, task groups
+// behave as under Mesos's default executor), and [Callbacks] (a typed
+// function per event, for full control; send updates with Executor.Update).
 //
 // # Lifecycle
 //

@@ -287,6 +287,28 @@ func TestE2ELaunchGroupWithCommand(t *testing.T) {
 	cl.expectStates("g-ok", mesosproto.TaskState_TASK_STARTING, mesosproto.TaskState_TASK_RUNNING, mesosproto.TaskState_TASK_FINISHED)
 }
 
+// A user's group executor (Command with KillGroupOnFailure) under
+// mesostest: the failing task of a LAUNCH_GROUP takes down the rest of its
+// group, as Mesos's default executor does (default_executor.cpp waited()).
+func TestE2EGroupExecutorKillsGroup(t *testing.T) {
+	cl := newCluster(t, false)
+	ei := executorInfo(t, "ex-group", "group")
+	shell := func(id, cmd string) *mesosproto.TaskInfo {
+		ti := taskOn(nil, id, "")
+		ti.Executor = nil
+		ti.Command = &mesosproto.CommandInfo{Value: proto.String(cmd)}
+		return ti
+	}
+	cl.launch(&mesosproto.Offer_Operation{Type: mesosproto.Offer_Operation_LAUNCH_GROUP.Enum(),
+		LaunchGroup: &mesosproto.Offer_Operation_LaunchGroup{Executor: ei, TaskGroup: &mesosproto.TaskGroupInfo{
+			Tasks: []*mesosproto.TaskInfo{shell("k-bad", "sleep 0.2; exit 3"), shell("k-long", "sleep 30")}}}})
+	cl.wait("k-bad", mesosproto.TaskState_TASK_FAILED)
+	st := cl.wait("k-long", mesosproto.TaskState_TASK_KILLED)
+	if st.GetMessage() != "Command terminated with signal Terminated" || st.GetExecutorId().GetValue() != "ex-group" {
+		t.Errorf("k-long: %v", st)
+	}
+}
+
 // An update made while the agent is away is journalled, resent in the
 // SUBSCRIBE after the agent comes back, and reaches the scheduler once.
 func TestE2EUnacknowledgedResentAfterAgentRestart(t *testing.T) {

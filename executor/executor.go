@@ -61,6 +61,12 @@ type Executor struct {
 	cancelSubscription func(error)
 	// singleLaunched is set once a single-task Command got its task.
 	singleLaunched bool
+	// shuttingDown is set once a Command got SHUTDOWN (its groups' rule
+	// then kills nothing more: every task is being killed).
+	shuttingDown bool
+	// groupUnhealthy is set once a failing health check killed a task of a
+	// Command group (the default executor's executor-wide `unhealthy`).
+	groupUnhealthy bool
 
 	// Built-in handlers' work (TaskFunc goroutines, Command processes).
 	running map[string]runningTask

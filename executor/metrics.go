@@ -97,3 +97,15 @@ func (m *metrics) taskEnded(launched time.Time, state mesosproto.TaskState) {
 func (m *metrics) healthCheck(result int) {
 	m.healthChecks.Add(m.ctx, 1, m.healthByResult[result].Add...)
 }
+
+// healthResult is the taskcheck hook of every health check attempt.
+func (m *metrics) healthResult(healthy, grace bool) {
+	switch {
+	case healthy:
+		m.healthCheck(healthHealthy)
+	case grace:
+		m.healthCheck(healthGrace)
+	default:
+		m.healthCheck(healthUnhealthy)
+	}
+}

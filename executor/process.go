@@ -5,7 +5,6 @@
 package executor
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/internal/taskcheck"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -41,16 +41,17 @@ type procTask struct {
 	killStart             time.Time
 	killDeadline          time.Time
 	escalation            *time.Timer
-	completion            *time.Timer
 	last                  *mesosproto.TaskStatus // the last status sent
-	stopChecks            context.CancelFunc
-	checks                sync.WaitGroup
+	monitor               *taskcheck.Monitor     // health check, check, max_completion_time
+	unlinkRun             func() bool            // detaches the monitor from Run's context
+	checks                sync.WaitGroup         // the monitor's goroutines
+	group                 *taskGroup             // its LAUNCH_GROUP, with Command.KillGroupOnFailure
 }
 
 // startProcess launches the task (see Command). It returns once the process
 // has started (or failed to), after TASK_STARTING and TASK_RUNNING have been
 // journalled.
-func startProcess(x *Executor, c Command, task *mesosproto.TaskInfo) {
+func startProcess(x *Executor, c Command, task *mesosproto.TaskInfo, group *taskGroup) {
 	p := &procTask{
 		x: x, cmd: c, info: task, taskID: task.GetTaskId().GetValue(),
 		log: x.log.With(zap.String("task_id", task.GetTaskId().GetValue())),
@@ -59,11 +60,7 @@ func startProcess(x *Executor, c Command, task *mesosproto.TaskInfo) {
 		p.log.Warn("ignoring LAUNCH of a task that is already running")
 		return
 	}
-	x.mu.Lock()
-	parent := x.runCtx
-	x.mu.Unlock()
-	checkCtx, stopChecks := context.WithCancel(parent)
-	p.stopChecks = stopChecks
+	p.group = group
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -71,10 +68,6 @@ func startProcess(x *Executor, c Command, task *mesosproto.TaskInfo) {
 
 	cmd, files, err := p.command()
 	if err == nil {
-		if d := task.GetMaxCompletionTime(); d != nil && d.GetNanoseconds() > 0 {
-			max := time.Duration(d.GetNanoseconds())
-			p.completion = time.AfterFunc(max, p.completionTimeout)
-		}
 		err = cmd.Start()
 	}
 	for _, f := range files {
@@ -83,41 +76,15 @@ func startProcess(x *Executor, c Command, task *mesosproto.TaskInfo) {
 	if err != nil {
 		p.log.Error("cannot launch command", zap.Error(err))
 		p.terminated = true
-		if p.completion != nil {
-			p.completion.Stop()
-		}
 		st := p.newStatus(mesosproto.TaskState_TASK_FAILED)
 		st.Message = proto.String("Failed to launch command: " + err.Error())
 		p.sendLocked(st)
-		stopChecks()
-		go p.done() // unregisters outside p.mu
+		go p.done(mesosproto.TaskState_TASK_FAILED) // unregisters outside p.mu
 		return
 	}
 	p.pgid = cmd.Process.Pid
 	p.log.Info("started command", zap.Int("pid", p.pgid))
-
-	if hc := task.GetHealthCheck(); hc != nil {
-		if pr, err := healthProbe(hc); err != nil {
-			p.log.Error("cannot run health check", zap.Error(err))
-		} else {
-			p.checks.Add(1)
-			go func() {
-				defer p.checks.Done()
-				p.runHealthCheck(checkCtx, hc, pr)
-			}()
-		}
-	}
-	if ck := task.GetCheck(); ck != nil {
-		if pr, err := checkProbe(ck); err != nil {
-			p.log.Error("cannot run check", zap.Error(err))
-		} else {
-			p.checks.Add(1)
-			go func() {
-				defer p.checks.Done()
-				p.runCheck(checkCtx, ck, pr)
-			}()
-		}
-	}
+	p.startMonitor()
 	p.sendLocked(p.newStatus(mesosproto.TaskState_TASK_RUNNING))
 	go p.wait(cmd)
 }
@@ -129,13 +96,13 @@ func (p *procTask) command() (*exec.Cmd, []*os.File, error) {
 		return nil, nil, fmt.Errorf("task has no command value")
 	}
 	env := p.cmd.taskEnv(p.x, p.info)
-	envl := newEnvList(env)
+	envl := taskcheck.NewEnv(env)
 	cmd := &exec.Cmd{Env: env, SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
 	if ci.GetShell() {
 		cmd.Path, cmd.Args = "/bin/sh", []string{"sh", "-c", ci.GetValue()}
 	} else {
-		pathVar, _ := envl.get("PATH")
-		path, err := lookPath(ci.GetValue(), pathVar)
+		pathVar, _ := envl.Get("PATH")
+		path, err := taskcheck.LookPath(ci.GetValue(), pathVar)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -193,7 +160,7 @@ func (p *procTask) setUser(cmd *exec.Cmd, name string) error {
 }
 
 // wait reaps the process and sends the terminal update
-// (src/launcher/executor.cpp reaped()).
+// (src/launcher/executor.cpp reaped(), through taskcheck.Terminal).
 func (p *procTask) wait(cmd *exec.Cmd) {
 	err := cmd.Wait()
 
@@ -202,35 +169,21 @@ func (p *procTask) wait(cmd *exec.Cmd) {
 	if p.escalation != nil {
 		p.escalation.Stop()
 	}
-	if p.completion != nil {
-		p.completion.Stop()
+	p.monitor.Pause()
+	if p.unlinkRun != nil {
+		p.unlinkRun()
 	}
-	p.stopChecks()
 
-	var st *mesosproto.TaskStatus
-	ws, ok := waitStatus(cmd.ProcessState)
-	switch {
-	case !ok:
-		st = p.newStatus(mesosproto.TaskState_TASK_FAILED)
-		st.Message = proto.String(fmt.Sprintf("Failed to get exit status for Command: %v", err))
-	default:
-		state := mesosproto.TaskState_TASK_FAILED
-		switch {
-		case p.killedByMaxCompletion:
-		case p.killed:
-			state = mesosproto.TaskState_TASK_KILLED
-		case ws.Exited() && ws.ExitStatus() == 0:
-			state = mesosproto.TaskState_TASK_FINISHED
-		}
-		st = p.newStatus(state)
-		if p.killedByMaxCompletion {
-			st.Reason = mesosproto.TaskStatus_REASON_MAX_COMPLETION_TIME_REACHED.Enum()
-		}
-		st.Message = proto.String("Command " + describeWaitStatus(ws))
-	}
-	if p.killed && p.killedByHealth {
-		st.Healthy = proto.Bool(false)
-	}
+	end := taskcheck.Terminal(taskcheck.Outcome{
+		State:                 cmd.ProcessState,
+		WaitErr:               err,
+		Killed:                p.killed,
+		KilledByMaxCompletion: p.killedByMaxCompletion,
+		KilledByHealth:        p.killedByHealth,
+		ExecutorUnhealthy:     p.group != nil && p.x.isGroupUnhealthy(),
+	})
+	st := p.newStatus(end.GetState())
+	st.Reason, st.Message, st.Healthy = end.Reason, end.Message, end.Healthy
 	p.log.Info("command ended", zap.String("message", st.GetMessage()), zap.Stringer("state", st.GetState()))
 	p.sendLocked(st)
 	pgid := p.pgid
@@ -238,25 +191,19 @@ func (p *procTask) wait(cmd *exec.Cmd) {
 
 	// Leftovers of the group die with the task, as in a destroyed container.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	p.done()
+	p.done(st.GetState())
 }
 
-// done waits for the checkers, unregisters, and, for a single-task Command,
-// asks Run to finish once the terminal update is acknowledged.
-func (p *procTask) done() {
+// done waits for the checkers, unregisters, applies the task group rule,
+// and, for a single-task Command, asks Run to finish once the terminal
+// update is acknowledged.
+func (p *procTask) done(state mesosproto.TaskState) {
 	p.checks.Wait()
 	p.x.unregister(p.taskID, p)
+	p.group.ended(p.x, p.taskID, state)
 	if p.cmd.Single {
 		p.x.requestExit(exitAckTimeout)
 	}
-}
-
-func waitStatus(ps *os.ProcessState) (syscall.WaitStatus, bool) {
-	if ps == nil {
-		return 0, false
-	}
-	ws, ok := ps.Sys().(syscall.WaitStatus)
-	return ws, ok
 }
 
 // kill implements runningTask (src/launcher/executor.cpp kill()).
@@ -270,9 +217,7 @@ func (p *procTask) killLocked(grace time.Duration) {
 	if p.terminated || p.pgid == 0 {
 		return
 	}
-	if p.completion != nil {
-		p.completion.Stop()
-	}
+	p.monitor.Pause() // also cancels the max_completion_time timer
 	now := time.Now()
 	if p.killed {
 		// Only shorten: a retried or longer kill changes nothing.
@@ -287,10 +232,9 @@ func (p *procTask) killLocked(grace time.Duration) {
 	}
 	p.killed = true
 	p.killStart, p.killDeadline = now, now.Add(grace)
-	if !p.killedByMaxCompletion && p.x.FrameworkHasCapability(mesosproto.FrameworkInfo_Capability_TASK_KILLING_STATE) {
+	if taskcheck.SendsKilling(p.x.FrameworkHasCapability(mesosproto.FrameworkInfo_Capability_TASK_KILLING_STATE), p.killedByMaxCompletion) {
 		p.sendLocked(p.newStatus(mesosproto.TaskState_TASK_KILLING))
 	}
-	p.stopChecks()
 	p.log.Info("sending SIGTERM to the process group", zap.Int("pgid", p.pgid), zap.Duration("grace_period", grace))
 	if err := syscall.Kill(-p.pgid, syscall.SIGTERM); err != nil {
 		p.log.Warn("SIGTERM failed", zap.Error(err))
@@ -317,31 +261,14 @@ func (p *procTask) forceKill() {
 		return
 	}
 	p.killed = true
-	p.stopChecks()
+	p.monitor.Pause()
 	_ = syscall.Kill(-p.pgid, syscall.SIGKILL)
-}
-
-// completionTimeout kills a task that outlived max_completion_time, with no
-// grace and no TASK_KILLING.
-func (p *procTask) completionTimeout() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.terminated || p.killed {
-		return
-	}
-	p.log.Info("max_completion_time reached: killing the task")
-	p.killedByMaxCompletion = true
-	p.killLocked(0)
 }
 
 // newStatus starts a status from scratch, with an empty check_status of the
 // task's check type when it has a check (as Mesos's createTaskStatus).
 func (p *procTask) newStatus(state mesosproto.TaskState) *mesosproto.TaskStatus {
-	st := &mesosproto.TaskStatus{TaskId: p.info.GetTaskId(), State: state.Enum()}
-	if ck := p.info.GetCheck(); ck != nil {
-		st.CheckStatus = emptyCheckStatus(ck.GetType())
-	}
-	return st
+	return &mesosproto.TaskStatus{TaskId: p.info.GetTaskId(), State: state.Enum(), CheckStatus: taskcheck.TaskCheckStatus(p.info)}
 }
 
 // sendLocked journals st and remembers it as the last status.
@@ -350,35 +277,4 @@ func (p *procTask) sendLocked(st *mesosproto.TaskStatus) {
 	if _, err := p.x.enqueueUpdate(st); err != nil {
 		p.log.Warn("cannot send status update", zap.Stringer("state", st.GetState()), zap.Error(err))
 	}
-}
-
-// describeWaitStatus renders a wait status as Mesos's WSTRINGIFY
-// (src/common/status_utils.hpp).
-func describeWaitStatus(ws syscall.WaitStatus) string {
-	switch {
-	case ws.Exited():
-		return "exited with status " + strconv.Itoa(ws.ExitStatus())
-	case ws.Signaled():
-		s := "terminated with signal " + signalName(ws.Signal())
-		if ws.CoreDump() {
-			s += " (core dumped)"
-		}
-		return s
-	case ws.Stopped():
-		return "stopped on signal " + signalName(ws.StopSignal())
-	}
-	return "wait status " + strconv.Itoa(int(ws))
-}
-
-// signalName is strsignal(3)'s text for sig as glibc writes it
-// ("Terminated", "Killed", "Segmentation fault").
-func signalName(sig syscall.Signal) string {
-	s := sig.String()
-	if s == "" {
-		return s
-	}
-	if c := s[0]; c >= 'a' && c <= 'z' {
-		s = string(c-'a'+'A') + s[1:]
-	}
-	return s
 }

@@ -29,7 +29,7 @@ const (
 
 // runTestExecutor is the main of the test binary started as a custom
 // executor. mode "func" runs testTask for each task, "command" runs
-// Command. Every mode echoes MESSAGE events back as "echo:<data>".
+// Command, "group" Command with KillGroupOnFailure. Every mode echoes MESSAGE events back as "echo:<data>".
 func runTestExecutor(mode string) int {
 	log, _ := zap.NewDevelopment()
 	defer func() { _ = log.Sync() }()
@@ -48,8 +48,11 @@ func runTestExecutor(mode string) int {
 		return exitBadEnv
 	}
 	var inner Handler = TaskFunc(testTask)
-	if mode == "command" {
+	switch mode {
+	case "command":
 		inner = Command{}
+	case "group":
+		inner = Command{KillGroupOnFailure: true}
 	}
 	h := HandlerFunc(func(ctx context.Context, x *Executor, e *executorpb.Event) error {
 		if e.GetType() == executorpb.Event_MESSAGE {

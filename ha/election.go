@@ -61,17 +61,21 @@ func NewElection(c *Conn, path string, opts ...ElectionOption) (*Election, error
 	if err := validPath(path); err != nil {
 		errs = append(errs, err)
 	}
+	id := cfg.identity.filled(time.Now())
+	id.Node = ""
+	data, err := encodeIdentity(id)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("ha: invalid election: %w", err)
 	}
-	id := cfg.identity.filled(time.Now())
-	id.Node = ""
 	return &Election{
 		c:    c,
 		path: path,
 		cfg:  cfg,
 		id:   id,
-		data: encodeIdentity(id),
+		data: data,
 		log:  c.cfg.logger.Named("ha.election").With(zap.String("zk_path", path)),
 	}, nil
 }
@@ -132,143 +136,183 @@ func (e *Election) Campaign(ctx context.Context) (*Term, error) {
 var errNodeGone = errors.New("ha: election node gone")
 
 func (e *Election) campaign(ctx context.Context) (term *Term, err error) {
-	c := e.c
-	guid := newGUID()
-	var (
-		node  string // our election node (full path), "" when we have none
-		owner int64  // its session
-		lost  <-chan struct{}
-		delay time.Duration
-	)
+	cp := &campaigner{e: e, guid: newGUID()}
 	defer func() {
-		if term == nil && node != "" {
-			e.abandon(node, lost)
+		if term == nil && cp.node != "" {
+			e.abandon(cp.node, cp.lost)
 		}
 	}()
-	// backoff waits after a transient error; it reports whether to go on.
-	backoff := func(why error) error {
-		delay = min(max(2*delay, minRetryDelay), maxRetryDelay)
-		e.log.Debug("campaign: transient error; retrying", zap.Error(why), zap.Duration("delay", delay))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.quit:
-			return ErrClosed
-		case <-time.After(delay):
-			return nil
-		}
-	}
 	for {
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-c.quit:
-			return nil, ErrClosed
-		default:
-		}
-		if err := c.waitReady(ctx); err != nil {
+		if err := cp.ready(ctx); err != nil {
 			return nil, err
 		}
-		if node != "" && closed(lost) {
-			e.log.Info("the session of our election node ended; entering the election again", zap.String("node", node))
-			node = ""
-		}
-		if node == "" {
-			e.cleanStale(ctx)
-			n, o, err := e.createNode(ctx, guid)
-			if err != nil {
-				if transient(err) {
-					if err := backoff(err); err != nil {
-						return nil, err
-					}
-					continue
-				}
-				return nil, err
-			}
-			node, owner, lost = n, o, c.sessionLost(o)
-			guid = newGUID() // a later node (new session) gets its own
-			e.log.Info("entered the election", zap.String("node", nodeName(node)), zap.String("session", sessionHex(owner)))
-		}
-		var children []string
-		err := c.do(ctx, func(z *zk.Conn) error {
-			var err error
-			children, _, err = z.Children(e.path)
-			return err
-		})
-		if errors.Is(err, zk.ErrNoNode) {
-			node = "" // the election path was deleted, and our node with it
-			continue
-		}
-		if err != nil {
-			if transient(err) {
-				if err := backoff(err); err != nil {
+		if cp.node == "" {
+			if err := cp.enter(ctx); err != nil {
+				if err = cp.retry(ctx, err); err != nil {
 					return nil, err
 				}
 				continue
 			}
-			return nil, c.opError("list", e.path, err)
 		}
-		cands := sortedCandidates(children)
-		idx := -1
-		for i, cd := range cands {
-			if cd.name == nodeName(node) {
-				idx = i
+		idx, pred, err := cp.position(ctx)
+		switch {
+		case err != nil:
+			if err = cp.retry(ctx, err); err != nil {
+				return nil, err
 			}
-		}
-		if idx < 0 {
-			e.log.Info("our election node was deleted; entering the election again", zap.String("node", nodeName(node)))
-			node = ""
 			continue
-		}
-		if idx == 0 {
-			t, err := e.takeover(ctx, node, owner, lost)
-			switch {
-			case t != nil:
+		case idx < 0:
+			continue // our node is gone: enter again
+		case idx == 0:
+			t, err := e.takeover(ctx, cp.node, cp.owner, cp.lost)
+			if t != nil {
 				return t, nil
-			case errors.Is(err, errNodeGone):
-				continue
-			case err != nil && transient(err):
-				if err := backoff(err); err != nil {
+			}
+			if err != nil && !errors.Is(err, errNodeGone) {
+				if err = cp.retry(ctx, err); err != nil {
 					return nil, err
 				}
-				continue
-			case err != nil:
-				return nil, err
 			}
 			continue
 		}
-		pred := e.path + "/" + cands[idx-1].name
-		var exists bool
-		var watch <-chan zk.Event
-		err = c.do(ctx, func(z *zk.Conn) error {
-			var err error
-			exists, _, watch, err = z.ExistsW(pred)
-			return err
-		})
-		if err != nil {
-			if transient(err) {
-				if err := backoff(err); err != nil {
-					return nil, err
-				}
-				continue
+		if err := cp.waitFor(ctx, pred, idx); err != nil {
+			if err = cp.retry(ctx, err); err != nil {
+				return nil, err
 			}
-			return nil, c.opError("watch", pred, err)
-		}
-		delay = 0
-		if !exists {
-			continue // gone since the listing
-		}
-		e.log.Debug("waiting for the predecessor", zap.String("node", nodeName(node)), zap.String("predecessor", nodeName(pred)), zap.Int("position", idx))
-		select {
-		case ev := <-watch:
-			e.log.Debug("predecessor changed", zap.String("node", nodeName(node)), zap.String("predecessor", nodeName(pred)), zap.Stringer("event", ev.Type))
-		case <-lost:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-c.quit:
-			return nil, ErrClosed
 		}
 	}
+}
+
+// campaigner is one campaign's state: our election node, if any, and the backoff after transient errors.
+type campaigner struct {
+	e     *Election
+	guid  string
+	node  string // our election node (full path), "" when we have none
+	owner int64  // its session
+	lost  <-chan struct{}
+	delay time.Duration
+}
+
+// ready returns when the connection can be used, or why the campaign ends; it forgets our node when the
+// session holding it has ended.
+func (cp *campaigner) ready(ctx context.Context) error {
+	c := cp.e.c
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.quit:
+		return ErrClosed
+	default:
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return err
+	}
+	if cp.node != "" && closed(cp.lost) {
+		cp.e.log.Info("the session of our election node ended; entering the election again", zap.String("node", cp.node))
+		cp.node = ""
+	}
+	return nil
+}
+
+// retry waits before the next round after a transient error and returns nil, or returns the error that ends
+// the campaign (err itself when it is not transient).
+func (cp *campaigner) retry(ctx context.Context, err error) error {
+	if !transient(err) {
+		return err
+	}
+	cp.delay = min(max(2*cp.delay, minRetryDelay), maxRetryDelay)
+	cp.e.log.Debug("campaign: transient error; retrying", zap.Error(err), zap.Duration("delay", cp.delay))
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-cp.e.c.quit:
+		return ErrClosed
+	case <-time.After(cp.delay):
+		return nil
+	}
+}
+
+// enter creates our election node (after removing stale ones of ours).
+func (cp *campaigner) enter(ctx context.Context) error {
+	e := cp.e
+	e.cleanStale(ctx)
+	n, o, err := e.createNode(ctx, cp.guid)
+	if err != nil {
+		return err
+	}
+	cp.node, cp.owner, cp.lost = n, o, e.c.sessionLost(o)
+	cp.guid = newGUID() // a later node (new session) gets its own
+	e.log.Info("entered the election", zap.String("node", nodeName(cp.node)), zap.String("session", sessionHex(cp.owner)))
+	return nil
+}
+
+// position lists the candidates and returns our place (0 leads) and our predecessor's path, or -1 when our
+// node is gone (it is then forgotten).
+func (cp *campaigner) position(ctx context.Context) (int, string, error) {
+	e, c := cp.e, cp.e.c
+	var children []string
+	err := c.do(ctx, func(z *zk.Conn) error {
+		var err error
+		children, _, err = z.Children(e.path)
+		return err
+	})
+	if errors.Is(err, zk.ErrNoNode) {
+		cp.node = "" // the election path was deleted, and our node with it
+		return -1, "", nil
+	}
+	if err != nil {
+		if transient(err) {
+			return 0, "", err
+		}
+		return 0, "", c.opError("list", e.path, err)
+	}
+	cands := sortedCandidates(children)
+	for i, cd := range cands {
+		if cd.name != nodeName(cp.node) {
+			continue
+		}
+		if i == 0 {
+			return 0, "", nil
+		}
+		return i, e.path + "/" + cands[i-1].name, nil
+	}
+	e.log.Info("our election node was deleted; entering the election again", zap.String("node", nodeName(cp.node)))
+	cp.node = ""
+	return -1, "", nil
+}
+
+// waitFor watches our predecessor pred (we are at idx) and returns when it changes, when our session ends, or
+// why the campaign ends.
+func (cp *campaigner) waitFor(ctx context.Context, pred string, idx int) error {
+	e, c := cp.e, cp.e.c
+	var exists bool
+	var watch <-chan zk.Event
+	err := c.do(ctx, func(z *zk.Conn) error {
+		var err error
+		exists, _, watch, err = z.ExistsW(pred)
+		return err
+	})
+	if err != nil {
+		if transient(err) {
+			return err
+		}
+		return c.opError("watch", pred, err)
+	}
+	cp.delay = 0
+	if !exists {
+		return nil // gone since the listing
+	}
+	e.log.Debug("waiting for the predecessor", zap.String("node", nodeName(cp.node)), zap.String("predecessor", nodeName(pred)), zap.Int("position", idx))
+	select {
+	case ev := <-watch:
+		e.log.Debug("predecessor changed", zap.String("node", nodeName(cp.node)), zap.String("predecessor", nodeName(pred)), zap.Stringer("event", ev.Type))
+	case <-cp.lost:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.quit:
+		return ErrClosed
+	}
+	return nil
 }
 
 // createNode creates our election node, finding it again by its guid when the reply was lost with the

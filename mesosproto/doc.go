@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package mesosproto holds the Go types of the Apache Mesos v1 protobuf
-// package mesos.v1 (FrameworkInfo, Offer, TaskInfo, TaskStatus, Resource,
+// package mesos.v1 ([FrameworkInfo], [Offer], [TaskInfo], [TaskStatus], [Resource],
 // ...), shared by the scheduler API (package schedulerpb) and the executor API
 // (package executorpb).
 //
@@ -30,17 +30,17 @@
 // methods return the declared default when a field is unset. Defaults that
 // surprise people:
 //
-//   - CommandInfo.shell defaults to true: Value runs through /bin/sh -c and
+//   - [CommandInfo].shell defaults to true: Value runs through /bin/sh -c and
 //     Arguments are ignored. Set Shell: proto.Bool(false) to exec Value with
 //     Arguments directly.
 //   - FrameworkInfo.failover_timeout defaults to 0: the master removes the
 //     framework, and kills its tasks, as soon as its connection drops. Set
 //     it for any framework that must survive a restart.
 //   - An unset proto2 enum reads as its first declared value, not as zero:
-//     TaskState lists TASK_STAGING (6) first, so GetState() on an empty
+//     [TaskState] lists TASK_STAGING (6) first, so GetState() on an empty
 //     TaskStatus returns TASK_STAGING, although TASK_STARTING is 0.
-//   - Filters.refuse_seconds defaults to 5 and declining without Filters
-//     applies it; MasterInfo.port defaults to 5050, AgentInfo.port to 5051.
+//   - [Filters].refuse_seconds defaults to 5 and declining without Filters
+//     applies it; [MasterInfo].port defaults to 5050, [AgentInfo].port to 5051.
 //   - Go protobuf treats proto2 enums as open: a value added by a newer
 //     Mesos decodes without error and keeps its raw number (String() gives
 //     "99"), so every switch on an enum needs a default case.

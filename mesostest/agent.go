@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -35,6 +36,8 @@ type agent struct {
 	operations  map[opKey]*operationRun // operations with feedback not yet acknowledged (operations.go)
 
 	idpb *mesosproto.AgentID // shared by the statuses of its tasks (idProto)
+
+	registeredAt time.Time // shown by the master's endpoints (master_readonly_model.go)
 
 	free       resources            // cache of freeLocked; nil when stale
 	freeByRole map[string]resources // cache of freeForRoleLocked
@@ -98,6 +101,8 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 		attributes: pa.attrs,
 		frameworks: map[string]*mesosproto.FrameworkInfo{},
 		operations: map[opKey]*operationRun{},
+
+		registeredAt: time.Now(),
 	}
 	s.nextAgent++
 	s.agents = append(s.agents, a)
@@ -108,6 +113,7 @@ func (s *Server) addAgentLocked(pa parsedAgent) *agent {
 	} else {
 		a.port = a.ex.srv.port
 	}
+	s.operatorAgentAddedLocked(a) // operator_events.go
 	s.log.Info("agent registered", zap.String("agent_id", a.id), zap.String("resources", a.total.String()))
 	s.kickAllocator()
 	return a

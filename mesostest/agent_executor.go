@@ -79,8 +79,9 @@ type agentExec struct {
 	recovering bool // RestartAgent: back, waiting for executors to resubscribe
 	recoverGen int  // guards the reregistration timer
 
-	ctx    context.Context // ends the agent's fetches when the server closes
-	cancel context.CancelFunc
+	ctx      context.Context // ends the agent's fetches when the server closes
+	cancel   context.CancelFunc
+	defaults map[executorKey]*defaultExec // default executors (agent_default_executor.go)
 }
 
 // executorRun is one custom executor on an agent (Slave's Executor): its
@@ -110,6 +111,7 @@ type executorRun struct {
 	regTimer      *time.Timer
 	killTimer     *time.Timer
 	exited        chan struct{} // closed when the process is reaped
+	res           resources     // charged on the agent until it exits (executor_accounting.go)
 }
 
 // queuedLaunch is a LAUNCH (one task) or LAUNCH_GROUP waiting for the executor.
@@ -354,7 +356,10 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 	switch {
 	case run.seen[uuid]:
 		s.log.Debug("duplicate status update", zap.String("task_id", id))
-	case t == nil || t.exec != run || t.gone:
+	case t == nil:
+		run.forwardUnknownUpdateLocked(st) // executor_unknown_update.go
+		return                             // no ACKNOWLEDGED (Slave::___statusUpdate)
+	case t.exec != run || t.gone:
 		s.log.Info("status update for an unknown task", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
 	case t.terminated:
 		s.log.Info("status update after a terminal one", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
@@ -474,6 +479,7 @@ func (run *executorRun) exitedLocked(status string, waitStatus *int32) {
 	s := run.s
 	run.state = executorTerminated
 	run.exitStatus = status
+	run.releaseResourcesLocked() // executor_accounting.go
 	for _, t := range []*time.Timer{run.regTimer, run.killTimer} {
 		if t != nil {
 			t.Stop()
@@ -562,6 +568,9 @@ func (s *Server) frameworkMessageLocked(fw *framework, msg *schedulerpb.Call_Mes
 func (s *Server) shutdownExecutorCallLocked(fw *framework, sh *schedulerpb.Call_Shutdown) {
 	a := s.agentByID[sh.GetAgentId().GetValue()]
 	if a == nil || a.ex == nil || !fw.m.registeredLocked(a) {
+		return
+	}
+	if s.shutdownDefaultLocked(a, fw.id, sh.GetExecutorId().GetValue()) { // agent_default_executor.go
 		return
 	}
 	if run := a.ex.runs[executorKey{fw.id, sh.GetExecutorId().GetValue()}]; run != nil {

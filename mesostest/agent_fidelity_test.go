@@ -259,8 +259,8 @@ func TestExecutorEnvironmentNotInherited(t *testing.T) {
 	}
 }
 
-// offeredScalar is the amount of an unreserved scalar in an offer.
-func offeredScalar(o *mesosproto.Offer, name string) (float64, bool) {
+// offeredAmount is the amount of an unreserved scalar in an offer.
+func offeredAmount(o *mesosproto.Offer, name string) (float64, bool) {
 	for _, r := range o.GetResources() {
 		if r.GetName() == name {
 			return r.GetScalar().GetValue(), true
@@ -303,13 +303,13 @@ func TestAgentResourcesDetected(t *testing.T) {
 		t.Run(codecName(c), func(t *testing.T) {
 			srv := newServer(t, WithAgents(1, "cpus:2;gpus:0"))
 			o := newClient(t, srv, c).subscribe(frameworkInfo("detect")).offers()[0]
-			if got, _ := offeredScalar(o, "cpus"); got != 2 {
+			if got, _ := offeredAmount(o, "cpus"); got != 2 {
 				t.Errorf("cpus %v, want 2 as configured", got)
 			}
-			if got, ok := offeredScalar(o, "mem"); !ok || got != wantMem {
+			if got, ok := offeredAmount(o, "mem"); !ok || got != wantMem {
 				t.Errorf("mem %v (present %v), want %v (total %d bytes less 1 GB)", got, ok, wantMem, mem)
 			}
-			if got, ok := offeredScalar(o, "disk"); !ok || got <= 0 {
+			if got, ok := offeredAmount(o, "disk"); !ok || got <= 0 {
 				t.Errorf("disk %v (present %v), want the detected size", got, ok)
 			}
 			var ports []string
@@ -345,10 +345,10 @@ func TestAgentCPUsDetected(t *testing.T) {
 	}
 	srv := newServer(t, WithAgents(1, "mem:512;disk:0;ports:[5000-5001]"))
 	o := newClient(t, srv, httpapi.Protobuf).subscribe(frameworkInfo("detect")).offers()[0]
-	if got, _ := offeredScalar(o, "cpus"); got != float64(want) {
+	if got, _ := offeredAmount(o, "cpus"); got != float64(want) {
 		t.Errorf("cpus %v, want %d online CPUs", got, want)
 	}
-	if got, ok := offeredScalar(o, "disk"); ok {
+	if got, ok := offeredAmount(o, "disk"); ok {
 		t.Errorf("disk %v offered, but the agent was given disk:0", got)
 	}
 }

@@ -40,7 +40,7 @@ var agentRoutes = map[string]agentRoute{
 	"state": (*Server).serveAgentState,
 	"flags": (*Server).serveAgentFlags,
 	"health": func(_ *Server, _ *agentServer, w http.ResponseWriter, _ *http.Request) {
-		writeText(w, http.StatusOK, "")
+		writeEmpty(w, http.StatusOK) // OK()
 	},
 	"containers":         (*Server).serveAgentContainers,
 	"monitor/statistics": (*Server).serveAgentStatistics,
@@ -107,7 +107,7 @@ func (s *Server) serveAgentRoute(as *agentServer, proc, name string, w http.Resp
 	case "version":
 		if name == "" {
 			// VersionProcess::version (src/version/version.cpp).
-			writeJSON(w, r.URL.Query(), versionModel())
+			writeJSONValue(w, r.URL.Query(), versionModel())
 			return true
 		}
 	default:
@@ -118,14 +118,6 @@ func (s *Server) serveAgentRoute(as *agentServer, proc, name string, w http.Resp
 	}
 	return false
 }
-
-// Build facts of the fake, shown where Mesos shows its build::DATE, TIME and
-// USER (src/common/build.hpp).
-const (
-	buildDate = "2020-12-31 00:00:00"
-	buildTime = 1609372800
-	buildUser = "mesostest"
-)
 
 // versionModel is internal::version() (src/version/version.hpp).
 func versionModel() jsonObject {
@@ -152,12 +144,8 @@ func (s *Server) serveAgentState(as *agentServer, w http.ResponseWriter, r *http
 		writeText(w, http.StatusServiceUnavailable, "Agent has not finished recovery")
 		return
 	}
-	writeJSON(w, r.URL.Query(), st)
+	writeJSONValue(w, r.URL.Query(), st)
 }
-
-// agentCapabilities is AGENT_CAPABILITIES() (src/slave/constants.cpp).
-var agentCapabilities = []string{"HIERARCHICAL_ROLE", "MULTI_ROLE", "RESERVATION_REFINEMENT", "RESOURCE_PROVIDER",
-	"RESIZE_VOLUME", "AGENT_OPERATION_FEEDBACK", "AGENT_DRAINING", "TASK_RESOURCE_LIMITS"}
 
 // agentStateLocked builds the /state object of the agent.
 func (s *Server) agentStateLocked(as *agentServer) jsonObject {

@@ -42,7 +42,7 @@ func (s *Server) serveAgentMetrics(as *agentServer, w http.ResponseWriter, r *ht
 		defer s.mu.Unlock()
 		return s.agentMetricsLocked(as)
 	}()
-	writeJSON(w, r.URL.Query(), snap)
+	writeJSONValue(w, r.URL.Query(), snap)
 }
 
 func (s *Server) agentMetricsLocked(as *agentServer) map[string]float64 {

@@ -228,7 +228,7 @@ func (s *Server) serveAgentFlags(as *agentServer, w http.ResponseWriter, r *http
 		defer s.mu.Unlock()
 		return s.agentFlagsLocked(as)
 	}()
-	writeJSON(w, r.URL.Query(), jsonObject{"flags": f})
+	writeJSONValue(w, r.URL.Query(), jsonObject{"flags": f})
 }
 
 // serveAgentContainers is Http::containers and _containers: the agent's
@@ -277,7 +277,7 @@ func (s *Server) serveAgentContainers(as *agentServer, w http.ResponseWriter, r 
 		}
 		return out
 	}()
-	writeJSON(w, q, out)
+	writeJSONValue(w, q, out)
 }
 
 // serveAgentStatistics is Http::statistics and _statistics: one entry per
@@ -298,7 +298,7 @@ func (s *Server) serveAgentStatistics(as *agentServer, w http.ResponseWriter, r 
 		}
 		return out
 	}()
-	writeJSON(w, r.URL.Query(), out)
+	writeJSONValue(w, r.URL.Query(), out)
 }
 
 // pidLocked is the pid of the executor's process, 0 before it started.

@@ -273,9 +273,12 @@ func TestAgentEndpointsRouting(t *testing.T) {
 		t.Errorf("jsonp: %d %q %.40q", r.status, r.header.Get("Content-Type"), r.body)
 	}
 
-	// Http::health: 200 with an empty body.
-	expectText(t, agentGet(t, base+"/health"), http.StatusOK, "")
-	expectText(t, agentDo(t, http.MethodPost, base+"/slave(1)/health"), http.StatusOK, "")
+	// Http::health: OK(), 200 with no body and no Content-Type.
+	for _, r := range []httpResult{agentGet(t, base+"/health"), agentDo(t, http.MethodPost, base+"/slave(1)/health")} {
+		if r.status != http.StatusOK || r.body != "" || r.header.Get("Content-Type") != "" {
+			t.Errorf("/health: %d %q Content-Type %q, want 200, no body, no Content-Type", r.status, r.body, r.header.Get("Content-Type"))
+		}
+	}
 
 	// VersionProcess::version.
 	var v map[string]any

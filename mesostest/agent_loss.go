@@ -24,7 +24,9 @@ import (
 //   - every task the master knows there gets an UPDATE without uuid: source
 //     MASTER, reason REASON_AGENT_REMOVED (v0 REASON_SLAVE_REMOVED), message "health check timed
 //     out", unreachable_time set, state TASK_UNREACHABLE for PARTITION_AWARE
-//     frameworks and TASK_LOST for the others; the master forgets the task;
+//     frameworks and TASK_LOST for the others; the master moves the task to
+//     its framework's bounded unreachable tasks, whose ids new tasks cannot
+//     reuse (WithMaxUnreachableTasksPerFramework);
 //   - the agent's offers are rescinded (RESCIND) and its inverse offers too
 //     (RESCIND_INVERSE_OFFER);
 //   - every connected framework gets FAILURE with only agent_id
@@ -103,13 +105,19 @@ func (s *Server) LoseAgent(agentID string) error {
 					Source:          mesosproto.TaskStatus_SOURCE_MASTER.Enum(),
 					Reason:          mesosproto.TaskStatus_REASON_AGENT_REMOVED.Enum(),
 					AgentId:         &mesosproto.AgentID{Value: proto.String(a.id)},
-					ExecutorId:      &mesosproto.ExecutorID{Value: proto.String(t.executorID)},
 					Timestamp:       proto.Float64(nowSeconds()),
 					UnreachableTime: proto.Clone(a.unreachable).(*mesosproto.TimeInfo),
 				}
+				if t.hasExecutorInfo() { // command tasks have no executor_id in the master
+					st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
+				}
 				s.recordStatusLocked(fw.id, st)
 				fw.sendLocked(updateEvent(st))
+				s.operatorTaskStatusLocked(fw.id, st.GetState(), func() *mesosproto.TaskStatus { return st }) // Master::updateTask
 			}
+		}
+		if registered && !t.gone {
+			m.addUnreachableTaskLocked(t.key.framework, t.key.task) // unreachable.go
 		}
 		t.stopLocked()
 		t.releaseResourcesLocked()
@@ -137,6 +145,9 @@ func (s *Server) LoseAgent(agentID string) error {
 				Type:    schedulerpb.Event_FAILURE.Enum(),
 				Failure: &schedulerpb.Event_Failure{AgentId: &mesosproto.AgentID{Value: proto.String(a.id)}},
 			})
+		}
+		if registered {
+			s.operatorAgentRemovedLocked(a) // Master::__removeSlave, last (operator_events.go)
 		}
 	}
 	s.notifyLocked()

@@ -23,6 +23,7 @@ const DefaultMaxCompletedTasksPerFramework = 1000
 // remembers a task of that id. Guarded by Server.mu.
 type completedTasks struct {
 	ring  []string       // task ids, oldest at head
+	tasks []*task        // the task of each ring entry, nil for tasks that never reached an agent (master_readonly_state.go)
 	head  int            // index of the oldest entry once the ring is full
 	count map[string]int // entries per task id (a task id may be reused)
 
@@ -31,7 +32,7 @@ type completedTasks struct {
 }
 
 // taskCompletedLocked records that task id of framework fwID left the cluster.
-func (s *Server) taskCompletedLocked(fwID, id string) {
+func (s *Server) taskCompletedLocked(fwID, id string, t *task) {
 	limit := s.cfg.maxCompletedTasks
 	rec := s.recordLocked(fwID)
 	ct := &rec.completed
@@ -45,10 +46,12 @@ func (s *Server) taskCompletedLocked(fwID, id string) {
 	ct.count[id]++
 	if len(ct.ring) < limit {
 		ct.ring = append(ct.ring, id)
+		ct.tasks = append(ct.tasks, t)
 		return
 	}
 	old := ct.ring[ct.head]
 	ct.ring[ct.head] = id
+	ct.tasks[ct.head] = t
 	ct.head = (ct.head + 1) % limit
 	if ct.count[old]--; ct.count[old] == 0 {
 		delete(ct.count, old)
@@ -103,7 +106,7 @@ func (s *Server) removeTaskLocked(t *task) {
 		return
 	}
 	delete(s.tasks, t.key)
-	s.taskCompletedLocked(t.key.framework, t.key.task)
+	s.taskCompletedLocked(t.key.framework, t.key.task, t)
 }
 
 // masterTerminalLocked enters a task the master ended before it reached
@@ -116,7 +119,7 @@ func (s *Server) masterTerminalLocked(fwID, id string, state mesosproto.TaskStat
 	if t := s.tasks[taskKey{fwID, id}]; t != nil && !t.gone {
 		return // a live task of that id (a duplicate launch was refused)
 	}
-	s.taskCompletedLocked(fwID, id)
+	s.taskCompletedLocked(fwID, id, nil)
 }
 
 // countDupAckLocked counts a duplicate acknowledgement (FrameworkStatus.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package mesostest is an in-process Apache Mesos cluster for tests: "the
-// httptest of Mesos". A Server runs one or more masters speaking the v1
+// httptest of Mesos". A [Server] runs one or more masters speaking the v1
 // scheduler HTTP API (POST /api/v1/scheduler and /master/api/v1/scheduler)
 // with Mesos's order of checks, status codes, error bodies, headers and
 // RecordIO event streams, in JSON and protobuf; and agents that offer
@@ -21,19 +21,19 @@
 //	// point a scheduler at srv.URL() or srv.Detector(), then:
 //	st, err := srv.WaitTask(ctx, "task-1", mesosproto.TaskState_TASK_FINISHED)
 //
-// Fault injection: Inject (an answer per call type: status, body, delay,
+// [Fault] injection: Inject (an answer per call type: status, body, delay,
 // times), CloseStreams, StopHeartbeats/ResumeHeartbeats, Rescind, Failover
 // (another master leads; the old one answers 307), SetNoLeader (503 "No
 // leader elected") and SetRecovering (503 "Master has not finished
 // recovery"). Assertions: Calls, Framework, WaitTask, TaskUpdates,
-// WaitSubscribed, WaitFramework, Offers. For scale runs, WithoutHistory
+// WaitSubscribed, WaitFramework, Offers. For scale runs, [WithoutHistory]
 // keeps no Calls or TaskUpdates records (WaitTask still works).
 //
 // Completed tasks: as the master keeps only the last
 // --max_completed_tasks_per_framework (1000) completed tasks of a
 // framework, the cluster forgets the history of a task (TaskUpdates,
 // WaitTask, the per-task counts of Framework) once 1000 later tasks of its
-// framework have completed (WithMaxCompletedTasksPerFramework changes the
+// framework have completed ([WithMaxCompletedTasksPerFramework] changes the
 // number). As TaskUpdates and WaitTask know tasks by id alone, the statuses
 // of an id stay while any framework still runs or remembers a task of that
 // id. WaitTask for a forgotten task waits as for a task never seen, so
@@ -42,7 +42,7 @@
 // acknowledgement. Reconciliation never reports completed tasks: to the
 // master they are unknown, as in Mesos.
 //
-// Scale: a simulated task (WithSimulatedTasks) costs about 1 KB while it
+// Scale: a simulated task ([WithSimulatedTasks]) costs about 1 KB while it
 // runs (no process, no sandbox, no copy of its TaskInfo; its status
 // updates kept in compact form and encoded when written), the allocator
 // skips unchanged agents without allocating, and the agents' retry timers
@@ -56,7 +56,7 @@
 // elected), and Detector hands out real ZooKeeper detectors. KillLeader,
 // KillMaster (the master's session closes and its port refuses connections),
 // RestartMaster (same port, new id, new sequence: a follower),
-// ExpireMasterSession, WithMasterRestart, LeaderIndex and WaitLeader drive
+// ExpireMasterSession, [WithMasterRestart], LeaderIndex and WaitLeader drive
 // and observe failovers; agents and tasks survive them, frameworks
 // resubscribe. KillMaster and RestartMaster work without ZooKeeper too
 // (in-process leadership passes to the next running master).
@@ -66,11 +66,11 @@
 // one at a time under one lock, so the events of a framework's stream are
 // in the order the master produced them.
 //
-// Lifecycle: NewServer starts listening and allocating at once; Close kills
+// Lifecycle: [NewServer] starts listening and allocating at once; Close kills
 // every task process, ends every stream, and returns when every goroutine
 // it started is gone (with ZooKeeper: every session is closed, so the
 // masters' nodes are gone). Task sandboxes live in a temporary directory
-// removed by Close (see WithSandboxDir).
+// removed by Close (see [WithSandboxDir]).
 //
 // Deviations: a request pipelined behind an event stream on the same
 // connection is not executed (net/http reads it only after the stream
@@ -87,7 +87,7 @@
 // SHUTDOWN and MESSAGE calls reach executors; their MESSAGE calls and ends
 // (FAILURE) reach the scheduler. RestartAgent, KillExecutor,
 // ShutdownExecutor, Executors and WaitExecutor drive and observe them;
-// WithExecutorAuthentication enforces bearer tokens.
+// [WithExecutorAuthentication] enforces bearer tokens.
 //
 // Agents and containers (agent_containers.go, agent_env.go,
 // agent_fetcher.go): an agent behaves as a Mesos agent started with
@@ -101,13 +101,22 @@
 // detected on the host (see [AgentConfig]). docs/MESOSTEST-DEVIATIONS.md
 // lists what still differs from Mesos.
 //
-// Security: WithCredentials enforces HTTP Basic authentication of
+// Health checks and task groups (agent_health.go,
+// agent_default_executor.go, with the rules of internal/taskcheck that the
+// executor package uses too): a command task's health_check, check and
+// max_completion_time run as in Mesos's command executor (TASK_RUNNING
+// updates with healthy or check_status, a kill after consecutive_failures,
+// TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED); a LAUNCH_GROUP with
+// a DEFAULT executor runs its tasks as the default executor does, killing
+// the rest of the group when one fails or is killed.
+//
+// Security: [WithCredentials] enforces HTTP Basic authentication of
 // frameworks as --authenticate_http_frameworks does (401 with
 // `WWW-Authenticate: Basic realm="mesos-master-scheduler"` before any other
 // check, the FrameworkInfo principal filled in or checked against the
-// authenticated one). WithTLS serves HTTPS with a throwaway certificate
+// authenticated one). [WithTLS] serves HTTPS with a throwaway certificate
 // authority generated by NewServer (CACertPool, CACertPEM; Client trusts
-// it); WithClientCertificates also requires client certificates, which
+// it); [WithClientCertificates] also requires client certificates, which
 // ClientCertificate and ClientCertificatePEM mint.
 //
 // Resources and maintenance (operations.go, constraints.go,
@@ -121,18 +130,30 @@
 // RESERVATION_REFINEMENT) and its offer constraints (attributes and
 // HOSTNAME). ScheduleMaintenance and CancelMaintenance drive inverse
 // offers (InverseOffers, InverseOfferResponses); LoseAgent marks an agent
-// unreachable (task updates, RESCIND, FAILURE); WithAgentReregisterDelay
+// unreachable (task updates, RESCIND, FAILURE); [WithAgentReregisterDelay]
 // and ReregisterAgents model agents re-registering after a master
 // failover. Assertions: Operation, Framework (SuppressedRoles).
 //
+// Master validation (validate*.go, accept_screen.go, executor_accounting.go,
+// unreachable.go, offer_filters.go): ACCEPT validates every operation's
+// resources, then every task as Mesos's validation::task::validate does
+// (health checks, checks, max_completion_time, environment, executors,
+// allocation roles, ids of live and unreachable tasks, bounded by
+// [WithMaxUnreachableTasksPerFramework]), with Mesos's TASK_ERROR messages;
+// executor resources are charged once while the executor lives and offers
+// list the framework's executors; refusal filters end with the framework's
+// connection; FrameworkInfo.offer_filters set the minimum allocatable
+// resources. docs/PROTOCOL.md states the facts, docs/MESOSTEST-DEVIATIONS.md
+// what differs.
+//
 // Status update bursts (inject.go): SendStatusUpdates makes the leading
 // master send a framework UPDATE events for any statuses (for example the
-// updates agents resend after a master failover), filling in uuids, and returns an UpdateBatch that counts the matching ACKNOWLEDGE
+// updates agents resend after a master failover), filling in uuids, and returns an [UpdateBatch] that counts the matching ACKNOWLEDGE
 // calls (Acknowledged, Wait, Done, AcknowledgedAt). Such updates are sent
 // once, never retried, and change no task of the cluster.
 //
 // The master items of the checklist in docs/PROTOCOL.md §8 map to
-// their tests in fidelity_test.go. Not implemented: the DEFAULT executor,
+// their tests in fidelity_test.go. Not implemented:
 // authorization (ACLs), resource providers (CREATE_DISK, DESTROY_DISK),
 // fault domains (REGION and ZONE never exist), quota and weights, agents
 // coming back after LoseAgent.

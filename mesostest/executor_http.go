@@ -105,66 +105,88 @@ func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Reque
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
-	plain := func(status int, body string) {
-		if body != "" {
-			w.Header().Set(httpapi.HeaderContentType, "text/plain; charset=utf-8")
-			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		}
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body)
+	pw := plainWriter{w}
+	token, ok := s.authenticateExecutor(a, r, pw) // 0
+	if !ok {
+		return
 	}
-
-	// 0. Authentication (--authenticate_http_executors): a Bearer token.
-	var token string
-	if s.cfg.exec.authenticate {
-		h, present := r.Header["Authorization"]
-		challenge := `Bearer realm="` + executorRealm + `"`
-		if !present {
-			w.Header().Set("WWW-Authenticate", challenge)
-			plain(http.StatusUnauthorized, "401 Unauthorized.")
-			return
-		}
-		tok, ok := strings.CutPrefix(h[0], "Bearer ")
-		s.mu.Lock()
-		known := ok && s.tokenKnownLocked(a, tok)
-		s.mu.Unlock()
-		if !known {
-			w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="Invalid JWT"`)
-			plain(http.StatusUnauthorized, "401 Unauthorized.")
-			return
-		}
-		token = tok
-	}
-
 	// 1. The agent has not recovered its state yet.
 	s.mu.Lock()
 	down := a.ex != nil && a.ex.down
 	s.mu.Unlock()
 	if down {
-		plain(http.StatusServiceUnavailable, "Agent has not finished recovery")
+		pw.text(http.StatusServiceUnavailable, "Agent has not finished recovery")
 		return
 	}
+	call, codec, ok := readExecutorCall(r, pw) // 2 to 7
+	if !ok {
+		return
+	}
+	s.executorCall(a, w, r, pw, call, codec, token) // 8 to 14
+}
+
+// plainWriter writes libprocess's plain responses: Response(body, status) as text/plain, or Response(status)
+// without a body or Content-Type.
+type plainWriter struct{ w http.ResponseWriter }
+
+func (p plainWriter) text(status int, body string) {
+	if body != "" {
+		p.w.Header().Set(httpapi.HeaderContentType, "text/plain; charset=utf-8")
+		p.w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	p.w.WriteHeader(status)
+	_, _ = io.WriteString(p.w, body)
+}
+
+// authenticateExecutor is step 0 (--authenticate_http_executors): a Bearer token the agent issued. It
+// returns the token, or answers 401 and false.
+func (s *Server) authenticateExecutor(a *agent, r *http.Request, pw plainWriter) (string, bool) {
+	if !s.cfg.exec.authenticate {
+		return "", true
+	}
+	h, present := r.Header["Authorization"]
+	challenge := `Bearer realm="` + executorRealm + `"`
+	if !present {
+		pw.w.Header().Set("WWW-Authenticate", challenge)
+		pw.text(http.StatusUnauthorized, "401 Unauthorized.")
+		return "", false
+	}
+	tok, ok := strings.CutPrefix(h[0], "Bearer ")
+	s.mu.Lock()
+	known := ok && s.tokenKnownLocked(a, tok)
+	s.mu.Unlock()
+	if !known {
+		pw.w.Header().Set("WWW-Authenticate", challenge+`, error="invalid_token", error_description="Invalid JWT"`)
+		pw.text(http.StatusUnauthorized, "401 Unauthorized.")
+		return "", false
+	}
+	return tok, true
+}
+
+// readExecutorCall is steps 2 to 7: method, Content-Type, parsing, validation, Accept for SUBSCRIBE (its
+// codec), and HEARTBEAT, answered 202 before any lookup. It returns false when it has answered.
+func readExecutorCall(r *http.Request, pw plainWriter) (*executorpb.Call, httpapi.Codec, bool) {
 	// 2. Method.
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		plain(http.StatusMethodNotAllowed, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '"+r.Method+"'.")
-		return
+		pw.w.Header().Set("Allow", http.MethodPost)
+		pw.text(http.StatusMethodNotAllowed, "405 Method Not Allowed. Expecting one of { 'POST' }, but received '"+r.Method+"'.")
+		return nil, nil, false
 	}
 	// 3. Content-Type.
 	cts, present := r.Header[httpapi.HeaderContentType]
 	if !present {
-		plain(http.StatusBadRequest, "Expecting 'Content-Type' to be present")
-		return
+		pw.text(http.StatusBadRequest, "Expecting 'Content-Type' to be present")
+		return nil, nil, false
 	}
 	contentType := cts[0]
 	if contentType != httpapi.MediaTypeJSON && contentType != httpapi.MediaTypeProtobuf {
-		plain(http.StatusUnsupportedMediaType, "Expecting 'Content-Type' of "+httpapi.MediaTypeJSON+" or "+httpapi.MediaTypeProtobuf)
-		return
+		pw.text(http.StatusUnsupportedMediaType, "Expecting 'Content-Type' of "+httpapi.MediaTypeJSON+" or "+httpapi.MediaTypeProtobuf)
+		return nil, nil, false
 	}
 	// 4. Parsing.
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
 	if err != nil {
-		return
+		return nil, nil, false
 	}
 	call := &executorpb.Call{}
 	if err := httpapi.UnmarshalStrict(contentType, body, call); err != nil {
@@ -173,13 +195,13 @@ func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Reque
 		if errors.As(err, &pe) {
 			msg = pe.Body()
 		}
-		plain(http.StatusBadRequest, msg)
-		return
+		pw.text(http.StatusBadRequest, msg)
+		return nil, nil, false
 	}
 	// 5. Validation (validateExecutorCall, src/common/validation.cpp).
 	if err := validateExecutorCall(call); err != nil {
-		plain(http.StatusBadRequest, "Failed to validate Executor::Call: "+err.Error())
-		return
+		pw.text(http.StatusBadRequest, "Failed to validate Executor::Call: "+err.Error())
+		return nil, nil, false
 	}
 	// 6. Accept, for SUBSCRIBE.
 	var codec httpapi.Codec
@@ -187,22 +209,27 @@ func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Reque
 	case executorpb.Call_SUBSCRIBE:
 		mediaType, ok := httpapi.NegotiateAcceptHeader(r.Header)
 		if !ok {
-			plain(http.StatusNotAcceptable, "Expecting 'Accept' to allow '"+httpapi.MediaTypeProtobuf+"' or '"+httpapi.MediaTypeJSON+"'")
-			return
+			pw.text(http.StatusNotAcceptable, "Expecting 'Accept' to allow '"+httpapi.MediaTypeProtobuf+"' or '"+httpapi.MediaTypeJSON+"'")
+			return nil, nil, false
 		}
 		codec, _ = httpapi.CodecFor(mediaType)
 	case executorpb.Call_HEARTBEAT:
 		// 7. Before any lookup: dummy ids are fine.
-		plain(http.StatusAccepted, "")
-		return
+		pw.text(http.StatusAccepted, "")
+		return nil, nil, false
 	}
+	return call, codec, true
+}
 
+// executorCall is steps 8 to 14: the agent's state, the executor, the token's claims, the subscription, and
+// the call itself.
+func (s *Server) executorCall(a *agent, w http.ResponseWriter, r *http.Request, pw plainWriter, call *executorpb.Call, codec httpapi.Codec, token string) {
 	s.mu.Lock()
 	ex := a.exec()
 	// 8. Only SUBSCRIBE while recovering.
 	if ex.recovering && call.GetType() != executorpb.Call_SUBSCRIBE {
 		s.mu.Unlock()
-		plain(http.StatusServiceUnavailable, "Agent has not finished recovery")
+		pw.text(http.StatusServiceUnavailable, "Agent has not finished recovery")
 		return
 	}
 	// 9. Framework and executor.
@@ -211,22 +238,22 @@ func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Reque
 	if run == nil {
 		s.mu.Unlock()
 		if s.frameworkKnownOnAgent(a, fwID) {
-			plain(http.StatusBadRequest, "Executor cannot be found")
+			pw.text(http.StatusBadRequest, "Executor cannot be found")
 		} else {
-			plain(http.StatusBadRequest, "Framework cannot be found")
+			pw.text(http.StatusBadRequest, "Framework cannot be found")
 		}
 		return
 	}
 	// 10. The token's claims must name this executor.
 	if s.cfg.exec.authenticate && token != run.token {
 		s.mu.Unlock()
-		plain(http.StatusForbidden, "Token is not valid for executor '"+exID+"' of framework '"+fwID+"'")
+		pw.text(http.StatusForbidden, "Token is not valid for executor '"+exID+"' of framework '"+fwID+"'")
 		return
 	}
 	// 11. Non-SUBSCRIBE calls need a subscription.
 	if call.GetType() != executorpb.Call_SUBSCRIBE && run.state == executorRegistering {
 		s.mu.Unlock()
-		plain(http.StatusForbidden, "Executor is not subscribed")
+		pw.text(http.StatusForbidden, "Executor is not subscribed")
 		return
 	}
 	switch call.GetType() {
@@ -246,15 +273,15 @@ func (s *Server) serveExecutorAPI(a *agent, w http.ResponseWriter, r *http.Reque
 		// 13.
 		run.updateLocked(proto.Clone(call.GetUpdate().GetStatus()).(*mesosproto.TaskStatus))
 		s.mu.Unlock()
-		plain(http.StatusAccepted, "")
+		pw.text(http.StatusAccepted, "")
 	case executorpb.Call_MESSAGE:
 		run.messageLocked(call.GetMessage().GetData())
 		s.mu.Unlock()
-		plain(http.StatusAccepted, "")
+		pw.text(http.StatusAccepted, "")
 	default:
 		// 14.
 		s.mu.Unlock()
-		plain(http.StatusNotImplemented, "")
+		pw.text(http.StatusNotImplemented, "")
 	}
 }
 

@@ -19,6 +19,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 	tasks := lg.GetTaskGroup().GetTasks()
 	ei := lg.GetExecutor()
 	total := resources{}
+	var newExec resources // the executor's resources when it is new on the agent
 	var perTask []resources
 	err := func() error {
 		switch {
@@ -31,41 +32,32 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 		case len(tasks) == 0:
 			return mesosErr("Task group must not be empty")
 		}
-		if ei.GetType() == mesosproto.ExecutorInfo_DEFAULT {
-			return mesosErr("mesostest: the DEFAULT executor is not supported; use a CUSTOM one")
+		if err := validateDefaultExecutor(ei); err != nil { // agent_default_executor.go
+			return err
 		}
-		if ei.GetCommand().GetValue() == "" {
-			return mesosErr("'ExecutorInfo.command' must be set for a 'CUSTOM' executor")
+		if ei.GetType() == mesosproto.ExecutorInfo_CUSTOM && ei.GetCommand().GetValue() == "" {
+			return mesosErr("'ExecutorInfo.command' must be set for 'CUSTOM' executor") // executor::internal::validateType
 		}
 		exRes, err := resourcesFromProto(ei.GetResources())
 		if err != nil {
 			return mesosErr("Executor uses invalid resources: " + err.Error())
 		}
-		total = exRes
+		if !m.agentHasExecutorLocked(fw, a, ei.GetExecutorId().GetValue()) { // charged once (executor_accounting.go)
+			total, newExec = exRes, exRes
+		}
 		ids := map[string]bool{}
 		for _, ti := range tasks {
 			id := ti.GetTaskId().GetValue()
-			if err := validateID(id); err != nil {
-				return err
-			}
 			if ids[id] {
 				return mesosErr("Task has duplicate ID: " + id)
 			}
 			ids[id] = true
-			if t := s.tasks[taskKey{fw.id, id}]; t != nil && !t.gone {
-				return mesosErr("Task has duplicate ID: " + id)
-			}
-			if ti.GetAgentId().GetValue() != a.id {
-				return mesosErr("Task uses invalid agent " + ti.GetAgentId().GetValue() + " while agent " + a.id + " is expected")
+			// task::internal::validateTask, as group::internal::validateTask starts (validate_task.go).
+			if err := m.validateTaskFieldsLocked(fw, a, role, ti); err != nil {
+				return mesosErr("Task '" + id + "' is invalid: " + err.Error()) // group::validate
 			}
 			if ti.Executor != nil && !proto.Equal(ti.GetExecutor(), ei) {
 				return mesosErr("The `ExecutorInfo` of task '" + id + "' is different from executor '" + ei.GetExecutorId().GetValue() + "'")
-			}
-			if d := ti.GetKillPolicy().GetGracePeriod(); d != nil && d.GetNanoseconds() < 0 {
-				return mesosErr("Task's 'kill_policy.grace_period' must be non-negative")
-			}
-			if len(ti.GetResources()) == 0 {
-				return mesosErr("Task uses no resources")
 			}
 			res, err := resourcesFromProto(ti.GetResources())
 			if err != nil {
@@ -75,7 +67,7 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 			total = total.plus(res)
 		}
 		if !remaining.contains(total) {
-			return mesosErr("Total resources " + total.String() + " required by task group and its executor is more than available " + remaining.String())
+			return mesosErr("Total resources " + stringifyAllocated(total, role) + " required by task group and its executor are more than available " + stringifyAllocated(remaining, role))
 		}
 		return nil
 	}()
@@ -90,9 +82,6 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 	var group []*task
 	for i, ti := range tasks {
 		res := perTask[i]
-		if i == 0 {
-			res = res.plus(total.minus(sumResources(perTask))) // the executor's share rides on the first task
-		}
 		t := &task{
 			s:            s,
 			key:          taskKey{fw.id, ti.GetTaskId().GetValue()},
@@ -107,18 +96,16 @@ func (m *master) launchGroupLocked(fw *framework, a *agent, role string, lg *mes
 		}
 		a.setUsed(a.used.plus(res))
 		s.tasks[t.key] = t
+		s.operatorTaskAddedLocked(t) // operator_events.go
 		group = append(group, t)
 	}
 	a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
 	s.log.Info("launching task group", zap.String("framework_id", fw.id), zap.Int("tasks", len(group)), zap.String("agent_id", a.id))
-	s.launchOnExecutorGroupLocked(fw, ei, group, true)
-	return remaining.minus(total)
-}
-
-func sumResources(rs []resources) resources {
-	out := resources{}
-	for _, r := range rs {
-		out = out.plus(r)
+	if ei.GetType() == mesosproto.ExecutorInfo_DEFAULT {
+		s.launchDefaultGroupLocked(fw, ei, group) // agent_default_executor.go
+	} else {
+		s.launchOnExecutorGroupLocked(fw, ei, group, true)
+		s.chargeExecutorLocked(fw, a, ei, newExec) // held until the executor exits (executor_accounting.go)
 	}
-	return out
+	return remaining.minus(total)
 }

@@ -38,7 +38,7 @@ func serveFiles(w http.ResponseWriter, r *http.Request, name string, mounts file
 		for v, p := range mounts {
 			obj[v] = p
 		}
-		writeJSON(w, q, obj)
+		writeJSONValue(w, q, obj)
 	}
 }
 
@@ -77,7 +77,7 @@ func filesBrowse(w http.ResponseWriter, q map[string][]string, mounts fileMounts
 	for i, e := range entries {
 		listing[i] = e.model()
 	}
-	writeJSON(w, q, listing)
+	writeJSONValue(w, q, listing)
 }
 
 // FilesProcess::__read: offset -1 (the default) asks for the size only,
@@ -288,17 +288,8 @@ func newFileEntry(virtual string, fi fs.FileInfo) fileEntry {
 	return e
 }
 
-// writeText is a libprocess Response with a body: text/plain, with its
-// Content-Length.
-func writeText(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, body)
-}
-
-// writeJSON is libprocess's OK(JSON, jsonp) for a Go value.
-func writeJSON(w http.ResponseWriter, q map[string][]string, v any) {
+// writeJSONValue is libprocess's OK(JSON, jsonp) for a Go value.
+func writeJSONValue(w http.ResponseWriter, q map[string][]string, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		writeText(w, http.StatusInternalServerError, err.Error())

@@ -40,9 +40,13 @@ type framework struct {
 	constraintFilter *constraintFilter        // constraints compiled (constraints.go)
 	inverseOffers    map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
 	inverseFilters   map[*agent]time.Time     // refused inverse offers, until when
+	unreachable      unreachableTasks         // ids of tasks lost with their agents (unreachable.go)
+
+	registered, reregistered, unregistered time.Time // Framework::registeredTime etc. (master_readonly_state.go)
 }
 
 func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *framework {
+	now := time.Now()
 	return &framework{
 		m:          m,
 		id:         fi.GetId().GetValue(),
@@ -53,6 +57,9 @@ func newFramework(m *master, fi *mesosproto.FrameworkInfo, conn frameworkConn) *
 
 		inverseOffers:  map[string]*inverseOffer{},
 		inverseFilters: map[*agent]time.Time{},
+
+		registered:   now,
+		reregistered: now,
 	}
 }
 
@@ -125,12 +132,14 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	}
 
 	var fw *framework
+	created := false // for the operator API's FRAMEWORK_ADDED
 	if id == "" {
 		id = frameworkIDFor(m.info.GetId(), ls.nextFrameworkID)
 		ls.nextFrameworkID++
 		fi.Id = &mesosproto.FrameworkID{Value: proto.String(id)}
 		fw = newFramework(m, fi, frameworkConnected)
 		ls.frameworks[id] = fw
+		created = true
 		s.log.Info("framework registered", zap.String("framework_id", id), zap.String("name", fi.GetName()))
 	} else {
 		fw = ls.frameworks[id]
@@ -140,6 +149,7 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 			// was ever issued.
 			fw = newFramework(m, proto.Clone(fi).(*mesosproto.FrameworkInfo), frameworkRecovered)
 			ls.frameworks[id] = fw
+			s.operatorFrameworkLocked(fw, true) // Master::recoverFramework (operator_events.go)
 		}
 		// validation::framework::preserveImmutableFields: user and
 		// checkpoint silently keep their stored values on re-subscription.
@@ -171,6 +181,9 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	fw.constraints = sub.GetOfferConstraints()
 	fw.constraintFilter = filter
 	fw.stopTimer()
+	if fw.epoch > 0 || fw.conn == frameworkRecovered {
+		fw.reregistered = time.Now()
+	}
 	fw.epoch++
 	fw.conn = frameworkConnected
 	fw.stream = st
@@ -190,6 +203,7 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	// sendFrameworkUpdates: agents learn the new FrameworkInfo and resend
 	// pending status updates at once (Slave::updateFramework).
 	s.updateAgentFrameworkInfoLocked(fw.info)
+	s.operatorFrameworkLocked(fw, created) // operator_events.go
 	s.resumeUpdatesLocked(id)
 	s.kickAllocator()
 	s.notifyLocked()
@@ -215,7 +229,8 @@ func (m *master) updateFrameworkLocked(fw *framework, fi *mesosproto.FrameworkIn
 
 // disconnectLocked handles a framework whose stream went away
 // (Master::_exited): it is deactivated (offers go back; the RESCIND events
-// would go nowhere) and removed after failover_timeout, at once for 0.
+// would go nowhere; its refusal filters are cleared) and removed after
+// failover_timeout, at once for 0.
 func (m *master) disconnectLocked(fw *framework) {
 	s := m.s
 	fw.conn = frameworkDisconnected
@@ -223,6 +238,12 @@ func (m *master) disconnectLocked(fw *framework) {
 	for _, o := range fw.offers {
 		m.removeOfferLocked(o, nil)
 	}
+	// HierarchicalAllocatorProcess::deactivateFramework
+	// (src/master/allocator/mesos/hierarchical.cpp): the framework's offer
+	// and inverse offer filters end with its connection.
+	clear(fw.filters)
+	fw.filters = fw.filters[:0]
+	clear(fw.inverseFilters)
 	m.dropInverseOffersLocked(fw, false)
 	s.notifyLocked()
 	timeout := fw.info.GetFailoverTimeout()
@@ -264,6 +285,9 @@ func (m *master) removeFrameworkLocked(fw *framework) {
 	m.st.addCompleted(fw.id)
 	s.shutdownFrameworkLocked(fw.id)
 	s.recordLocked(fw.id).removed = true
+	fw.unregistered = time.Now()
+	s.recordLocked(fw.id).last = fw      // shown in completed_frameworks (master_readonly_state.go)
+	s.operatorFrameworkRemovedLocked(fw) // operator_events.go
 	s.log.Info("framework removed", zap.String("framework_id", fw.id))
 	s.notifyLocked()
 }

@@ -99,6 +99,14 @@ func (s *Server) updateUnavailability(agentID string, u *mesosproto.Unavailabili
 	if a == nil {
 		return fmt.Errorf("mesostest: unknown agent %q", agentID)
 	}
+	s.updateUnavailabilityLocked(a, u)
+	return nil
+}
+
+// updateUnavailabilityLocked is Master::updateUnavailability for one agent
+// (also used by the operator API's maintenance calls, operator_maintenance.go).
+func (s *Server) updateUnavailabilityLocked(a *agent, u *mesosproto.Unavailability) {
+	agentID := a.id
 	if u == nil {
 		a.maintenance = nil
 	} else {
@@ -119,7 +127,6 @@ func (s *Server) updateUnavailability(agentID string, u *mesosproto.Unavailabili
 	}
 	s.kickAllocator()
 	s.notifyLocked()
-	return nil
 }
 
 // InverseOfferResponses returns the answers frameworks gave to the inverse
@@ -163,7 +170,7 @@ func (m *master) allocateInverseOffersLocked(fws []*framework) {
 	made := map[*framework][]*mesosproto.InverseOffer{}
 	for _, a := range s.agents {
 		mt := a.maintenance
-		if mt == nil || !m.registeredLocked(a) {
+		if mt == nil || !m.registeredLocked(a) || s.op.deactivated[a.id] {
 			continue
 		}
 		for _, fw := range fws {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -24,6 +25,8 @@ type master struct {
 	info *mesosproto.MasterInfo
 	st   *leaderState // nil unless leading
 	led  bool         // has led before (then a new election means a new id)
+
+	started, elected time.Time // Master::startTime, electedTime (master_readonly_state.go)
 }
 
 // leaderState is what a Mesos master keeps in memory only and loses on
@@ -37,6 +40,8 @@ type leaderState struct {
 
 	inverseOffers map[string]*inverseOffer // outstanding inverse offers (inverse_offers.go)
 	recovered     map[string]bool          // agents not yet re-registered after election (agent_recovery.go)
+
+	operators map[*operatorSubscriber]struct{} // operator API SUBSCRIBE streams (operator_events.go)
 }
 
 func (m *master) url() string {
@@ -77,6 +82,7 @@ func (m *master) electLocked() {
 		m.info = m.newInfo()
 	}
 	m.led = true
+	m.elected = time.Now()
 	m.st = &leaderState{
 		frameworks:    map[string]*framework{},
 		offers:        map[string]*offer{},
@@ -111,6 +117,7 @@ func (m *master) demoteLocked() {
 			io.timer.Stop()
 		}
 	}
+	m.st.closeOperatorsLocked()
 	m.st = nil
 }
 

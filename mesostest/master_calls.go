@@ -37,8 +37,7 @@ func (m *master) dispatchLocked(fw *framework, c *schedulerpb.Call) (int, string
 	case schedulerpb.Call_KILL:
 		m.killLocked(fw, c.GetKill())
 	case schedulerpb.Call_SHUTDOWN:
-		// Command executors are not known to the master: only custom ones shut down.
-		m.s.shutdownExecutorCallLocked(fw, c.GetShutdown())
+		m.shutdownLocked(fw, c.GetShutdown())
 	case schedulerpb.Call_ACKNOWLEDGE:
 		a := c.GetAcknowledge()
 		m.acknowledgeLocked(fw, a.GetAgentId().GetValue(), a.GetTaskId().GetValue(), a.GetUuid())
@@ -61,15 +60,13 @@ func (m *master) dispatchLocked(fw *framework, c *schedulerpb.Call) (int, string
 	return http.StatusAccepted, ""
 }
 
-// masterUpdateLocked sends a master-generated status update: source
-// MASTER, no uuid, never acknowledged (protobuf::createStatusUpdate with
-// an empty UPID).
+// masterUpdateLocked sends a master-generated status update for a task
+// the master refused in an ACCEPT: source MASTER, no uuid, never
+// acknowledged, and no executor_id even when a live task has that id
+// (protobuf::createStatusUpdate with an empty UPID and no executor, as
+// Master::accept and Master::_accept make them).
 func (m *master) masterUpdateLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, record bool) {
-	t := m.s.tasks[taskKey{fw.id, taskID}]
-	if t != nil && t.gone {
-		t = nil
-	}
-	st := masterStatus(taskID, agentID, t, state, reason, msg)
+	st := masterStatus(taskID, agentID, nil, state, reason, msg)
 	if record {
 		m.s.recordStatusLocked(fw.id, st)
 		m.s.masterTerminalLocked(fw.id, taskID, state) // completed.go
@@ -92,7 +89,9 @@ func masterStatus(taskID, agentID string, t *task, state mesosproto.TaskState, r
 	if agentID != "" {
 		st.AgentId = &mesosproto.AgentID{Value: proto.String(agentID)}
 	}
-	if t != nil {
+	if t.hasExecutorInfo() {
+		// Only tasks of an ExecutorInfo have an executor_id in the master's
+		// Task (protobuf::createTask); command tasks' updates carry none.
 		st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
 	}
 	return st
@@ -204,16 +203,11 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 	}
 	remaining := offered.clone()
 	owned := true // remaining is this call's own map: tasks may subtract in place
-	for _, op := range acc.GetOperations() {
+	for _, op := range m.screenOperationsLocked(fw, acc.GetOperations()) {
 		switch op.GetType() {
 		case mesosproto.Offer_Operation_LAUNCH:
 			for _, ti := range op.GetLaunch().GetTaskInfos() {
-				if op.Id != nil {
-					m.masterUpdateLocked(fw, ti.GetTaskId().GetValue(), ti.GetAgentId().GetValue(), mesosproto.TaskState_TASK_ERROR,
-						mesosproto.TaskStatus_REASON_TASK_INVALID, "The `id` field cannot be set on LAUNCH operations", true)
-					continue
-				}
-				res, verr := m.validateTaskLocked(fw, a, ti, remaining)
+				res, execRes, verr := m.validateLaunchTaskLocked(fw, a, role, ti, remaining) // validate_task.go
 				if verr != nil {
 					m.masterUpdateLocked(fw, ti.GetTaskId().GetValue(), ti.GetAgentId().GetValue(), mesosproto.TaskState_TASK_ERROR,
 						mesosproto.TaskStatus_REASON_TASK_INVALID, verr.Error(), true)
@@ -223,7 +217,12 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 					remaining, owned = remaining.clone(), true
 				}
 				remaining.subtract(res) // one map per ACCEPT, not one per task
+				if execRes != nil {
+					remaining.subtract(execRes)
+				}
+				ti = normalizeLaunchTask(fw, ti)
 				s.launchTaskLocked(fw, a, role, ti, res)
+				s.chargeExecutorLocked(fw, a, ti.GetExecutor(), execRes) // executor_accounting.go
 			}
 		case mesosproto.Offer_Operation_LAUNCH_GROUP:
 			remaining, owned = m.launchGroupLocked(fw, a, role, op.GetLaunchGroup(), remaining), false // executor_launch_group.go
@@ -260,46 +259,6 @@ func (m *master) operationErrorLocked(fw *framework, op *mesosproto.Offer_Operat
 			Message:     proto.String(msg),
 		}},
 	})
-}
-
-// validateTaskLocked follows validation::task::validate for command tasks
-// and returns the task's resources.
-func (m *master) validateTaskLocked(fw *framework, a *agent, ti *mesosproto.TaskInfo, available resources) (resources, error) {
-	id := ti.GetTaskId().GetValue()
-	if err := validateID(id); err != nil {
-		return nil, err
-	}
-	if t := m.s.tasks[taskKey{fw.id, id}]; t != nil && !t.gone {
-		return nil, mesosErr("Task has duplicate ID: " + id)
-	}
-	if ti.GetAgentId().GetValue() != a.id {
-		return nil, mesosErr("Task uses invalid agent " + ti.GetAgentId().GetValue() + " while agent " + a.id + " is expected")
-	}
-	if d := ti.GetKillPolicy().GetGracePeriod(); d != nil && d.GetNanoseconds() < 0 {
-		return nil, mesosErr("Task's 'kill_policy.grace_period' must be non-negative")
-	}
-	if len(ti.GetResources()) == 0 {
-		return nil, mesosErr("Task uses no resources")
-	}
-	res, err := resourcesFromProto(ti.GetResources())
-	if err != nil {
-		return nil, mesosErr("Task uses invalid resources: " + err.Error())
-	}
-	if (ti.Executor != nil) == (ti.Command != nil) {
-		return nil, mesosErr("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present")
-	}
-	total := res
-	if ex := ti.GetExecutor(); ex != nil {
-		exRes, err := resourcesFromProto(ex.GetResources())
-		if err != nil {
-			return nil, mesosErr("Executor uses invalid resources: " + err.Error())
-		}
-		total = total.plus(exRes)
-	}
-	if !available.contains(total) {
-		return nil, mesosErr("Total resources " + total.String() + " required by task and its executor is more than available " + available.String())
-	}
-	return total, nil
 }
 
 // declineLocked is Master::decline: unknown offers are ignored; a missing
@@ -396,6 +355,7 @@ func (m *master) updateFrameworkCallLocked(fw *framework, u *schedulerpb.Call_Up
 		return http.StatusBadRequest, "'UpdateFramework' call is not valid: " + err.Error()
 	}
 	m.updateFrameworkLocked(fw, fi)
+	m.s.operatorFrameworkLocked(fw, false) // Master::sendFrameworkUpdates (operator_events.go)
 	newSuppressed := map[string]bool{}
 	for _, r := range u.GetSuppressedRoles() {
 		newSuppressed[r] = true
@@ -424,4 +384,34 @@ func (m *master) updateFrameworkCallLocked(fw *framework, u *schedulerpb.Call_Up
 	m.s.kickAllocator()
 	m.s.notifyLocked()
 	return http.StatusOK, ""
+}
+
+// commandShutdownReserve is what the command executor keeps of the agent's
+// shutdown grace period for the forced kill: process::MAX_REAP_INTERVAL()
+// (1 s, 3rdparty/libprocess/src/reap.cpp) plus one second
+// (src/launcher/executor.cpp, shutdown).
+const commandShutdownReserve = 2 * time.Second
+
+// shutdownLocked is Master::shutdown: the agent shuts the executor down
+// (Slave::shutdownExecutor). A command executor, named after its task, gets
+// SHUTDOWN and kills its task (executor.cpp shutdown(): kill with the
+// agent's --executor_shutdown_grace_period less commandShutdownReserve), so
+// the task ends TASK_KILLED; a custom executor is shut down by the agent.
+func (m *master) shutdownLocked(fw *framework, sh *schedulerpb.Call_Shutdown) {
+	s := m.s
+	a := s.agentByID[sh.GetAgentId().GetValue()]
+	if a == nil || !m.registeredLocked(a) {
+		return
+	}
+	t := s.tasks[taskKey{fw.id, sh.GetExecutorId().GetValue()}]
+	if t == nil || t.agent != a || t.hasExecutorInfo() {
+		s.shutdownExecutorCallLocked(fw, sh)
+		return
+	}
+	if t.terminated || t.gone {
+		return
+	}
+	grace := orDefault(s.cfg.exec.shutdownGracePeriod, DefaultExecutorShutdownGracePeriod) - commandShutdownReserve
+	s.log.Info("shutting down command executor", zap.String("framework_id", fw.id), zap.String("executor_id", t.executorID))
+	t.killWithGraceLocked(max(grace, 0))
 }

@@ -40,8 +40,12 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case schedulerPath, masterSchedulerPath:
 		m.serveScheduler(w, r)
+	case operatorPath, masterOperatorPath:
+		m.serveOperator(w, r) // operator_http.go
 	default:
-		w.WriteHeader(http.StatusNotFound)
+		if !m.serveReadonly(w, r) { // master_readonly.go
+			w.WriteHeader(http.StatusNotFound)
+		}
 	}
 }
 

@@ -116,8 +116,8 @@ func (s *Server) allocateLocked() {
 	}
 	made := map[*framework][]*mesosproto.Offer{}
 	for ai, a := range s.agents {
-		if !m.registeredLocked(a) {
-			continue // recovered or unreachable: nothing to offer
+		if !m.registeredLocked(a) || s.op.deactivated[a.id] {
+			continue // recovered, unreachable or deactivated (operator_agents.go): nothing to offer
 		}
 		for k := range fws {
 			fi := (ai + k + s.allocRound) % len(fws)
@@ -127,7 +127,7 @@ func (s *Server) allocateLocked() {
 					continue
 				}
 				free := a.freeForRoleLocked(role)
-				if free.empty() || !free.allocatable() || filteredBy(filters[fi][a], role, free) {
+				if free.empty() || !fw.allocatable(role, free) || filteredBy(filters[fi][a], role, free) {
 					continue
 				}
 				free = free.clone() // the offer owns its resources; the cache stays as it is
@@ -207,6 +207,7 @@ func (m *master) newOfferLocked(fw *framework, a *agent, role string, res resour
 		Url:         agentURL(a),
 		Resources:   res.toProto(allocRole, fw.refinement()),
 		Attributes:  a.attributes,
+		ExecutorIds: offerExecutorIDsLocked(fw, a), // executor_accounting.go
 	}
 	if mt := a.maintenance; mt != nil {
 		// The agent is scheduled for maintenance (Master::offer).

@@ -111,7 +111,7 @@ func TestInvalidOffers(t *testing.T) {
 		s.mustCall(launchCall(o, nil, bad), 202)
 		st = s.update("t-err", mesosproto.TaskState_TASK_ERROR)
 		if st.GetReason() != mesosproto.TaskStatus_REASON_TASK_INVALID || st.Uuid != nil ||
-			!strings.HasPrefix(st.GetMessage(), "Total resources cpus:400 required by task and its executor is more than available cpus:4; mem:4096") {
+			!strings.HasPrefix(st.GetMessage(), "Total resources cpus(allocated: *):400 required by task and its executor is more than available cpus(allocated: *):4; mem(allocated: *):4096") {
 			t.Errorf("update %v", st)
 		}
 		// Offers already used are no longer valid.

@@ -43,6 +43,7 @@ type operationRun struct {
 	agent    *agent
 	info     *mesosproto.Offer_Operation
 	latest   *mesosproto.OperationStatus // carries the uuid to acknowledge
+	uuid     []byte                      // the master's id of the operation (Operation.uuid, operator GET_OPERATIONS)
 	interval time.Duration
 	timer    *time.Timer
 	gen      int
@@ -343,6 +344,7 @@ func (m *master) startOperationLocked(fw *framework, a *agent, op *mesosproto.Of
 		s:     m.s,
 		key:   key,
 		agent: a,
+		uuid:  newUUIDBytes(),
 		info:  proto.Clone(op).(*mesosproto.Offer_Operation),
 		latest: &mesosproto.OperationStatus{
 			OperationId: proto.Clone(op.GetId()).(*mesosproto.OperationID),

@@ -3,6 +3,7 @@
 package mesostest
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -86,31 +87,37 @@ func defaultConfig() config {
 	}
 }
 
+// validate reports every invalid option at once, each wrapping ErrInvalidOption.
 func (c *config) validate() error {
-	switch {
-	case c.masters < 1:
-		return fmt.Errorf("%w: WithMasters(%d): need at least one master", ErrInvalidOption, c.masters)
-	case c.heartbeatInterval <= 0:
-		return fmt.Errorf("%w: heartbeat interval %v must be positive", ErrInvalidOption, c.heartbeatInterval)
-	case c.allocationInterval <= 0:
-		return fmt.Errorf("%w: allocation interval %v must be positive", ErrInvalidOption, c.allocationInterval)
-	case c.updateRetryInterval <= 0:
-		return fmt.Errorf("%w: update retry interval %v must be positive", ErrInvalidOption, c.updateRetryInterval)
-	case c.updateRetryMax < c.updateRetryInterval:
-		return fmt.Errorf("%w: update retry maximum %v is below the interval %v", ErrInvalidOption, c.updateRetryMax, c.updateRetryInterval)
-	case c.offerTimeout < 0:
-		return fmt.Errorf("%w: offer timeout %v must not be negative", ErrInvalidOption, c.offerTimeout)
-	case c.maxCompletedTasks < 0:
-		return fmt.Errorf("%w: WithMaxCompletedTasksPerFramework(%d) must not be negative", ErrInvalidOption, c.maxCompletedTasks)
-	case c.killGracePeriod < 0:
-		return fmt.Errorf("%w: kill grace period %v must not be negative", ErrInvalidOption, c.killGracePeriod)
-	case c.logger == nil:
-		return fmt.Errorf("%w: nil logger", ErrInvalidOption)
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...))
 	}
-	if err := c.auth.validate(); err != nil {
-		return err
+	if c.masters < 1 {
+		bad("WithMasters(%d): need at least one master", c.masters)
 	}
-	return c.zk.validate()
+	if c.heartbeatInterval <= 0 {
+		bad("heartbeat interval %v must be positive", c.heartbeatInterval)
+	}
+	if c.allocationInterval <= 0 {
+		bad("allocation interval %v must be positive", c.allocationInterval)
+	}
+	if c.updateRetryInterval <= 0 {
+		bad("update retry interval %v must be positive", c.updateRetryInterval)
+	} else if c.updateRetryMax < c.updateRetryInterval {
+		bad("update retry maximum %v is below the interval %v", c.updateRetryMax, c.updateRetryInterval)
+	}
+	if c.offerTimeout < 0 {
+		bad("offer timeout %v must not be negative", c.offerTimeout)
+	}
+	if c.maxCompletedTasks < 0 {
+		bad("WithMaxCompletedTasksPerFramework(%d) must not be negative", c.maxCompletedTasks)
+	}
+	if c.killGracePeriod < 0 {
+		bad("kill grace period %v must not be negative", c.killGracePeriod)
+	}
+	errs = append(errs, c.auth.validate(), validateMaxUnreachableTasks(c), c.zk.validate()) // auth.go, unreachable.go, zk_options.go
+	return errors.Join(errs...)
 }
 
 // WithListenAddr sets the address of the first master (default "127.0.0.1:0").
@@ -181,8 +188,15 @@ func WithKillGracePeriod(d time.Duration) Option {
 // The default 0 means offers never expire, as in Mesos.
 func WithOfferTimeout(d time.Duration) Option { return func(c *config) { c.offerTimeout = d } }
 
-// WithLogger sets the logger (default zap.NewNop()).
-func WithLogger(l *zap.Logger) Option { return func(c *config) { c.logger = l } }
+// WithLogger sets the logger; the default, and nil, log nothing.
+func WithLogger(l *zap.Logger) Option {
+	return func(c *config) {
+		if l == nil {
+			l = zap.NewNop()
+		}
+		c.logger = l
+	}
+}
 
 // WithSimulatedTasks makes agents run no process at all: a launched task goes
 // TASK_STARTING, TASK_RUNNING, then TASK_FINISHED after d. With d < 0 a task

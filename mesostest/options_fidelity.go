@@ -15,6 +15,9 @@ const (
 type fidelityConfig struct {
 	agentReregisterDelay time.Duration
 	re2MaxProgramSize    int
+
+	maxUnreachableTasks    int  // WithMaxUnreachableTasksPerFramework (unreachable.go)
+	maxUnreachableTasksSet bool // maxUnreachableTasks was given
 }
 
 // WithAgentReregisterDelay makes agents re-register with a newly elected

@@ -67,6 +67,7 @@ func (t *task) reportedState() mesosproto.TaskState {
 
 func (m *master) reconcileReplyLocked(fw *framework, taskID, agentID string, state mesosproto.TaskState, reason mesosproto.TaskStatus_Reason, msg string, t *task, unreachable *mesosproto.TimeInfo) {
 	st := masterStatus(taskID, agentID, t, state, reason, msg)
+	t.reconcileHealthLocked(st) // healthy, check_status (agent_health.go)
 	if unreachable != nil {
 		st.UnreachableTime = proto.Clone(unreachable).(*mesosproto.TimeInfo)
 	}

@@ -106,6 +106,7 @@ type frameworkRecord struct {
 	acked         map[string]int
 	dupAcks       map[string]int
 	completed     completedTasks // completed.go
+	last          *framework     // the leader's Framework when it was removed
 }
 
 func (s *Server) recordLocked(id string) *frameworkRecord {

@@ -68,6 +68,8 @@ type Server struct {
 	pki       *testPKI // WithTLS (tls.go)
 
 	ha haState // dead masters, ZooKeeper contention (zk_masters.go)
+
+	op operatorState // weights and logging levels set through the operator API (operator_calls.go)
 }
 
 // NewServer starts a cluster: its masters listen at once (master 0 leads), its
@@ -167,7 +169,7 @@ func (s *Server) startMaster(addr string) (*master, error) {
 	ln = s.tlsListener(ln)
 	host, portStr, _ := net.SplitHostPort(ln.Addr().String())
 	port, _ := strconv.Atoi(portStr)
-	m := &master{s: s, ln: ln, host: host, port: port}
+	m := &master{s: s, ln: ln, host: host, port: port, started: time.Now()}
 	m.hs = s.httpServer(m)
 	s.mu.Lock()
 	defer s.mu.Unlock()

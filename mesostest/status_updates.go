@@ -73,8 +73,10 @@ func (s *Server) forwardUpdateLocked(t *task, p *pendingUpdate) {
 	if fw == nil {
 		return
 	}
+	s.operatorTaskUpdatedLocked(t, p)          // operator_events.go
 	t.updateState = taskStatePtr(p.GetState()) // shared, never written
 	t.updateUUID = p.GetUuid()
+	t.forwardedLocked(p)   // for reconciliation (agent_health.go)
 	fw.sendUpdateLocked(p) // encoded from p by the stream's writer (stream.go)
 }
 

@@ -49,6 +49,10 @@ type task struct {
 	gone       bool // framework removed or server closed: no more updates
 	killTimer  *time.Timer
 	exec       *executorRun // the custom executor running the task (agent_executor.go)
+
+	killStart    time.Time  // when SIGTERM was sent
+	killDeadline time.Time  // when the scheduled SIGKILL is due
+	rules        *taskRules // health check, check, max_completion_time, task group (agent_health.go)
 }
 
 // launchTaskLocked starts a validated task on agent a (Slave::runTask and
@@ -84,7 +88,8 @@ func (s *Server) launchTaskLocked(fw *framework, a *agent, role string, ti *meso
 		a.frameworks[fw.id] = proto.Clone(fw.info).(*mesosproto.FrameworkInfo)
 	}
 	s.tasks[t.key] = t
-	s.recordAgentTaskLocked(t) // the agent's /state and files API (agent_http_runs.go)
+	s.recordAgentTaskLocked(t)   // the agent's /state and files API (agent_http_runs.go)
+	s.operatorTaskAddedLocked(t) // operator_events.go
 	if ce := s.log.Check(zap.InfoLevel, "launching task"); ce != nil {
 		ce.Write(zap.String("framework_id", fw.id), zap.String("task_id", t.key.task), zap.String("agent_id", a.id), zap.Bool("simulated", t.simulated))
 	}
@@ -130,6 +135,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 	}
 	fillUUID(p.uuid[:])
 	t.decorateExecutorUpdateLocked(p, source) // container status and network info (agent_status.go)
+	t.decorateLocked(p)                       // check_status, healthy (agent_health.go)
 	t.state = state
 	if mesosproto.IsTerminalState(state) {
 		t.terminated = true
@@ -145,6 +151,7 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		t.s.recordStatusLocked(t.key.framework, p.full)
 	}
 	t.enqueueUpdateLocked(p)
+	t.groupUpdateLocked(p) // the default executor's task group rule (agent_default_executor.go)
 }
 
 // releaseResourcesLocked gives the task's resources back to its agent (the
@@ -185,12 +192,24 @@ func (t *task) killLocked(policy *mesosproto.KillPolicy) {
 		t.s.killExecutorTaskLocked(t, policy)
 		return
 	}
+	grace := t.grace
 	if d := policy.GetGracePeriod(); d != nil {
-		t.grace = time.Duration(d.GetNanoseconds())
+		grace = time.Duration(d.GetNanoseconds())
 	}
+	t.killWithGraceLocked(grace)
+}
+
+// killWithGraceLocked is the command executor's kill(taskId, gracePeriod)
+// (src/launcher/executor.cpp). A kill of a task already being killed can
+// only shorten the escalation: SIGKILL is re-scheduled to grace after the
+// first SIGTERM (at once when that is past), and a longer grace period is
+// a no-op.
+func (t *task) killWithGraceLocked(grace time.Duration) {
 	if t.killed {
+		t.shortenKillLocked(grace)
 		return
 	}
+	t.grace = grace
 	t.killed = true
 	if !t.simulated && t.state == mesosproto.TaskState_TASK_STAGING {
 		// Not yet delivered to its executor (Slave::killTask).
@@ -213,12 +232,40 @@ func (t *task) killLocked(policy *mesosproto.KillPolicy) {
 
 func (t *task) signalLocked() {
 	_ = syscall.Kill(-t.proc.Pid, syscall.SIGTERM)
+	t.killStart = time.Now()
+	t.armKillTimerLocked(t.grace)
+}
+
+// armKillTimerLocked schedules SIGKILL of the process group after d.
+func (t *task) armKillTimerLocked(d time.Duration) {
 	pid := t.proc.Pid
-	t.killTimer = t.s.afterLocked(t.grace, func() {
+	if t.killTimer != nil {
+		t.killTimer.Stop()
+	}
+	t.killDeadline = time.Now().Add(d)
+	t.killTimer = t.s.afterLocked(d, func() {
 		if !t.terminated {
 			_ = syscall.Kill(-pid, syscall.SIGKILL)
 		}
 	})
+}
+
+// shortenKillLocked handles a further kill with grace period grace: only a
+// deadline earlier than the scheduled one counts (executor.cpp kill: "The
+// escalation grace period can be only decreased").
+func (t *task) shortenKillLocked(grace time.Duration) {
+	if t.simulated || t.terminated {
+		return
+	}
+	if t.proc == nil || t.killStart.IsZero() {
+		// Not signalled yet (run() signals once the process started).
+		t.grace = min(t.grace, grace)
+		return
+	}
+	if !t.killStart.Add(grace).Before(t.killDeadline) {
+		return
+	}
+	t.armKillTimerLocked(max(0, grace-time.Since(t.killStart)))
 }
 
 // recordStatusLocked remembers a status for WaitTask and TaskUpdates.

@@ -4,16 +4,15 @@ package mesostest
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"go.uber.org/zap"
 
+	"github.com/mesoskit/mesoskit/internal/taskcheck"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -64,6 +63,7 @@ func (t *task) run() {
 		t.signalLocked() // killed while launching: straight to the kill
 	} else {
 		t.statusLocked(mesosproto.TaskState_TASK_RUNNING, "", nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
+		t.startMonitorLocked(env) // health check, check, max_completion_time (agent_health.go)
 	}
 	s.mu.Unlock()
 
@@ -75,51 +75,27 @@ func (t *task) run() {
 		t.killTimer.Stop()
 		t.killTimer = nil
 	}
+	t.pauseMonitorLocked()
 	// Leftovers of the process group (a shell's background children) die too.
 	_ = syscall.Kill(-t.proc.Pid, syscall.SIGKILL)
 	if t.gone {
 		return
 	}
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	var state mesosproto.TaskState
-	var msg string
-	switch {
-	case !ok:
-		state, msg = mesosproto.TaskState_TASK_FAILED, "Failed to get exit status for Command"
-		if werr != nil {
-			msg += ": " + werr.Error()
-		}
-	case t.killed:
-		state, msg = mesosproto.TaskState_TASK_KILLED, "Command "+wstringify(ws)
-	case ws.Exited() && ws.ExitStatus() == 0:
-		state, msg = mesosproto.TaskState_TASK_FINISHED, "Command "+wstringify(ws)
-	default:
-		state, msg = mesosproto.TaskState_TASK_FAILED, "Command "+wstringify(ws)
-	}
-	s.log.Info("task exited", zap.String("task_id", t.key.task), zap.Stringer("state", state), zap.String("message", msg))
-	t.statusLocked(state, msg, nil, mesosproto.TaskStatus_SOURCE_EXECUTOR)
+	t.exitLocked(cmd.ProcessState, werr) // the terminal update (agent_health.go)
 }
 
-// wstringify is stout's WSTRINGIFY: "exited with status N" or
-// "terminated with signal <strsignal>".
-func wstringify(ws syscall.WaitStatus) string {
-	switch {
-	case ws.Exited():
-		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
-	case ws.Signaled():
-		name := ws.Signal().String()
-		if name != "" {
-			name = strings.ToUpper(name[:1]) + name[1:]
-		}
-		return "terminated with signal " + name
-	}
-	return fmt.Sprintf("wait status %d", int(ws))
-}
+// wstringify is Mesos's WSTRINGIFY (src/common/status_utils.hpp), from
+// internal/taskcheck: "exited with status N", "terminated with signal
+// <strsignal>" (plus " (core dumped)").
+func wstringify(ws syscall.WaitStatus) string { return taskcheck.DescribeWaitStatus(ws) }
 
 // buildCommand turns a CommandInfo into a process: "/bin/sh -c value" when
 // shell (the default), otherwise value as the program and arguments as argv.
 func buildCommand(ci *mesosproto.CommandInfo, dir string, env []string) (*exec.Cmd, error) {
 	var cmd *exec.Cmd
+	if ci == nil {
+		return nil, errors.New("no command to run") // a task group's task may have none (no image to run either)
+	}
 	if ci.GetShell() {
 		if ci.Value == nil {
 			return nil, errors.New("shell command has no value")

@@ -130,6 +130,9 @@ func validateFrameworkInfo(fi *mesosproto.FrameworkInfo) error {
 			return err
 		}
 	}
+	if err := validateOfferFilters(fi); err != nil { // validate_common.go
+		return err
+	}
 	if ft := fi.GetFailoverTimeout(); math.IsNaN(ft) || math.Abs(ft*1e9) >= math.MaxInt64 {
 		return mesosErrf("The framework failover_timeout (%v) is invalid", ft)
 	}

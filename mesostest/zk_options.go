@@ -50,7 +50,7 @@ func (z *zkConfig) validate() error {
 			return fmt.Errorf("%w: WithHTTPHandler(%q): nil handler", ErrInvalidOption, eh.path)
 		case !strings.HasPrefix(eh.path, "/") || eh.path == "/":
 			return fmt.Errorf("%w: WithHTTPHandler(%q): want an absolute path other than \"/\"", ErrInvalidOption, eh.path)
-		case strings.HasPrefix(eh.path, schedulerPath) || strings.HasPrefix(eh.path, "/master/"):
+		case strings.HasPrefix(eh.path, schedulerPath) || strings.HasPrefix(eh.path, "/master/") || masterRoutesPath(eh.path):
 			return fmt.Errorf("%w: WithHTTPHandler(%q): the path is the master's own", ErrInvalidOption, eh.path)
 		}
 	}

@@ -53,7 +53,7 @@ type Client struct {
 	pipelinedOK   atomic.Uint64   // acknowledgements answered 2xx on a pipelined connection
 
 	started atomic.Bool
-	target  atomic.Pointer[callTarget] // of the live session (call.go)
+	target  atomic.Pointer[callTarget] // of the live session (send.go)
 
 	mu          sync.Mutex
 	fw          *mesosproto.FrameworkInfo // what SUBSCRIBE sends; UpdateFramework replaces it
@@ -66,7 +66,8 @@ type Client struct {
 	first       firstSubscription              // WaitSubscribed (subscribed.go)
 	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
 
-	m clientMetrics // metrics.go
+	m     clientMetrics // metrics.go
+	fresh freshness     // stale reconciliation answers (stale.go)
 }
 
 // tracking records, for the event being dispatched, what the handler did

@@ -54,17 +54,27 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 		ce.Write(zap.Stringer("event", typ))
 	}
 	var accepts uint64
+	hctx := s.ctx
 	switch typ {
 	case schedulerpb.Event_UPDATE:
 		st := ev.GetUpdate().GetStatus()
-		c.trackStatus(st)
+		stale := c.fresh.judge(st)
+		defer c.fresh.done()
+		if stale {
+			// It predates the last launch: the task stays tracked.
+			log.Info("stale reconciliation answer", zap.String("task_id", st.GetTaskId().GetValue()),
+				zap.Stringer("state", st.GetState()))
+			hctx = staleContext(s.ctx, st, true)
+		} else {
+			c.trackStatus(st)
+		}
 		s.rec.confirm(st.GetTaskId().GetValue())
 	case schedulerpb.Event_OFFERS:
 		accepts = c.acceptCount()
 		c.announcer.offers(ev.GetOffers().GetOffers())
 	}
 	c.beginTracking(ev)
-	herr := r.handle(s, ev)
+	herr := r.h.HandleEvent(hctx, ev)
 	tr := c.endTracking()
 	if herr != nil {
 		if s.ctx.Err() != nil && (errors.Is(herr, context.Canceled) || errors.Is(herr, context.DeadlineExceeded)) {
@@ -278,7 +288,7 @@ func (c *Client) acknowledged(uuid []byte) {
 
 // applyDefaults declines the offers the handler left alone and acknowledges
 // the update it did not acknowledge; acknowledgements go through the bounded
-// pipeline of ackpipeline.go, declines are sent before the next event is
+// pipeline of acks.go, declines are sent before the next event is
 // dispatched. Failures are logged, never fatal: an
 // unanswered offer is rescinded or re-offered, an unacknowledged update is
 // sent again by the agent.

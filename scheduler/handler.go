@@ -122,7 +122,10 @@ type Callbacks struct {
 	// TASK_GONE_BY_OPERATOR), whether it comes from the agent, from an
 	// invalid launch or from reconciliation: the place to launch a
 	// replacement. It is called after Update (if set) returned nil for the
-	// same event, and not at all if Update returned an error.
+	// same event, and not at all if Update returned an error, nor for a
+	// stale reconciliation answer (one the master produced before this
+	// Client last launched the task; see Client.IsStale), so relaunching
+	// from Lost never launches a task twice.
 	Lost func(ctx context.Context, status *mesosproto.TaskStatus) error
 	// Message receives data an executor sent.
 	Message func(ctx context.Context, m *schedulerpb.Event_Message) error
@@ -183,7 +186,7 @@ func (cb Callbacks) HandleEvent(ctx context.Context, e *schedulerpb.Event) error
 				return err
 			}
 		}
-		if cb.Lost != nil && IsLost(st.GetState()) {
+		if cb.Lost != nil && IsLost(st.GetState()) && !staleIn(ctx, st) {
 			return cb.Lost(ctx, st)
 		}
 	case schedulerpb.Event_MESSAGE:

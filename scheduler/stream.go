@@ -38,7 +38,8 @@ var errDecodeEvent = errors.New("scheduler: decode event")
 // Client's live session and never change afterwards.
 type session struct {
 	ctx          context.Context // cancelled when the subscription ends
-	endpoint     string          // where calls go: the master that serves the stream
+	cancel       context.CancelCauseFunc
+	endpoint     string // where calls go: the master that serves the stream
 	streamID     string
 	frameworkID  string
 	resubscribed bool            // SUBSCRIBE carried a framework ID
@@ -95,7 +96,7 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	}
 	log := c.log.With(zap.String("master", endpoint.Host), zap.String("stream_id", streamID))
 	log.Debug("event stream open")
-	s := &session{ctx: sctx, endpoint: endpoint.String(), streamID: streamID}
+	s := &session{ctx: sctx, cancel: cancel, endpoint: endpoint.String(), streamID: streamID}
 	defer s.bg.Wait() // after stopReader (deferred later, run earlier) has cancelled sctx
 
 	// The first event must come quickly; afterwards the heartbeat interval
@@ -154,10 +155,21 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 			out.err = rd.err
 			break
 		}
+		if r.c.tornDownNow() { // events read before TEARDOWN succeeded are dropped
+			out.err = ErrTornDown
+			break
+		}
 		was := out.subscribed
 		fatal, err := r.dispatch(s, ev, &out.subscribed, log)
 		if !was && out.subscribed {
 			log = log.With(zap.String("framework_id", s.frameworkID))
+		}
+		if err != nil && r.c.tornDownNow() {
+			// A handler's call met the removed framework (400 "Framework
+			// cannot be found"): the teardown, not the handler, ends Run.
+			log.Debug("handler failed after Teardown", zap.Error(err))
+			out.err = ErrTornDown
+			break
 		}
 		if err != nil {
 			out.err, out.fatal = err, fatal

@@ -8,6 +8,8 @@ set -euo pipefail
 
 need=()
 command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
+# google/protobuf/duration.proto, imported by mesosproto/masterpb/master.proto (a Recommends of protoc).
+[ -f /usr/include/google/protobuf/duration.proto ] || need+=(libprotobuf-dev)
 if [ -z "${ZOOKEEPER_HOME:-}" ] && [ ! -f /usr/share/java/zookeeper.jar ]; then
   need+=(zookeeper)
 fi

@@ -6,8 +6,12 @@
 # Usage: scripts/generate.sh [OUTDIR]
 #
 # Writes mesosproto/mesos.pb.go, mesosproto/schedulerpb/scheduler.pb.go and
-# mesosproto/executorpb/executor.pb.go next to their .proto files, or below
+# mesosproto/executorpb/executor.pb.go, and the operator API's
+# mesosproto/mesos_operator.pb.go, mesosproto/{masterpb,agentpb,quotapb,
+# maintenancepb,allocatorpb}/*.pb.go next to their .proto files, or below
 # OUTDIR (same relative paths) when given. Works from any directory.
+# masterpb imports google/protobuf/duration.proto, which protoc finds in
+# /usr/include (Debian libprotobuf-dev).
 #
 # Pinned tools, so that output is byte for byte reproducible:
 #   protoc        3.21.12  (Debian protobuf-compiler; override the binary with PROTOC=...)
@@ -20,6 +24,12 @@ readonly PROTOS=(
 	mesosproto/mesos.proto
 	mesosproto/schedulerpb/scheduler.proto
 	mesosproto/executorpb/executor.proto
+	mesosproto/mesos_operator.proto
+	mesosproto/allocatorpb/allocator.proto
+	mesosproto/quotapb/quota.proto
+	mesosproto/maintenancepb/maintenance.proto
+	mesosproto/masterpb/master.proto
+	mesosproto/agentpb/agent.proto
 )
 
 die() {

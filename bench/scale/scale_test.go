@@ -49,23 +49,30 @@ func taskCount(tb testing.TB) int {
 func BenchmarkScale(b *testing.B) {
 	n := taskCount(b)
 	var total time.Duration
-	var resent int64
+	var resent, missed int64
 	for b.Loop() {
-		d, r := run(b, n)
+		d, r, m := run(b, n)
 		total += d
 		resent += r
+		missed += m
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/run")
 	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "tasks/s")
 	b.ReportMetric(float64(rss.PeakBytes())/(1<<20), "peak-RSS-MiB")
 	b.ReportMetric(float64(resent)/float64(b.N), "resent-updates/run")
+	if operatorEnabled() {
+		b.ReportMetric(float64(missed)/float64(b.N), "operator-missed-FINISHED/run")
+	}
 }
 
 // run launches n tasks and returns when the master has every
 // acknowledgement, with the time that took and how many updates beyond the
 // 3n expected the scheduler received (updates the agents re-sent because
-// their acknowledgement came after the retry interval).
-func run(tb testing.TB, n int) (time.Duration, int64) {
+// their acknowledgement came after the retry interval); with
+// MESOSKIT_BENCH_OPERATOR=1 an operator client follows the master's event
+// stream meanwhile, and run also returns how many tasks' TASK_FINISHED it
+// never received.
+func run(tb testing.TB, n int) (time.Duration, int64, int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
 	srv, err := mesostest.NewServer(
@@ -81,6 +88,10 @@ func run(tb testing.TB, n int) (time.Duration, int64) {
 		tb.Fatal(err)
 	}
 	defer srv.Close()
+	var watch *operatorWatch
+	if operatorEnabled() {
+		watch = watchOperator(tb, srv.URL(), n)
+	}
 
 	start := time.Now()
 	c, err := scheduler.New(
@@ -167,11 +178,16 @@ func run(tb testing.TB, n int) (time.Duration, int64) {
 	if path := os.Getenv("MESOSKIT_BENCH_HEAPPROFILE"); path != "" {
 		writeHeapProfile(tb, path)
 	}
+	var missed int64
+	if watch != nil {
+		missed = watch.wait(tb, n)
+		tb.Logf("operator stream: %d TASK_UPDATED events, %d of %d tasks' TASK_FINISHED missed", watch.updates.Load(), missed, n)
+	}
 	stop()
 	if err := <-errc; err != nil {
 		tb.Fatal(err)
 	}
-	return elapsed, updates.Load() - 3*int64(n)
+	return elapsed, updates.Load() - 3*int64(n), missed
 }
 
 // writeHeapProfile writes the live heap (cluster and client) to path.

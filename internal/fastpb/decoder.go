@@ -3,6 +3,7 @@
 package fastpb
 
 import (
+	"encoding/binary"
 	"slices"
 	"unsafe"
 
@@ -204,6 +205,14 @@ func (d *decoder) bytes(b []byte) []byte {
 func (d *decoder) fallback(b []byte, m proto.Message) bool {
 	opts := proto.UnmarshalOptions{Merge: true, AllowPartial: true, RecursionLimit: protowire.DefaultRecursionLimit - d.depth}
 	return opts.Unmarshal(b, m) == nil
+}
+
+// mapEntry merges one entry e of a map field (tag t) into m with
+// proto.Unmarshal, which handles every shape of entry (missing key or value,
+// repeated or unknown fields inside it) as the reference decoder does.
+func (d *decoder) mapEntry(m proto.Message, t uint64, e []byte) bool {
+	b := protowire.AppendVarint(make([]byte, 0, len(e)+2*binary.MaxVarintLen64), t)
+	return d.fallback(protowire.AppendBytes(b, e), m)
 }
 
 // unknown appends field t with value v (a copy) to m's unknown fields. As

@@ -8,7 +8,12 @@ package fastpb
 
 import (
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/agentpb"
+	"github.com/mesoskit/mesoskit/mesosproto/allocatorpb"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
+	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb"
+	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -35,15 +40,27 @@ type decoder struct {
 	strs       slab[string]
 	byteSlices slab[[]byte]
 
+	e_agentpb_Call_AttachContainerInput_Type                              slab[agentpb.Call_AttachContainerInput_Type]
+	e_agentpb_Call_Type                                                   slab[agentpb.Call_Type]
+	e_agentpb_ProcessIO_Control_Type                                      slab[agentpb.ProcessIO_Control_Type]
+	e_agentpb_ProcessIO_Data_Type                                         slab[agentpb.ProcessIO_Data_Type]
+	e_agentpb_ProcessIO_Type                                              slab[agentpb.ProcessIO_Type]
+	e_agentpb_Response_Type                                               slab[agentpb.Response_Type]
+	e_allocatorpb_InverseOfferStatus_Status                               slab[allocatorpb.InverseOfferStatus_Status]
 	e_executorpb_Call_Type                                                slab[executorpb.Call_Type]
 	e_executorpb_Event_Type                                               slab[executorpb.Event_Type]
+	e_masterpb_Call_Type                                                  slab[masterpb.Call_Type]
+	e_masterpb_Event_Type                                                 slab[masterpb.Event_Type]
+	e_masterpb_Response_Type                                              slab[masterpb.Response_Type]
 	e_mesosproto_AgentInfo_Capability_Type                                slab[mesosproto.AgentInfo_Capability_Type]
+	e_mesosproto_CSIPluginContainerInfo_Service                           slab[mesosproto.CSIPluginContainerInfo_Service]
 	e_mesosproto_CapabilityInfo_Capability                                slab[mesosproto.CapabilityInfo_Capability]
 	e_mesosproto_CgroupInfo_Blkio_Operation                               slab[mesosproto.CgroupInfo_Blkio_Operation]
 	e_mesosproto_CheckInfo_Type                                           slab[mesosproto.CheckInfo_Type]
 	e_mesosproto_ContainerInfo_DockerInfo_Network                         slab[mesosproto.ContainerInfo_DockerInfo_Network]
 	e_mesosproto_ContainerInfo_Type                                       slab[mesosproto.ContainerInfo_Type]
 	e_mesosproto_DiscoveryInfo_Visibility                                 slab[mesosproto.DiscoveryInfo_Visibility]
+	e_mesosproto_DrainState                                               slab[mesosproto.DrainState]
 	e_mesosproto_Environment_Variable_Type                                slab[mesosproto.Environment_Variable_Type]
 	e_mesosproto_ExecutorInfo_Type                                        slab[mesosproto.ExecutorInfo_Type]
 	e_mesosproto_FrameworkInfo_Capability_Type                            slab[mesosproto.FrameworkInfo_Capability_Type]
@@ -71,194 +88,373 @@ type decoder struct {
 	e_schedulerpb_Event_Type                                              slab[schedulerpb.Event_Type]
 	e_schedulerpb_Response_Type                                           slab[schedulerpb.Response_Type]
 
-	m_executorpb_Call_Message                            slab[executorpb.Call_Message]
-	m_executorpb_Call_Subscribe                          slab[executorpb.Call_Subscribe]
-	m_executorpb_Call_Update                             slab[executorpb.Call_Update]
-	m_executorpb_Event_Acknowledged                      slab[executorpb.Event_Acknowledged]
-	m_executorpb_Event_Error                             slab[executorpb.Event_Error]
-	m_executorpb_Event_Kill                              slab[executorpb.Event_Kill]
-	m_executorpb_Event_Launch                            slab[executorpb.Event_Launch]
-	m_executorpb_Event_LaunchGroup                       slab[executorpb.Event_LaunchGroup]
-	m_executorpb_Event_Message                           slab[executorpb.Event_Message]
-	m_executorpb_Event_Subscribed                        slab[executorpb.Event_Subscribed]
-	m_mesosproto_Address                                 slab[mesosproto.Address]
-	m_mesosproto_AgentID                                 slab[mesosproto.AgentID]
-	m_mesosproto_AgentInfo                               slab[mesosproto.AgentInfo]
-	m_mesosproto_Attribute                               slab[mesosproto.Attribute]
-	m_mesosproto_CapabilityInfo                          slab[mesosproto.CapabilityInfo]
-	m_mesosproto_CgroupInfo                              slab[mesosproto.CgroupInfo]
-	m_mesosproto_CgroupInfo_Blkio_CFQ_Statistics         slab[mesosproto.CgroupInfo_Blkio_CFQ_Statistics]
-	m_mesosproto_CgroupInfo_Blkio_Throttling_Statistics  slab[mesosproto.CgroupInfo_Blkio_Throttling_Statistics]
-	m_mesosproto_CgroupInfo_Blkio_Value                  slab[mesosproto.CgroupInfo_Blkio_Value]
-	m_mesosproto_CgroupInfo_NetCls                       slab[mesosproto.CgroupInfo_NetCls]
-	m_mesosproto_CheckInfo_Command                       slab[mesosproto.CheckInfo_Command]
-	m_mesosproto_CheckInfo_Http                          slab[mesosproto.CheckInfo_Http]
-	m_mesosproto_CheckInfo_Tcp                           slab[mesosproto.CheckInfo_Tcp]
-	m_mesosproto_CheckStatusInfo                         slab[mesosproto.CheckStatusInfo]
-	m_mesosproto_CheckStatusInfo_Command                 slab[mesosproto.CheckStatusInfo_Command]
-	m_mesosproto_CheckStatusInfo_Http                    slab[mesosproto.CheckStatusInfo_Http]
-	m_mesosproto_CheckStatusInfo_Tcp                     slab[mesosproto.CheckStatusInfo_Tcp]
-	m_mesosproto_CommandInfo                             slab[mesosproto.CommandInfo]
-	m_mesosproto_CommandInfo_URI                         slab[mesosproto.CommandInfo_URI]
-	m_mesosproto_ContainerID                             slab[mesosproto.ContainerID]
-	m_mesosproto_ContainerInfo                           slab[mesosproto.ContainerInfo]
-	m_mesosproto_ContainerInfo_DockerInfo                slab[mesosproto.ContainerInfo_DockerInfo]
-	m_mesosproto_ContainerInfo_DockerInfo_PortMapping    slab[mesosproto.ContainerInfo_DockerInfo_PortMapping]
-	m_mesosproto_ContainerInfo_MesosInfo                 slab[mesosproto.ContainerInfo_MesosInfo]
-	m_mesosproto_ContainerStatus                         slab[mesosproto.ContainerStatus]
-	m_mesosproto_Credential                              slab[mesosproto.Credential]
-	m_mesosproto_Device_Number                           slab[mesosproto.Device_Number]
-	m_mesosproto_DiscoveryInfo                           slab[mesosproto.DiscoveryInfo]
-	m_mesosproto_DomainInfo                              slab[mesosproto.DomainInfo]
-	m_mesosproto_DomainInfo_FaultDomain                  slab[mesosproto.DomainInfo_FaultDomain]
-	m_mesosproto_DomainInfo_FaultDomain_RegionInfo       slab[mesosproto.DomainInfo_FaultDomain_RegionInfo]
-	m_mesosproto_DomainInfo_FaultDomain_ZoneInfo         slab[mesosproto.DomainInfo_FaultDomain_ZoneInfo]
-	m_mesosproto_DurationInfo                            slab[mesosproto.DurationInfo]
-	m_mesosproto_Environment                             slab[mesosproto.Environment]
-	m_mesosproto_Environment_Variable                    slab[mesosproto.Environment_Variable]
-	m_mesosproto_ExecutorID                              slab[mesosproto.ExecutorID]
-	m_mesosproto_ExecutorInfo                            slab[mesosproto.ExecutorInfo]
-	m_mesosproto_Filters                                 slab[mesosproto.Filters]
-	m_mesosproto_FrameworkID                             slab[mesosproto.FrameworkID]
-	m_mesosproto_HealthCheck_HTTPCheckInfo               slab[mesosproto.HealthCheck_HTTPCheckInfo]
-	m_mesosproto_HealthCheck_TCPCheckInfo                slab[mesosproto.HealthCheck_TCPCheckInfo]
-	m_mesosproto_Image                                   slab[mesosproto.Image]
-	m_mesosproto_Image_Appc                              slab[mesosproto.Image_Appc]
-	m_mesosproto_Image_Docker                            slab[mesosproto.Image_Docker]
-	m_mesosproto_InverseOffer                            slab[mesosproto.InverseOffer]
-	m_mesosproto_KillPolicy                              slab[mesosproto.KillPolicy]
-	m_mesosproto_Label                                   slab[mesosproto.Label]
-	m_mesosproto_Labels                                  slab[mesosproto.Labels]
-	m_mesosproto_LinuxInfo                               slab[mesosproto.LinuxInfo]
-	m_mesosproto_MasterInfo                              slab[mesosproto.MasterInfo]
-	m_mesosproto_MasterInfo_Capability                   slab[mesosproto.MasterInfo_Capability]
-	m_mesosproto_MountPropagation                        slab[mesosproto.MountPropagation]
-	m_mesosproto_NetworkInfo                             slab[mesosproto.NetworkInfo]
-	m_mesosproto_NetworkInfo_IPAddress                   slab[mesosproto.NetworkInfo_IPAddress]
-	m_mesosproto_NetworkInfo_PortMapping                 slab[mesosproto.NetworkInfo_PortMapping]
-	m_mesosproto_Offer                                   slab[mesosproto.Offer]
-	m_mesosproto_OfferFilters_MinAllocatableResources    slab[mesosproto.OfferFilters_MinAllocatableResources]
-	m_mesosproto_OfferID                                 slab[mesosproto.OfferID]
-	m_mesosproto_Offer_Operation                         slab[mesosproto.Offer_Operation]
-	m_mesosproto_Offer_Operation_Create                  slab[mesosproto.Offer_Operation_Create]
-	m_mesosproto_Offer_Operation_CreateDisk              slab[mesosproto.Offer_Operation_CreateDisk]
-	m_mesosproto_Offer_Operation_Destroy                 slab[mesosproto.Offer_Operation_Destroy]
-	m_mesosproto_Offer_Operation_DestroyDisk             slab[mesosproto.Offer_Operation_DestroyDisk]
-	m_mesosproto_Offer_Operation_GrowVolume              slab[mesosproto.Offer_Operation_GrowVolume]
-	m_mesosproto_Offer_Operation_Launch                  slab[mesosproto.Offer_Operation_Launch]
-	m_mesosproto_Offer_Operation_LaunchGroup             slab[mesosproto.Offer_Operation_LaunchGroup]
-	m_mesosproto_Offer_Operation_Reserve                 slab[mesosproto.Offer_Operation_Reserve]
-	m_mesosproto_Offer_Operation_ShrinkVolume            slab[mesosproto.Offer_Operation_ShrinkVolume]
-	m_mesosproto_Offer_Operation_Unreserve               slab[mesosproto.Offer_Operation_Unreserve]
-	m_mesosproto_OperationID                             slab[mesosproto.OperationID]
-	m_mesosproto_OperationStatus                         slab[mesosproto.OperationStatus]
-	m_mesosproto_Parameter                               slab[mesosproto.Parameter]
-	m_mesosproto_Parameters                              slab[mesosproto.Parameters]
-	m_mesosproto_Port                                    slab[mesosproto.Port]
-	m_mesosproto_Ports                                   slab[mesosproto.Ports]
-	m_mesosproto_RLimitInfo                              slab[mesosproto.RLimitInfo]
-	m_mesosproto_RLimitInfo_RLimit                       slab[mesosproto.RLimitInfo_RLimit]
-	m_mesosproto_Request                                 slab[mesosproto.Request]
-	m_mesosproto_Resource                                slab[mesosproto.Resource]
-	m_mesosproto_ResourceProviderID                      slab[mesosproto.ResourceProviderID]
-	m_mesosproto_Resource_AllocationInfo                 slab[mesosproto.Resource_AllocationInfo]
-	m_mesosproto_Resource_DiskInfo                       slab[mesosproto.Resource_DiskInfo]
-	m_mesosproto_Resource_DiskInfo_Persistence           slab[mesosproto.Resource_DiskInfo_Persistence]
-	m_mesosproto_Resource_DiskInfo_Source                slab[mesosproto.Resource_DiskInfo_Source]
-	m_mesosproto_Resource_DiskInfo_Source_Mount          slab[mesosproto.Resource_DiskInfo_Source_Mount]
-	m_mesosproto_Resource_DiskInfo_Source_Path           slab[mesosproto.Resource_DiskInfo_Source_Path]
-	m_mesosproto_Resource_ReservationInfo                slab[mesosproto.Resource_ReservationInfo]
-	m_mesosproto_Resource_RevocableInfo                  slab[mesosproto.Resource_RevocableInfo]
-	m_mesosproto_Resource_SharedInfo                     slab[mesosproto.Resource_SharedInfo]
-	m_mesosproto_SeccompInfo                             slab[mesosproto.SeccompInfo]
-	m_mesosproto_Secret                                  slab[mesosproto.Secret]
-	m_mesosproto_Secret_Reference                        slab[mesosproto.Secret_Reference]
-	m_mesosproto_Secret_Value                            slab[mesosproto.Secret_Value]
-	m_mesosproto_TTYInfo                                 slab[mesosproto.TTYInfo]
-	m_mesosproto_TTYInfo_WindowSize                      slab[mesosproto.TTYInfo_WindowSize]
-	m_mesosproto_TaskGroupInfo                           slab[mesosproto.TaskGroupInfo]
-	m_mesosproto_TaskID                                  slab[mesosproto.TaskID]
-	m_mesosproto_TaskResourceLimitation                  slab[mesosproto.TaskResourceLimitation]
-	m_mesosproto_TaskStatus                              slab[mesosproto.TaskStatus]
-	m_mesosproto_TimeInfo                                slab[mesosproto.TimeInfo]
-	m_mesosproto_URL                                     slab[mesosproto.URL]
-	m_mesosproto_UUID                                    slab[mesosproto.UUID]
-	m_mesosproto_Unavailability                          slab[mesosproto.Unavailability]
-	m_mesosproto_Value_Range                             slab[mesosproto.Value_Range]
-	m_mesosproto_Value_Ranges                            slab[mesosproto.Value_Ranges]
-	m_mesosproto_Value_Scalar                            slab[mesosproto.Value_Scalar]
-	m_mesosproto_Value_Set                               slab[mesosproto.Value_Set]
-	m_mesosproto_Value_Text                              slab[mesosproto.Value_Text]
-	m_mesosproto_Volume                                  slab[mesosproto.Volume]
-	m_mesosproto_Volume_Source                           slab[mesosproto.Volume_Source]
-	m_mesosproto_Volume_Source_CSIVolume                 slab[mesosproto.Volume_Source_CSIVolume]
-	m_mesosproto_Volume_Source_DockerVolume              slab[mesosproto.Volume_Source_DockerVolume]
-	m_mesosproto_Volume_Source_HostPath                  slab[mesosproto.Volume_Source_HostPath]
-	m_mesosproto_Volume_Source_SandboxPath               slab[mesosproto.Volume_Source_SandboxPath]
-	m_schedulerpb_AttributeConstraint                    slab[schedulerpb.AttributeConstraint]
-	m_schedulerpb_Call_Accept                            slab[schedulerpb.Call_Accept]
-	m_schedulerpb_Call_AcceptInverseOffers               slab[schedulerpb.Call_AcceptInverseOffers]
-	m_schedulerpb_Call_Acknowledge                       slab[schedulerpb.Call_Acknowledge]
-	m_schedulerpb_Call_AcknowledgeOperationStatus        slab[schedulerpb.Call_AcknowledgeOperationStatus]
-	m_schedulerpb_Call_Decline                           slab[schedulerpb.Call_Decline]
-	m_schedulerpb_Call_DeclineInverseOffers              slab[schedulerpb.Call_DeclineInverseOffers]
-	m_schedulerpb_Call_Kill                              slab[schedulerpb.Call_Kill]
-	m_schedulerpb_Call_Message                           slab[schedulerpb.Call_Message]
-	m_schedulerpb_Call_Reconcile                         slab[schedulerpb.Call_Reconcile]
-	m_schedulerpb_Call_ReconcileOperations               slab[schedulerpb.Call_ReconcileOperations]
-	m_schedulerpb_Call_ReconcileOperations_Operation     slab[schedulerpb.Call_ReconcileOperations_Operation]
-	m_schedulerpb_Call_Reconcile_Task                    slab[schedulerpb.Call_Reconcile_Task]
-	m_schedulerpb_Call_Request                           slab[schedulerpb.Call_Request]
-	m_schedulerpb_Call_Revive                            slab[schedulerpb.Call_Revive]
-	m_schedulerpb_Call_Shutdown                          slab[schedulerpb.Call_Shutdown]
-	m_schedulerpb_Call_Subscribe                         slab[schedulerpb.Call_Subscribe]
-	m_schedulerpb_Call_Suppress                          slab[schedulerpb.Call_Suppress]
-	m_schedulerpb_Call_UpdateFramework                   slab[schedulerpb.Call_UpdateFramework]
-	m_schedulerpb_Event_Error                            slab[schedulerpb.Event_Error]
-	m_schedulerpb_Event_Failure                          slab[schedulerpb.Event_Failure]
-	m_schedulerpb_Event_InverseOffers                    slab[schedulerpb.Event_InverseOffers]
-	m_schedulerpb_Event_Message                          slab[schedulerpb.Event_Message]
-	m_schedulerpb_Event_Offers                           slab[schedulerpb.Event_Offers]
-	m_schedulerpb_Event_Rescind                          slab[schedulerpb.Event_Rescind]
-	m_schedulerpb_Event_RescindInverseOffer              slab[schedulerpb.Event_RescindInverseOffer]
-	m_schedulerpb_Event_Subscribed                       slab[schedulerpb.Event_Subscribed]
-	m_schedulerpb_Event_Update                           slab[schedulerpb.Event_Update]
-	m_schedulerpb_Event_UpdateOperationStatus            slab[schedulerpb.Event_UpdateOperationStatus]
-	m_schedulerpb_OfferConstraints_RoleConstraints_Group slab[schedulerpb.OfferConstraints_RoleConstraints_Group]
-	m_schedulerpb_Response                               slab[schedulerpb.Response]
-	m_schedulerpb_Response_ReconcileOperations           slab[schedulerpb.Response_ReconcileOperations]
+	m_agentpb_Call_AddResourceProviderConfig                 slab[agentpb.Call_AddResourceProviderConfig]
+	m_agentpb_Call_AttachContainerInput                      slab[agentpb.Call_AttachContainerInput]
+	m_agentpb_Call_AttachContainerOutput                     slab[agentpb.Call_AttachContainerOutput]
+	m_agentpb_Call_GetContainers                             slab[agentpb.Call_GetContainers]
+	m_agentpb_Call_GetMetrics                                slab[agentpb.Call_GetMetrics]
+	m_agentpb_Call_KillContainer                             slab[agentpb.Call_KillContainer]
+	m_agentpb_Call_KillNestedContainer                       slab[agentpb.Call_KillNestedContainer]
+	m_agentpb_Call_LaunchContainer                           slab[agentpb.Call_LaunchContainer]
+	m_agentpb_Call_LaunchNestedContainer                     slab[agentpb.Call_LaunchNestedContainer]
+	m_agentpb_Call_LaunchNestedContainerSession              slab[agentpb.Call_LaunchNestedContainerSession]
+	m_agentpb_Call_ListFiles                                 slab[agentpb.Call_ListFiles]
+	m_agentpb_Call_MarkResourceProviderGone                  slab[agentpb.Call_MarkResourceProviderGone]
+	m_agentpb_Call_PruneImages                               slab[agentpb.Call_PruneImages]
+	m_agentpb_Call_ReadFile                                  slab[agentpb.Call_ReadFile]
+	m_agentpb_Call_RemoveContainer                           slab[agentpb.Call_RemoveContainer]
+	m_agentpb_Call_RemoveNestedContainer                     slab[agentpb.Call_RemoveNestedContainer]
+	m_agentpb_Call_RemoveResourceProviderConfig              slab[agentpb.Call_RemoveResourceProviderConfig]
+	m_agentpb_Call_SetLoggingLevel                           slab[agentpb.Call_SetLoggingLevel]
+	m_agentpb_Call_UpdateResourceProviderConfig              slab[agentpb.Call_UpdateResourceProviderConfig]
+	m_agentpb_Call_WaitContainer                             slab[agentpb.Call_WaitContainer]
+	m_agentpb_Call_WaitNestedContainer                       slab[agentpb.Call_WaitNestedContainer]
+	m_agentpb_ProcessIO                                      slab[agentpb.ProcessIO]
+	m_agentpb_ProcessIO_Control                              slab[agentpb.ProcessIO_Control]
+	m_agentpb_ProcessIO_Control_Heartbeat                    slab[agentpb.ProcessIO_Control_Heartbeat]
+	m_agentpb_ProcessIO_Data                                 slab[agentpb.ProcessIO_Data]
+	m_agentpb_Response_GetAgent                              slab[agentpb.Response_GetAgent]
+	m_agentpb_Response_GetContainers                         slab[agentpb.Response_GetContainers]
+	m_agentpb_Response_GetContainers_Container               slab[agentpb.Response_GetContainers_Container]
+	m_agentpb_Response_GetExecutors                          slab[agentpb.Response_GetExecutors]
+	m_agentpb_Response_GetExecutors_Executor                 slab[agentpb.Response_GetExecutors_Executor]
+	m_agentpb_Response_GetFlags                              slab[agentpb.Response_GetFlags]
+	m_agentpb_Response_GetFrameworks                         slab[agentpb.Response_GetFrameworks]
+	m_agentpb_Response_GetFrameworks_Framework               slab[agentpb.Response_GetFrameworks_Framework]
+	m_agentpb_Response_GetHealth                             slab[agentpb.Response_GetHealth]
+	m_agentpb_Response_GetLoggingLevel                       slab[agentpb.Response_GetLoggingLevel]
+	m_agentpb_Response_GetMetrics                            slab[agentpb.Response_GetMetrics]
+	m_agentpb_Response_GetOperations                         slab[agentpb.Response_GetOperations]
+	m_agentpb_Response_GetResourceProviders                  slab[agentpb.Response_GetResourceProviders]
+	m_agentpb_Response_GetResourceProviders_ResourceProvider slab[agentpb.Response_GetResourceProviders_ResourceProvider]
+	m_agentpb_Response_GetState                              slab[agentpb.Response_GetState]
+	m_agentpb_Response_GetTasks                              slab[agentpb.Response_GetTasks]
+	m_agentpb_Response_GetVersion                            slab[agentpb.Response_GetVersion]
+	m_agentpb_Response_ListFiles                             slab[agentpb.Response_ListFiles]
+	m_agentpb_Response_ReadFile                              slab[agentpb.Response_ReadFile]
+	m_agentpb_Response_WaitContainer                         slab[agentpb.Response_WaitContainer]
+	m_agentpb_Response_WaitNestedContainer                   slab[agentpb.Response_WaitNestedContainer]
+	m_allocatorpb_InverseOfferStatus                         slab[allocatorpb.InverseOfferStatus]
+	m_executorpb_Call_Message                                slab[executorpb.Call_Message]
+	m_executorpb_Call_Subscribe                              slab[executorpb.Call_Subscribe]
+	m_executorpb_Call_Update                                 slab[executorpb.Call_Update]
+	m_executorpb_Event_Acknowledged                          slab[executorpb.Event_Acknowledged]
+	m_executorpb_Event_Error                                 slab[executorpb.Event_Error]
+	m_executorpb_Event_Kill                                  slab[executorpb.Event_Kill]
+	m_executorpb_Event_Launch                                slab[executorpb.Event_Launch]
+	m_executorpb_Event_LaunchGroup                           slab[executorpb.Event_LaunchGroup]
+	m_executorpb_Event_Message                               slab[executorpb.Event_Message]
+	m_executorpb_Event_Subscribed                            slab[executorpb.Event_Subscribed]
+	m_maintenancepb_ClusterStatus                            slab[maintenancepb.ClusterStatus]
+	m_maintenancepb_ClusterStatus_DrainingMachine            slab[maintenancepb.ClusterStatus_DrainingMachine]
+	m_maintenancepb_Schedule                                 slab[maintenancepb.Schedule]
+	m_maintenancepb_Window                                   slab[maintenancepb.Window]
+	m_masterpb_Call_CreateVolumes                            slab[masterpb.Call_CreateVolumes]
+	m_masterpb_Call_DeactivateAgent                          slab[masterpb.Call_DeactivateAgent]
+	m_masterpb_Call_DestroyVolumes                           slab[masterpb.Call_DestroyVolumes]
+	m_masterpb_Call_DrainAgent                               slab[masterpb.Call_DrainAgent]
+	m_masterpb_Call_GetMetrics                               slab[masterpb.Call_GetMetrics]
+	m_masterpb_Call_GrowVolume                               slab[masterpb.Call_GrowVolume]
+	m_masterpb_Call_ListFiles                                slab[masterpb.Call_ListFiles]
+	m_masterpb_Call_MarkAgentGone                            slab[masterpb.Call_MarkAgentGone]
+	m_masterpb_Call_ReactivateAgent                          slab[masterpb.Call_ReactivateAgent]
+	m_masterpb_Call_ReadFile                                 slab[masterpb.Call_ReadFile]
+	m_masterpb_Call_RemoveQuota                              slab[masterpb.Call_RemoveQuota]
+	m_masterpb_Call_ReserveResources                         slab[masterpb.Call_ReserveResources]
+	m_masterpb_Call_SetLoggingLevel                          slab[masterpb.Call_SetLoggingLevel]
+	m_masterpb_Call_SetQuota                                 slab[masterpb.Call_SetQuota]
+	m_masterpb_Call_ShrinkVolume                             slab[masterpb.Call_ShrinkVolume]
+	m_masterpb_Call_StartMaintenance                         slab[masterpb.Call_StartMaintenance]
+	m_masterpb_Call_StopMaintenance                          slab[masterpb.Call_StopMaintenance]
+	m_masterpb_Call_Teardown                                 slab[masterpb.Call_Teardown]
+	m_masterpb_Call_UnreserveResources                       slab[masterpb.Call_UnreserveResources]
+	m_masterpb_Call_UpdateMaintenanceSchedule                slab[masterpb.Call_UpdateMaintenanceSchedule]
+	m_masterpb_Call_UpdateQuota                              slab[masterpb.Call_UpdateQuota]
+	m_masterpb_Call_UpdateWeights                            slab[masterpb.Call_UpdateWeights]
+	m_masterpb_Event_AgentAdded                              slab[masterpb.Event_AgentAdded]
+	m_masterpb_Event_AgentRemoved                            slab[masterpb.Event_AgentRemoved]
+	m_masterpb_Event_FrameworkAdded                          slab[masterpb.Event_FrameworkAdded]
+	m_masterpb_Event_FrameworkRemoved                        slab[masterpb.Event_FrameworkRemoved]
+	m_masterpb_Event_FrameworkUpdated                        slab[masterpb.Event_FrameworkUpdated]
+	m_masterpb_Event_Subscribed                              slab[masterpb.Event_Subscribed]
+	m_masterpb_Event_TaskAdded                               slab[masterpb.Event_TaskAdded]
+	m_masterpb_Event_TaskUpdated                             slab[masterpb.Event_TaskUpdated]
+	m_masterpb_Response_GetAgents                            slab[masterpb.Response_GetAgents]
+	m_masterpb_Response_GetAgents_Agent                      slab[masterpb.Response_GetAgents_Agent]
+	m_masterpb_Response_GetAgents_Agent_ResourceProvider     slab[masterpb.Response_GetAgents_Agent_ResourceProvider]
+	m_masterpb_Response_GetExecutors                         slab[masterpb.Response_GetExecutors]
+	m_masterpb_Response_GetExecutors_Executor                slab[masterpb.Response_GetExecutors_Executor]
+	m_masterpb_Response_GetFlags                             slab[masterpb.Response_GetFlags]
+	m_masterpb_Response_GetFrameworks                        slab[masterpb.Response_GetFrameworks]
+	m_masterpb_Response_GetFrameworks_Framework              slab[masterpb.Response_GetFrameworks_Framework]
+	m_masterpb_Response_GetHealth                            slab[masterpb.Response_GetHealth]
+	m_masterpb_Response_GetLoggingLevel                      slab[masterpb.Response_GetLoggingLevel]
+	m_masterpb_Response_GetMaintenanceSchedule               slab[masterpb.Response_GetMaintenanceSchedule]
+	m_masterpb_Response_GetMaintenanceStatus                 slab[masterpb.Response_GetMaintenanceStatus]
+	m_masterpb_Response_GetMaster                            slab[masterpb.Response_GetMaster]
+	m_masterpb_Response_GetMetrics                           slab[masterpb.Response_GetMetrics]
+	m_masterpb_Response_GetOperations                        slab[masterpb.Response_GetOperations]
+	m_masterpb_Response_GetQuota                             slab[masterpb.Response_GetQuota]
+	m_masterpb_Response_GetRoles                             slab[masterpb.Response_GetRoles]
+	m_masterpb_Response_GetState                             slab[masterpb.Response_GetState]
+	m_masterpb_Response_GetTasks                             slab[masterpb.Response_GetTasks]
+	m_masterpb_Response_GetVersion                           slab[masterpb.Response_GetVersion]
+	m_masterpb_Response_GetWeights                           slab[masterpb.Response_GetWeights]
+	m_masterpb_Response_ListFiles                            slab[masterpb.Response_ListFiles]
+	m_masterpb_Response_ReadFile                             slab[masterpb.Response_ReadFile]
+	m_mesosproto_Address                                     slab[mesosproto.Address]
+	m_mesosproto_AgentID                                     slab[mesosproto.AgentID]
+	m_mesosproto_AgentInfo                                   slab[mesosproto.AgentInfo]
+	m_mesosproto_AgentInfo_Capability                        slab[mesosproto.AgentInfo_Capability]
+	m_mesosproto_Attribute                                   slab[mesosproto.Attribute]
+	m_mesosproto_CSIPluginContainerInfo                      slab[mesosproto.CSIPluginContainerInfo]
+	m_mesosproto_CSIPluginEndpoint                           slab[mesosproto.CSIPluginEndpoint]
+	m_mesosproto_CSIPluginInfo                               slab[mesosproto.CSIPluginInfo]
+	m_mesosproto_CapabilityInfo                              slab[mesosproto.CapabilityInfo]
+	m_mesosproto_CgroupInfo                                  slab[mesosproto.CgroupInfo]
+	m_mesosproto_CgroupInfo_Blkio_CFQ_Statistics             slab[mesosproto.CgroupInfo_Blkio_CFQ_Statistics]
+	m_mesosproto_CgroupInfo_Blkio_Statistics                 slab[mesosproto.CgroupInfo_Blkio_Statistics]
+	m_mesosproto_CgroupInfo_Blkio_Throttling_Statistics      slab[mesosproto.CgroupInfo_Blkio_Throttling_Statistics]
+	m_mesosproto_CgroupInfo_Blkio_Value                      slab[mesosproto.CgroupInfo_Blkio_Value]
+	m_mesosproto_CgroupInfo_NetCls                           slab[mesosproto.CgroupInfo_NetCls]
+	m_mesosproto_CheckInfo                                   slab[mesosproto.CheckInfo]
+	m_mesosproto_CheckInfo_Command                           slab[mesosproto.CheckInfo_Command]
+	m_mesosproto_CheckInfo_Http                              slab[mesosproto.CheckInfo_Http]
+	m_mesosproto_CheckInfo_Tcp                               slab[mesosproto.CheckInfo_Tcp]
+	m_mesosproto_CheckStatusInfo                             slab[mesosproto.CheckStatusInfo]
+	m_mesosproto_CheckStatusInfo_Command                     slab[mesosproto.CheckStatusInfo_Command]
+	m_mesosproto_CheckStatusInfo_Http                        slab[mesosproto.CheckStatusInfo_Http]
+	m_mesosproto_CheckStatusInfo_Tcp                         slab[mesosproto.CheckStatusInfo_Tcp]
+	m_mesosproto_CommandInfo                                 slab[mesosproto.CommandInfo]
+	m_mesosproto_CommandInfo_URI                             slab[mesosproto.CommandInfo_URI]
+	m_mesosproto_ContainerID                                 slab[mesosproto.ContainerID]
+	m_mesosproto_ContainerInfo                               slab[mesosproto.ContainerInfo]
+	m_mesosproto_ContainerInfo_DockerInfo                    slab[mesosproto.ContainerInfo_DockerInfo]
+	m_mesosproto_ContainerInfo_DockerInfo_PortMapping        slab[mesosproto.ContainerInfo_DockerInfo_PortMapping]
+	m_mesosproto_ContainerInfo_MesosInfo                     slab[mesosproto.ContainerInfo_MesosInfo]
+	m_mesosproto_ContainerStatus                             slab[mesosproto.ContainerStatus]
+	m_mesosproto_Credential                                  slab[mesosproto.Credential]
+	m_mesosproto_Device_Number                               slab[mesosproto.Device_Number]
+	m_mesosproto_DiscoveryInfo                               slab[mesosproto.DiscoveryInfo]
+	m_mesosproto_DiskStatistics                              slab[mesosproto.DiskStatistics]
+	m_mesosproto_DomainInfo                                  slab[mesosproto.DomainInfo]
+	m_mesosproto_DomainInfo_FaultDomain                      slab[mesosproto.DomainInfo_FaultDomain]
+	m_mesosproto_DomainInfo_FaultDomain_RegionInfo           slab[mesosproto.DomainInfo_FaultDomain_RegionInfo]
+	m_mesosproto_DomainInfo_FaultDomain_ZoneInfo             slab[mesosproto.DomainInfo_FaultDomain_ZoneInfo]
+	m_mesosproto_DrainConfig                                 slab[mesosproto.DrainConfig]
+	m_mesosproto_DrainInfo                                   slab[mesosproto.DrainInfo]
+	m_mesosproto_DurationInfo                                slab[mesosproto.DurationInfo]
+	m_mesosproto_Environment                                 slab[mesosproto.Environment]
+	m_mesosproto_Environment_Variable                        slab[mesosproto.Environment_Variable]
+	m_mesosproto_ExecutorID                                  slab[mesosproto.ExecutorID]
+	m_mesosproto_ExecutorInfo                                slab[mesosproto.ExecutorInfo]
+	m_mesosproto_FileInfo                                    slab[mesosproto.FileInfo]
+	m_mesosproto_Filters                                     slab[mesosproto.Filters]
+	m_mesosproto_Flag                                        slab[mesosproto.Flag]
+	m_mesosproto_FrameworkID                                 slab[mesosproto.FrameworkID]
+	m_mesosproto_FrameworkInfo                               slab[mesosproto.FrameworkInfo]
+	m_mesosproto_FrameworkInfo_Capability                    slab[mesosproto.FrameworkInfo_Capability]
+	m_mesosproto_HealthCheck                                 slab[mesosproto.HealthCheck]
+	m_mesosproto_HealthCheck_HTTPCheckInfo                   slab[mesosproto.HealthCheck_HTTPCheckInfo]
+	m_mesosproto_HealthCheck_TCPCheckInfo                    slab[mesosproto.HealthCheck_TCPCheckInfo]
+	m_mesosproto_IcmpStatistics                              slab[mesosproto.IcmpStatistics]
+	m_mesosproto_Image                                       slab[mesosproto.Image]
+	m_mesosproto_Image_Appc                                  slab[mesosproto.Image_Appc]
+	m_mesosproto_Image_Docker                                slab[mesosproto.Image_Docker]
+	m_mesosproto_InverseOffer                                slab[mesosproto.InverseOffer]
+	m_mesosproto_IpStatistics                                slab[mesosproto.IpStatistics]
+	m_mesosproto_KillPolicy                                  slab[mesosproto.KillPolicy]
+	m_mesosproto_Label                                       slab[mesosproto.Label]
+	m_mesosproto_Labels                                      slab[mesosproto.Labels]
+	m_mesosproto_LinuxInfo                                   slab[mesosproto.LinuxInfo]
+	m_mesosproto_MachineID                                   slab[mesosproto.MachineID]
+	m_mesosproto_MasterInfo                                  slab[mesosproto.MasterInfo]
+	m_mesosproto_MasterInfo_Capability                       slab[mesosproto.MasterInfo_Capability]
+	m_mesosproto_Metric                                      slab[mesosproto.Metric]
+	m_mesosproto_MountPropagation                            slab[mesosproto.MountPropagation]
+	m_mesosproto_NetworkInfo                                 slab[mesosproto.NetworkInfo]
+	m_mesosproto_NetworkInfo_IPAddress                       slab[mesosproto.NetworkInfo_IPAddress]
+	m_mesosproto_NetworkInfo_PortMapping                     slab[mesosproto.NetworkInfo_PortMapping]
+	m_mesosproto_Offer                                       slab[mesosproto.Offer]
+	m_mesosproto_OfferFilters_MinAllocatableResources        slab[mesosproto.OfferFilters_MinAllocatableResources]
+	m_mesosproto_OfferFilters_ResourceQuantities             slab[mesosproto.OfferFilters_ResourceQuantities]
+	m_mesosproto_OfferID                                     slab[mesosproto.OfferID]
+	m_mesosproto_Offer_Operation                             slab[mesosproto.Offer_Operation]
+	m_mesosproto_Offer_Operation_Create                      slab[mesosproto.Offer_Operation_Create]
+	m_mesosproto_Offer_Operation_CreateDisk                  slab[mesosproto.Offer_Operation_CreateDisk]
+	m_mesosproto_Offer_Operation_Destroy                     slab[mesosproto.Offer_Operation_Destroy]
+	m_mesosproto_Offer_Operation_DestroyDisk                 slab[mesosproto.Offer_Operation_DestroyDisk]
+	m_mesosproto_Offer_Operation_GrowVolume                  slab[mesosproto.Offer_Operation_GrowVolume]
+	m_mesosproto_Offer_Operation_Launch                      slab[mesosproto.Offer_Operation_Launch]
+	m_mesosproto_Offer_Operation_LaunchGroup                 slab[mesosproto.Offer_Operation_LaunchGroup]
+	m_mesosproto_Offer_Operation_Reserve                     slab[mesosproto.Offer_Operation_Reserve]
+	m_mesosproto_Offer_Operation_ShrinkVolume                slab[mesosproto.Offer_Operation_ShrinkVolume]
+	m_mesosproto_Offer_Operation_Unreserve                   slab[mesosproto.Offer_Operation_Unreserve]
+	m_mesosproto_Operation                                   slab[mesosproto.Operation]
+	m_mesosproto_OperationID                                 slab[mesosproto.OperationID]
+	m_mesosproto_OperationStatus                             slab[mesosproto.OperationStatus]
+	m_mesosproto_Parameter                                   slab[mesosproto.Parameter]
+	m_mesosproto_Parameters                                  slab[mesosproto.Parameters]
+	m_mesosproto_PerfStatistics                              slab[mesosproto.PerfStatistics]
+	m_mesosproto_Port                                        slab[mesosproto.Port]
+	m_mesosproto_Ports                                       slab[mesosproto.Ports]
+	m_mesosproto_RLimitInfo                                  slab[mesosproto.RLimitInfo]
+	m_mesosproto_RLimitInfo_RLimit                           slab[mesosproto.RLimitInfo_RLimit]
+	m_mesosproto_Request                                     slab[mesosproto.Request]
+	m_mesosproto_Resource                                    slab[mesosproto.Resource]
+	m_mesosproto_ResourceProviderID                          slab[mesosproto.ResourceProviderID]
+	m_mesosproto_ResourceProviderInfo                        slab[mesosproto.ResourceProviderInfo]
+	m_mesosproto_ResourceProviderInfo_Storage                slab[mesosproto.ResourceProviderInfo_Storage]
+	m_mesosproto_ResourceStatistics                          slab[mesosproto.ResourceStatistics]
+	m_mesosproto_ResourceStatistics_RatePercentiles          slab[mesosproto.ResourceStatistics_RatePercentiles]
+	m_mesosproto_ResourceStatistics_RateStatistics           slab[mesosproto.ResourceStatistics_RateStatistics]
+	m_mesosproto_Resource_AllocationInfo                     slab[mesosproto.Resource_AllocationInfo]
+	m_mesosproto_Resource_DiskInfo                           slab[mesosproto.Resource_DiskInfo]
+	m_mesosproto_Resource_DiskInfo_Persistence               slab[mesosproto.Resource_DiskInfo_Persistence]
+	m_mesosproto_Resource_DiskInfo_Source                    slab[mesosproto.Resource_DiskInfo_Source]
+	m_mesosproto_Resource_DiskInfo_Source_Mount              slab[mesosproto.Resource_DiskInfo_Source_Mount]
+	m_mesosproto_Resource_DiskInfo_Source_Path               slab[mesosproto.Resource_DiskInfo_Source_Path]
+	m_mesosproto_Resource_ReservationInfo                    slab[mesosproto.Resource_ReservationInfo]
+	m_mesosproto_Resource_RevocableInfo                      slab[mesosproto.Resource_RevocableInfo]
+	m_mesosproto_Resource_SharedInfo                         slab[mesosproto.Resource_SharedInfo]
+	m_mesosproto_Role                                        slab[mesosproto.Role]
+	m_mesosproto_SNMPStatistics                              slab[mesosproto.SNMPStatistics]
+	m_mesosproto_SeccompInfo                                 slab[mesosproto.SeccompInfo]
+	m_mesosproto_Secret                                      slab[mesosproto.Secret]
+	m_mesosproto_Secret_Reference                            slab[mesosproto.Secret_Reference]
+	m_mesosproto_Secret_Value                                slab[mesosproto.Secret_Value]
+	m_mesosproto_TTYInfo                                     slab[mesosproto.TTYInfo]
+	m_mesosproto_TTYInfo_WindowSize                          slab[mesosproto.TTYInfo_WindowSize]
+	m_mesosproto_Task                                        slab[mesosproto.Task]
+	m_mesosproto_TaskGroupInfo                               slab[mesosproto.TaskGroupInfo]
+	m_mesosproto_TaskID                                      slab[mesosproto.TaskID]
+	m_mesosproto_TaskInfo                                    slab[mesosproto.TaskInfo]
+	m_mesosproto_TaskResourceLimitation                      slab[mesosproto.TaskResourceLimitation]
+	m_mesosproto_TaskStatus                                  slab[mesosproto.TaskStatus]
+	m_mesosproto_TcpStatistics                               slab[mesosproto.TcpStatistics]
+	m_mesosproto_TimeInfo                                    slab[mesosproto.TimeInfo]
+	m_mesosproto_TrafficControlStatistics                    slab[mesosproto.TrafficControlStatistics]
+	m_mesosproto_URL                                         slab[mesosproto.URL]
+	m_mesosproto_UUID                                        slab[mesosproto.UUID]
+	m_mesosproto_UdpStatistics                               slab[mesosproto.UdpStatistics]
+	m_mesosproto_Unavailability                              slab[mesosproto.Unavailability]
+	m_mesosproto_Value_Range                                 slab[mesosproto.Value_Range]
+	m_mesosproto_Value_Ranges                                slab[mesosproto.Value_Ranges]
+	m_mesosproto_Value_Scalar                                slab[mesosproto.Value_Scalar]
+	m_mesosproto_Value_Set                                   slab[mesosproto.Value_Set]
+	m_mesosproto_Value_Text                                  slab[mesosproto.Value_Text]
+	m_mesosproto_VersionInfo                                 slab[mesosproto.VersionInfo]
+	m_mesosproto_Volume                                      slab[mesosproto.Volume]
+	m_mesosproto_Volume_Source                               slab[mesosproto.Volume_Source]
+	m_mesosproto_Volume_Source_CSIVolume                     slab[mesosproto.Volume_Source_CSIVolume]
+	m_mesosproto_Volume_Source_CSIVolume_StaticProvisioning  slab[mesosproto.Volume_Source_CSIVolume_StaticProvisioning]
+	m_mesosproto_Volume_Source_DockerVolume                  slab[mesosproto.Volume_Source_DockerVolume]
+	m_mesosproto_Volume_Source_HostPath                      slab[mesosproto.Volume_Source_HostPath]
+	m_mesosproto_Volume_Source_SandboxPath                   slab[mesosproto.Volume_Source_SandboxPath]
+	m_mesosproto_WeightInfo                                  slab[mesosproto.WeightInfo]
+	m_quotapb_QuotaConfig                                    slab[quotapb.QuotaConfig]
+	m_quotapb_QuotaInfo                                      slab[quotapb.QuotaInfo]
+	m_quotapb_QuotaRequest                                   slab[quotapb.QuotaRequest]
+	m_quotapb_QuotaStatus                                    slab[quotapb.QuotaStatus]
+	m_schedulerpb_AttributeConstraint                        slab[schedulerpb.AttributeConstraint]
+	m_schedulerpb_Call_Accept                                slab[schedulerpb.Call_Accept]
+	m_schedulerpb_Call_AcceptInverseOffers                   slab[schedulerpb.Call_AcceptInverseOffers]
+	m_schedulerpb_Call_Acknowledge                           slab[schedulerpb.Call_Acknowledge]
+	m_schedulerpb_Call_AcknowledgeOperationStatus            slab[schedulerpb.Call_AcknowledgeOperationStatus]
+	m_schedulerpb_Call_Decline                               slab[schedulerpb.Call_Decline]
+	m_schedulerpb_Call_DeclineInverseOffers                  slab[schedulerpb.Call_DeclineInverseOffers]
+	m_schedulerpb_Call_Kill                                  slab[schedulerpb.Call_Kill]
+	m_schedulerpb_Call_Message                               slab[schedulerpb.Call_Message]
+	m_schedulerpb_Call_Reconcile                             slab[schedulerpb.Call_Reconcile]
+	m_schedulerpb_Call_ReconcileOperations                   slab[schedulerpb.Call_ReconcileOperations]
+	m_schedulerpb_Call_ReconcileOperations_Operation         slab[schedulerpb.Call_ReconcileOperations_Operation]
+	m_schedulerpb_Call_Reconcile_Task                        slab[schedulerpb.Call_Reconcile_Task]
+	m_schedulerpb_Call_Request                               slab[schedulerpb.Call_Request]
+	m_schedulerpb_Call_Revive                                slab[schedulerpb.Call_Revive]
+	m_schedulerpb_Call_Shutdown                              slab[schedulerpb.Call_Shutdown]
+	m_schedulerpb_Call_Subscribe                             slab[schedulerpb.Call_Subscribe]
+	m_schedulerpb_Call_Suppress                              slab[schedulerpb.Call_Suppress]
+	m_schedulerpb_Call_UpdateFramework                       slab[schedulerpb.Call_UpdateFramework]
+	m_schedulerpb_Event_Error                                slab[schedulerpb.Event_Error]
+	m_schedulerpb_Event_Failure                              slab[schedulerpb.Event_Failure]
+	m_schedulerpb_Event_InverseOffers                        slab[schedulerpb.Event_InverseOffers]
+	m_schedulerpb_Event_Message                              slab[schedulerpb.Event_Message]
+	m_schedulerpb_Event_Offers                               slab[schedulerpb.Event_Offers]
+	m_schedulerpb_Event_Rescind                              slab[schedulerpb.Event_Rescind]
+	m_schedulerpb_Event_RescindInverseOffer                  slab[schedulerpb.Event_RescindInverseOffer]
+	m_schedulerpb_Event_Subscribed                           slab[schedulerpb.Event_Subscribed]
+	m_schedulerpb_Event_Update                               slab[schedulerpb.Event_Update]
+	m_schedulerpb_Event_UpdateOperationStatus                slab[schedulerpb.Event_UpdateOperationStatus]
+	m_schedulerpb_OfferConstraints                           slab[schedulerpb.OfferConstraints]
+	m_schedulerpb_OfferConstraints_RoleConstraints_Group     slab[schedulerpb.OfferConstraints_RoleConstraints_Group]
+	m_schedulerpb_Response                                   slab[schedulerpb.Response]
+	m_schedulerpb_Response_ReconcileOperations               slab[schedulerpb.Response_ReconcileOperations]
 
-	p_executorpb_Call_Update                             slab[*executorpb.Call_Update]
-	p_mesosproto_Attribute                               slab[*mesosproto.Attribute]
-	p_mesosproto_CgroupInfo_Blkio_CFQ_Statistics         slab[*mesosproto.CgroupInfo_Blkio_CFQ_Statistics]
-	p_mesosproto_CgroupInfo_Blkio_Throttling_Statistics  slab[*mesosproto.CgroupInfo_Blkio_Throttling_Statistics]
-	p_mesosproto_CgroupInfo_Blkio_Value                  slab[*mesosproto.CgroupInfo_Blkio_Value]
-	p_mesosproto_CommandInfo_URI                         slab[*mesosproto.CommandInfo_URI]
-	p_mesosproto_ContainerInfo_DockerInfo_PortMapping    slab[*mesosproto.ContainerInfo_DockerInfo_PortMapping]
-	p_mesosproto_Environment_Variable                    slab[*mesosproto.Environment_Variable]
-	p_mesosproto_ExecutorID                              slab[*mesosproto.ExecutorID]
-	p_mesosproto_InverseOffer                            slab[*mesosproto.InverseOffer]
-	p_mesosproto_Label                                   slab[*mesosproto.Label]
-	p_mesosproto_MasterInfo_Capability                   slab[*mesosproto.MasterInfo_Capability]
-	p_mesosproto_NetworkInfo                             slab[*mesosproto.NetworkInfo]
-	p_mesosproto_NetworkInfo_IPAddress                   slab[*mesosproto.NetworkInfo_IPAddress]
-	p_mesosproto_NetworkInfo_PortMapping                 slab[*mesosproto.NetworkInfo_PortMapping]
-	p_mesosproto_Offer                                   slab[*mesosproto.Offer]
-	p_mesosproto_OfferID                                 slab[*mesosproto.OfferID]
-	p_mesosproto_Offer_Operation                         slab[*mesosproto.Offer_Operation]
-	p_mesosproto_OperationStatus                         slab[*mesosproto.OperationStatus]
-	p_mesosproto_Parameter                               slab[*mesosproto.Parameter]
-	p_mesosproto_Port                                    slab[*mesosproto.Port]
-	p_mesosproto_RLimitInfo_RLimit                       slab[*mesosproto.RLimitInfo_RLimit]
-	p_mesosproto_Request                                 slab[*mesosproto.Request]
-	p_mesosproto_Resource                                slab[*mesosproto.Resource]
-	p_mesosproto_Resource_ReservationInfo                slab[*mesosproto.Resource_ReservationInfo]
-	p_mesosproto_Value_Range                             slab[*mesosproto.Value_Range]
-	p_mesosproto_Volume                                  slab[*mesosproto.Volume]
-	p_schedulerpb_AttributeConstraint                    slab[*schedulerpb.AttributeConstraint]
-	p_schedulerpb_Call_ReconcileOperations_Operation     slab[*schedulerpb.Call_ReconcileOperations_Operation]
-	p_schedulerpb_Call_Reconcile_Task                    slab[*schedulerpb.Call_Reconcile_Task]
-	p_schedulerpb_OfferConstraints_RoleConstraints_Group slab[*schedulerpb.OfferConstraints_RoleConstraints_Group]
+	p_agentpb_Response_GetContainers_Container               slab[*agentpb.Response_GetContainers_Container]
+	p_agentpb_Response_GetExecutors_Executor                 slab[*agentpb.Response_GetExecutors_Executor]
+	p_agentpb_Response_GetFrameworks_Framework               slab[*agentpb.Response_GetFrameworks_Framework]
+	p_agentpb_Response_GetResourceProviders_ResourceProvider slab[*agentpb.Response_GetResourceProviders_ResourceProvider]
+	p_allocatorpb_InverseOfferStatus                         slab[*allocatorpb.InverseOfferStatus]
+	p_executorpb_Call_Update                                 slab[*executorpb.Call_Update]
+	p_maintenancepb_ClusterStatus_DrainingMachine            slab[*maintenancepb.ClusterStatus_DrainingMachine]
+	p_maintenancepb_Window                                   slab[*maintenancepb.Window]
+	p_masterpb_Response_GetAgents_Agent                      slab[*masterpb.Response_GetAgents_Agent]
+	p_masterpb_Response_GetAgents_Agent_ResourceProvider     slab[*masterpb.Response_GetAgents_Agent_ResourceProvider]
+	p_masterpb_Response_GetExecutors_Executor                slab[*masterpb.Response_GetExecutors_Executor]
+	p_masterpb_Response_GetFrameworks_Framework              slab[*masterpb.Response_GetFrameworks_Framework]
+	p_mesosproto_AgentInfo                                   slab[*mesosproto.AgentInfo]
+	p_mesosproto_AgentInfo_Capability                        slab[*mesosproto.AgentInfo_Capability]
+	p_mesosproto_Attribute                                   slab[*mesosproto.Attribute]
+	p_mesosproto_CSIPluginContainerInfo                      slab[*mesosproto.CSIPluginContainerInfo]
+	p_mesosproto_CSIPluginEndpoint                           slab[*mesosproto.CSIPluginEndpoint]
+	p_mesosproto_CgroupInfo_Blkio_CFQ_Statistics             slab[*mesosproto.CgroupInfo_Blkio_CFQ_Statistics]
+	p_mesosproto_CgroupInfo_Blkio_Throttling_Statistics      slab[*mesosproto.CgroupInfo_Blkio_Throttling_Statistics]
+	p_mesosproto_CgroupInfo_Blkio_Value                      slab[*mesosproto.CgroupInfo_Blkio_Value]
+	p_mesosproto_CommandInfo_URI                             slab[*mesosproto.CommandInfo_URI]
+	p_mesosproto_ContainerInfo_DockerInfo_PortMapping        slab[*mesosproto.ContainerInfo_DockerInfo_PortMapping]
+	p_mesosproto_DiskStatistics                              slab[*mesosproto.DiskStatistics]
+	p_mesosproto_Environment_Variable                        slab[*mesosproto.Environment_Variable]
+	p_mesosproto_ExecutorID                                  slab[*mesosproto.ExecutorID]
+	p_mesosproto_FileInfo                                    slab[*mesosproto.FileInfo]
+	p_mesosproto_Flag                                        slab[*mesosproto.Flag]
+	p_mesosproto_FrameworkID                                 slab[*mesosproto.FrameworkID]
+	p_mesosproto_FrameworkInfo                               slab[*mesosproto.FrameworkInfo]
+	p_mesosproto_FrameworkInfo_Capability                    slab[*mesosproto.FrameworkInfo_Capability]
+	p_mesosproto_Image                                       slab[*mesosproto.Image]
+	p_mesosproto_InverseOffer                                slab[*mesosproto.InverseOffer]
+	p_mesosproto_Label                                       slab[*mesosproto.Label]
+	p_mesosproto_MachineID                                   slab[*mesosproto.MachineID]
+	p_mesosproto_MasterInfo_Capability                       slab[*mesosproto.MasterInfo_Capability]
+	p_mesosproto_Metric                                      slab[*mesosproto.Metric]
+	p_mesosproto_NetworkInfo                                 slab[*mesosproto.NetworkInfo]
+	p_mesosproto_NetworkInfo_IPAddress                       slab[*mesosproto.NetworkInfo_IPAddress]
+	p_mesosproto_NetworkInfo_PortMapping                     slab[*mesosproto.NetworkInfo_PortMapping]
+	p_mesosproto_Offer                                       slab[*mesosproto.Offer]
+	p_mesosproto_OfferFilters_ResourceQuantities             slab[*mesosproto.OfferFilters_ResourceQuantities]
+	p_mesosproto_OfferID                                     slab[*mesosproto.OfferID]
+	p_mesosproto_Offer_Operation                             slab[*mesosproto.Offer_Operation]
+	p_mesosproto_Operation                                   slab[*mesosproto.Operation]
+	p_mesosproto_OperationStatus                             slab[*mesosproto.OperationStatus]
+	p_mesosproto_Parameter                                   slab[*mesosproto.Parameter]
+	p_mesosproto_Port                                        slab[*mesosproto.Port]
+	p_mesosproto_RLimitInfo_RLimit                           slab[*mesosproto.RLimitInfo_RLimit]
+	p_mesosproto_Request                                     slab[*mesosproto.Request]
+	p_mesosproto_Resource                                    slab[*mesosproto.Resource]
+	p_mesosproto_Resource_ReservationInfo                    slab[*mesosproto.Resource_ReservationInfo]
+	p_mesosproto_Role                                        slab[*mesosproto.Role]
+	p_mesosproto_Task                                        slab[*mesosproto.Task]
+	p_mesosproto_TaskInfo                                    slab[*mesosproto.TaskInfo]
+	p_mesosproto_TaskStatus                                  slab[*mesosproto.TaskStatus]
+	p_mesosproto_TrafficControlStatistics                    slab[*mesosproto.TrafficControlStatistics]
+	p_mesosproto_Value_Range                                 slab[*mesosproto.Value_Range]
+	p_mesosproto_Volume                                      slab[*mesosproto.Volume]
+	p_mesosproto_WeightInfo                                  slab[*mesosproto.WeightInfo]
+	p_quotapb_QuotaConfig                                    slab[*quotapb.QuotaConfig]
+	p_quotapb_QuotaInfo                                      slab[*quotapb.QuotaInfo]
+	p_schedulerpb_AttributeConstraint                        slab[*schedulerpb.AttributeConstraint]
+	p_schedulerpb_Call_ReconcileOperations_Operation         slab[*schedulerpb.Call_ReconcileOperations_Operation]
+	p_schedulerpb_Call_Reconcile_Task                        slab[*schedulerpb.Call_Reconcile_Task]
+	p_schedulerpb_OfferConstraints_RoleConstraints_Group     slab[*schedulerpb.OfferConstraints_RoleConstraints_Group]
 }
 
 // unmarshal decodes b into m (reset first) if m is a generated type, in
@@ -358,6 +554,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_Unavailability(b, m)
+	case *mesosproto.FrameworkInfo:
+		if !d.size_mesosproto_FrameworkInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_FrameworkInfo(b, m)
 	case *mesosproto.FrameworkInfo_Capability:
 		if !d.size_mesosproto_FrameworkInfo_Capability(b) {
 			return true, false
@@ -624,6 +827,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_OfferFilters(b, m)
+	case *mesosproto.OfferFilters_ResourceQuantities:
+		if !d.size_mesosproto_OfferFilters_ResourceQuantities(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_OfferFilters_ResourceQuantities(b, m)
 	case *mesosproto.OfferFilters_MinAllocatableResources:
 		if !d.size_mesosproto_OfferFilters_MinAllocatableResources(b) {
 			return true, false
@@ -729,6 +939,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_InverseOffer(b, m)
+	case *mesosproto.TaskInfo:
+		if !d.size_mesosproto_TaskInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_TaskInfo(b, m)
 	case *mesosproto.TaskGroupInfo:
 		if !d.size_mesosproto_TaskGroupInfo(b) {
 			return true, false
@@ -946,6 +1163,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_mesosproto_Volume_Source_CSIVolume_VolumeCapability_AccessMode(b, m)
+	case *mesosproto.Volume_Source_CSIVolume_StaticProvisioning:
+		if !d.size_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b, m)
 	case *mesosproto.NetworkInfo:
 		if !d.size_mesosproto_NetworkInfo(b) {
 			return true, false
@@ -1303,6 +1527,13 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_schedulerpb_AttributeConstraint_Predicate_TextNotMatches(b, m)
+	case *schedulerpb.OfferConstraints:
+		if !d.size_schedulerpb_OfferConstraints(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_schedulerpb_OfferConstraints(b, m)
 	case *schedulerpb.OfferConstraints_RoleConstraints:
 		if !d.size_schedulerpb_OfferConstraints_RoleConstraints(b) {
 			return true, false
@@ -1541,6 +1772,986 @@ func (d *decoder) unmarshal(b []byte, m proto.Message) (handled, ok bool) {
 		d.arena.alloc(d.arenaN)
 		m.Reset()
 		return true, d.dec_executorpb_Call_Message(b, m)
+	case *mesosproto.MachineID:
+		if !d.size_mesosproto_MachineID(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_MachineID(b, m)
+	case *mesosproto.CSIPluginContainerInfo:
+		if !d.size_mesosproto_CSIPluginContainerInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_CSIPluginContainerInfo(b, m)
+	case *mesosproto.CSIPluginEndpoint:
+		if !d.size_mesosproto_CSIPluginEndpoint(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_CSIPluginEndpoint(b, m)
+	case *mesosproto.CSIPluginInfo:
+		if !d.size_mesosproto_CSIPluginInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_CSIPluginInfo(b, m)
+	case *mesosproto.ResourceProviderInfo:
+		if !d.size_mesosproto_ResourceProviderInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_ResourceProviderInfo(b, m)
+	case *mesosproto.ResourceProviderInfo_Storage:
+		if !d.size_mesosproto_ResourceProviderInfo_Storage(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_ResourceProviderInfo_Storage(b, m)
+	case *mesosproto.TrafficControlStatistics:
+		if !d.size_mesosproto_TrafficControlStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_TrafficControlStatistics(b, m)
+	case *mesosproto.IpStatistics:
+		if !d.size_mesosproto_IpStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_IpStatistics(b, m)
+	case *mesosproto.IcmpStatistics:
+		if !d.size_mesosproto_IcmpStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_IcmpStatistics(b, m)
+	case *mesosproto.TcpStatistics:
+		if !d.size_mesosproto_TcpStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_TcpStatistics(b, m)
+	case *mesosproto.UdpStatistics:
+		if !d.size_mesosproto_UdpStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_UdpStatistics(b, m)
+	case *mesosproto.SNMPStatistics:
+		if !d.size_mesosproto_SNMPStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_SNMPStatistics(b, m)
+	case *mesosproto.DiskStatistics:
+		if !d.size_mesosproto_DiskStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_DiskStatistics(b, m)
+	case *mesosproto.ResourceStatistics:
+		if !d.size_mesosproto_ResourceStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_ResourceStatistics(b, m)
+	case *mesosproto.ResourceStatistics_RatePercentiles:
+		if !d.size_mesosproto_ResourceStatistics_RatePercentiles(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_ResourceStatistics_RatePercentiles(b, m)
+	case *mesosproto.ResourceStatistics_RateStatistics:
+		if !d.size_mesosproto_ResourceStatistics_RateStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_ResourceStatistics_RateStatistics(b, m)
+	case *mesosproto.PerfStatistics:
+		if !d.size_mesosproto_PerfStatistics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_PerfStatistics(b, m)
+	case *mesosproto.Task:
+		if !d.size_mesosproto_Task(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Task(b, m)
+	case *mesosproto.Operation:
+		if !d.size_mesosproto_Operation(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Operation(b, m)
+	case *mesosproto.WeightInfo:
+		if !d.size_mesosproto_WeightInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_WeightInfo(b, m)
+	case *mesosproto.VersionInfo:
+		if !d.size_mesosproto_VersionInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_VersionInfo(b, m)
+	case *mesosproto.Flag:
+		if !d.size_mesosproto_Flag(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Flag(b, m)
+	case *mesosproto.Role:
+		if !d.size_mesosproto_Role(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Role(b, m)
+	case *mesosproto.Metric:
+		if !d.size_mesosproto_Metric(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_Metric(b, m)
+	case *mesosproto.FileInfo:
+		if !d.size_mesosproto_FileInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_FileInfo(b, m)
+	case *mesosproto.DrainConfig:
+		if !d.size_mesosproto_DrainConfig(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_DrainConfig(b, m)
+	case *mesosproto.DrainInfo:
+		if !d.size_mesosproto_DrainInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_mesosproto_DrainInfo(b, m)
+	case *allocatorpb.InverseOfferStatus:
+		if !d.size_allocatorpb_InverseOfferStatus(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_allocatorpb_InverseOfferStatus(b, m)
+	case *quotapb.QuotaInfo:
+		if !d.size_quotapb_QuotaInfo(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_quotapb_QuotaInfo(b, m)
+	case *quotapb.QuotaRequest:
+		if !d.size_quotapb_QuotaRequest(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_quotapb_QuotaRequest(b, m)
+	case *quotapb.QuotaConfig:
+		if !d.size_quotapb_QuotaConfig(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_quotapb_QuotaConfig(b, m)
+	case *quotapb.QuotaStatus:
+		if !d.size_quotapb_QuotaStatus(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_quotapb_QuotaStatus(b, m)
+	case *maintenancepb.Window:
+		if !d.size_maintenancepb_Window(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_maintenancepb_Window(b, m)
+	case *maintenancepb.Schedule:
+		if !d.size_maintenancepb_Schedule(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_maintenancepb_Schedule(b, m)
+	case *maintenancepb.ClusterStatus:
+		if !d.size_maintenancepb_ClusterStatus(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_maintenancepb_ClusterStatus(b, m)
+	case *maintenancepb.ClusterStatus_DrainingMachine:
+		if !d.size_maintenancepb_ClusterStatus_DrainingMachine(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_maintenancepb_ClusterStatus_DrainingMachine(b, m)
+	case *masterpb.Call:
+		if !d.size_masterpb_Call(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call(b, m)
+	case *masterpb.Call_GetMetrics:
+		if !d.size_masterpb_Call_GetMetrics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_GetMetrics(b, m)
+	case *masterpb.Call_SetLoggingLevel:
+		if !d.size_masterpb_Call_SetLoggingLevel(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_SetLoggingLevel(b, m)
+	case *masterpb.Call_ListFiles:
+		if !d.size_masterpb_Call_ListFiles(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_ListFiles(b, m)
+	case *masterpb.Call_ReadFile:
+		if !d.size_masterpb_Call_ReadFile(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_ReadFile(b, m)
+	case *masterpb.Call_UpdateWeights:
+		if !d.size_masterpb_Call_UpdateWeights(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_UpdateWeights(b, m)
+	case *masterpb.Call_ReserveResources:
+		if !d.size_masterpb_Call_ReserveResources(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_ReserveResources(b, m)
+	case *masterpb.Call_UnreserveResources:
+		if !d.size_masterpb_Call_UnreserveResources(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_UnreserveResources(b, m)
+	case *masterpb.Call_CreateVolumes:
+		if !d.size_masterpb_Call_CreateVolumes(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_CreateVolumes(b, m)
+	case *masterpb.Call_DestroyVolumes:
+		if !d.size_masterpb_Call_DestroyVolumes(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_DestroyVolumes(b, m)
+	case *masterpb.Call_GrowVolume:
+		if !d.size_masterpb_Call_GrowVolume(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_GrowVolume(b, m)
+	case *masterpb.Call_ShrinkVolume:
+		if !d.size_masterpb_Call_ShrinkVolume(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_ShrinkVolume(b, m)
+	case *masterpb.Call_UpdateMaintenanceSchedule:
+		if !d.size_masterpb_Call_UpdateMaintenanceSchedule(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_UpdateMaintenanceSchedule(b, m)
+	case *masterpb.Call_StartMaintenance:
+		if !d.size_masterpb_Call_StartMaintenance(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_StartMaintenance(b, m)
+	case *masterpb.Call_StopMaintenance:
+		if !d.size_masterpb_Call_StopMaintenance(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_StopMaintenance(b, m)
+	case *masterpb.Call_DrainAgent:
+		if !d.size_masterpb_Call_DrainAgent(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_DrainAgent(b, m)
+	case *masterpb.Call_DeactivateAgent:
+		if !d.size_masterpb_Call_DeactivateAgent(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_DeactivateAgent(b, m)
+	case *masterpb.Call_ReactivateAgent:
+		if !d.size_masterpb_Call_ReactivateAgent(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_ReactivateAgent(b, m)
+	case *masterpb.Call_UpdateQuota:
+		if !d.size_masterpb_Call_UpdateQuota(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_UpdateQuota(b, m)
+	case *masterpb.Call_SetQuota:
+		if !d.size_masterpb_Call_SetQuota(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_SetQuota(b, m)
+	case *masterpb.Call_RemoveQuota:
+		if !d.size_masterpb_Call_RemoveQuota(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_RemoveQuota(b, m)
+	case *masterpb.Call_Teardown:
+		if !d.size_masterpb_Call_Teardown(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_Teardown(b, m)
+	case *masterpb.Call_MarkAgentGone:
+		if !d.size_masterpb_Call_MarkAgentGone(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Call_MarkAgentGone(b, m)
+	case *masterpb.Response:
+		if !d.size_masterpb_Response(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response(b, m)
+	case *masterpb.Response_GetHealth:
+		if !d.size_masterpb_Response_GetHealth(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetHealth(b, m)
+	case *masterpb.Response_GetFlags:
+		if !d.size_masterpb_Response_GetFlags(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetFlags(b, m)
+	case *masterpb.Response_GetVersion:
+		if !d.size_masterpb_Response_GetVersion(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetVersion(b, m)
+	case *masterpb.Response_GetMetrics:
+		if !d.size_masterpb_Response_GetMetrics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetMetrics(b, m)
+	case *masterpb.Response_GetLoggingLevel:
+		if !d.size_masterpb_Response_GetLoggingLevel(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetLoggingLevel(b, m)
+	case *masterpb.Response_ListFiles:
+		if !d.size_masterpb_Response_ListFiles(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_ListFiles(b, m)
+	case *masterpb.Response_ReadFile:
+		if !d.size_masterpb_Response_ReadFile(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_ReadFile(b, m)
+	case *masterpb.Response_GetState:
+		if !d.size_masterpb_Response_GetState(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetState(b, m)
+	case *masterpb.Response_GetAgents:
+		if !d.size_masterpb_Response_GetAgents(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetAgents(b, m)
+	case *masterpb.Response_GetAgents_Agent:
+		if !d.size_masterpb_Response_GetAgents_Agent(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetAgents_Agent(b, m)
+	case *masterpb.Response_GetAgents_Agent_ResourceProvider:
+		if !d.size_masterpb_Response_GetAgents_Agent_ResourceProvider(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetAgents_Agent_ResourceProvider(b, m)
+	case *masterpb.Response_GetFrameworks:
+		if !d.size_masterpb_Response_GetFrameworks(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetFrameworks(b, m)
+	case *masterpb.Response_GetFrameworks_Framework:
+		if !d.size_masterpb_Response_GetFrameworks_Framework(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetFrameworks_Framework(b, m)
+	case *masterpb.Response_GetExecutors:
+		if !d.size_masterpb_Response_GetExecutors(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetExecutors(b, m)
+	case *masterpb.Response_GetExecutors_Executor:
+		if !d.size_masterpb_Response_GetExecutors_Executor(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetExecutors_Executor(b, m)
+	case *masterpb.Response_GetOperations:
+		if !d.size_masterpb_Response_GetOperations(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetOperations(b, m)
+	case *masterpb.Response_GetTasks:
+		if !d.size_masterpb_Response_GetTasks(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetTasks(b, m)
+	case *masterpb.Response_GetRoles:
+		if !d.size_masterpb_Response_GetRoles(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetRoles(b, m)
+	case *masterpb.Response_GetWeights:
+		if !d.size_masterpb_Response_GetWeights(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetWeights(b, m)
+	case *masterpb.Response_GetMaster:
+		if !d.size_masterpb_Response_GetMaster(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetMaster(b, m)
+	case *masterpb.Response_GetMaintenanceStatus:
+		if !d.size_masterpb_Response_GetMaintenanceStatus(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetMaintenanceStatus(b, m)
+	case *masterpb.Response_GetMaintenanceSchedule:
+		if !d.size_masterpb_Response_GetMaintenanceSchedule(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetMaintenanceSchedule(b, m)
+	case *masterpb.Response_GetQuota:
+		if !d.size_masterpb_Response_GetQuota(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Response_GetQuota(b, m)
+	case *masterpb.Event:
+		if !d.size_masterpb_Event(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event(b, m)
+	case *masterpb.Event_Subscribed:
+		if !d.size_masterpb_Event_Subscribed(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_Subscribed(b, m)
+	case *masterpb.Event_TaskAdded:
+		if !d.size_masterpb_Event_TaskAdded(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_TaskAdded(b, m)
+	case *masterpb.Event_TaskUpdated:
+		if !d.size_masterpb_Event_TaskUpdated(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_TaskUpdated(b, m)
+	case *masterpb.Event_FrameworkAdded:
+		if !d.size_masterpb_Event_FrameworkAdded(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_FrameworkAdded(b, m)
+	case *masterpb.Event_FrameworkUpdated:
+		if !d.size_masterpb_Event_FrameworkUpdated(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_FrameworkUpdated(b, m)
+	case *masterpb.Event_FrameworkRemoved:
+		if !d.size_masterpb_Event_FrameworkRemoved(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_FrameworkRemoved(b, m)
+	case *masterpb.Event_AgentAdded:
+		if !d.size_masterpb_Event_AgentAdded(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_AgentAdded(b, m)
+	case *masterpb.Event_AgentRemoved:
+		if !d.size_masterpb_Event_AgentRemoved(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_masterpb_Event_AgentRemoved(b, m)
+	case *agentpb.Call:
+		if !d.size_agentpb_Call(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call(b, m)
+	case *agentpb.Call_GetMetrics:
+		if !d.size_agentpb_Call_GetMetrics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_GetMetrics(b, m)
+	case *agentpb.Call_SetLoggingLevel:
+		if !d.size_agentpb_Call_SetLoggingLevel(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_SetLoggingLevel(b, m)
+	case *agentpb.Call_ListFiles:
+		if !d.size_agentpb_Call_ListFiles(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_ListFiles(b, m)
+	case *agentpb.Call_ReadFile:
+		if !d.size_agentpb_Call_ReadFile(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_ReadFile(b, m)
+	case *agentpb.Call_GetContainers:
+		if !d.size_agentpb_Call_GetContainers(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_GetContainers(b, m)
+	case *agentpb.Call_LaunchNestedContainer:
+		if !d.size_agentpb_Call_LaunchNestedContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_LaunchNestedContainer(b, m)
+	case *agentpb.Call_WaitNestedContainer:
+		if !d.size_agentpb_Call_WaitNestedContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_WaitNestedContainer(b, m)
+	case *agentpb.Call_KillNestedContainer:
+		if !d.size_agentpb_Call_KillNestedContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_KillNestedContainer(b, m)
+	case *agentpb.Call_RemoveNestedContainer:
+		if !d.size_agentpb_Call_RemoveNestedContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_RemoveNestedContainer(b, m)
+	case *agentpb.Call_LaunchNestedContainerSession:
+		if !d.size_agentpb_Call_LaunchNestedContainerSession(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_LaunchNestedContainerSession(b, m)
+	case *agentpb.Call_AttachContainerInput:
+		if !d.size_agentpb_Call_AttachContainerInput(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_AttachContainerInput(b, m)
+	case *agentpb.Call_AttachContainerOutput:
+		if !d.size_agentpb_Call_AttachContainerOutput(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_AttachContainerOutput(b, m)
+	case *agentpb.Call_LaunchContainer:
+		if !d.size_agentpb_Call_LaunchContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_LaunchContainer(b, m)
+	case *agentpb.Call_WaitContainer:
+		if !d.size_agentpb_Call_WaitContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_WaitContainer(b, m)
+	case *agentpb.Call_KillContainer:
+		if !d.size_agentpb_Call_KillContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_KillContainer(b, m)
+	case *agentpb.Call_RemoveContainer:
+		if !d.size_agentpb_Call_RemoveContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_RemoveContainer(b, m)
+	case *agentpb.Call_AddResourceProviderConfig:
+		if !d.size_agentpb_Call_AddResourceProviderConfig(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_AddResourceProviderConfig(b, m)
+	case *agentpb.Call_UpdateResourceProviderConfig:
+		if !d.size_agentpb_Call_UpdateResourceProviderConfig(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_UpdateResourceProviderConfig(b, m)
+	case *agentpb.Call_RemoveResourceProviderConfig:
+		if !d.size_agentpb_Call_RemoveResourceProviderConfig(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_RemoveResourceProviderConfig(b, m)
+	case *agentpb.Call_MarkResourceProviderGone:
+		if !d.size_agentpb_Call_MarkResourceProviderGone(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_MarkResourceProviderGone(b, m)
+	case *agentpb.Call_PruneImages:
+		if !d.size_agentpb_Call_PruneImages(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Call_PruneImages(b, m)
+	case *agentpb.Response:
+		if !d.size_agentpb_Response(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response(b, m)
+	case *agentpb.Response_GetHealth:
+		if !d.size_agentpb_Response_GetHealth(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetHealth(b, m)
+	case *agentpb.Response_GetFlags:
+		if !d.size_agentpb_Response_GetFlags(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetFlags(b, m)
+	case *agentpb.Response_GetVersion:
+		if !d.size_agentpb_Response_GetVersion(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetVersion(b, m)
+	case *agentpb.Response_GetMetrics:
+		if !d.size_agentpb_Response_GetMetrics(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetMetrics(b, m)
+	case *agentpb.Response_GetLoggingLevel:
+		if !d.size_agentpb_Response_GetLoggingLevel(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetLoggingLevel(b, m)
+	case *agentpb.Response_ListFiles:
+		if !d.size_agentpb_Response_ListFiles(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_ListFiles(b, m)
+	case *agentpb.Response_ReadFile:
+		if !d.size_agentpb_Response_ReadFile(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_ReadFile(b, m)
+	case *agentpb.Response_GetState:
+		if !d.size_agentpb_Response_GetState(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetState(b, m)
+	case *agentpb.Response_GetContainers:
+		if !d.size_agentpb_Response_GetContainers(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetContainers(b, m)
+	case *agentpb.Response_GetContainers_Container:
+		if !d.size_agentpb_Response_GetContainers_Container(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetContainers_Container(b, m)
+	case *agentpb.Response_GetFrameworks:
+		if !d.size_agentpb_Response_GetFrameworks(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetFrameworks(b, m)
+	case *agentpb.Response_GetFrameworks_Framework:
+		if !d.size_agentpb_Response_GetFrameworks_Framework(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetFrameworks_Framework(b, m)
+	case *agentpb.Response_GetExecutors:
+		if !d.size_agentpb_Response_GetExecutors(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetExecutors(b, m)
+	case *agentpb.Response_GetExecutors_Executor:
+		if !d.size_agentpb_Response_GetExecutors_Executor(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetExecutors_Executor(b, m)
+	case *agentpb.Response_GetOperations:
+		if !d.size_agentpb_Response_GetOperations(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetOperations(b, m)
+	case *agentpb.Response_GetTasks:
+		if !d.size_agentpb_Response_GetTasks(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetTasks(b, m)
+	case *agentpb.Response_GetAgent:
+		if !d.size_agentpb_Response_GetAgent(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetAgent(b, m)
+	case *agentpb.Response_GetResourceProviders:
+		if !d.size_agentpb_Response_GetResourceProviders(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetResourceProviders(b, m)
+	case *agentpb.Response_GetResourceProviders_ResourceProvider:
+		if !d.size_agentpb_Response_GetResourceProviders_ResourceProvider(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_GetResourceProviders_ResourceProvider(b, m)
+	case *agentpb.Response_WaitNestedContainer:
+		if !d.size_agentpb_Response_WaitNestedContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_WaitNestedContainer(b, m)
+	case *agentpb.Response_WaitContainer:
+		if !d.size_agentpb_Response_WaitContainer(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_Response_WaitContainer(b, m)
+	case *agentpb.ProcessIO:
+		if !d.size_agentpb_ProcessIO(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_ProcessIO(b, m)
+	case *agentpb.ProcessIO_Data:
+		if !d.size_agentpb_ProcessIO_Data(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_ProcessIO_Data(b, m)
+	case *agentpb.ProcessIO_Control:
+		if !d.size_agentpb_ProcessIO_Control(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_ProcessIO_Control(b, m)
+	case *agentpb.ProcessIO_Control_Heartbeat:
+		if !d.size_agentpb_ProcessIO_Control_Heartbeat(b) {
+			return true, false
+		}
+		d.arena.alloc(d.arenaN)
+		m.Reset()
+		return true, d.dec_agentpb_ProcessIO_Control_Heartbeat(b, m)
 	}
 	return false, false
 }

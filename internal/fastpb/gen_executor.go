@@ -7,9 +7,7 @@
 package fastpb
 
 import (
-	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
-	"slices"
 )
 
 // size_executorpb_Event checks b and counts what dec_executorpb_Event takes for it.
@@ -399,7 +397,12 @@ func (d *decoder) size_executorpb_Event_Subscribed(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 26: // agent_info
 			var n int
@@ -495,9 +498,9 @@ func (d *decoder) dec_executorpb_Event_Subscribed(b []byte, m *executorpb.Event_
 			sub := b[i : i+n]
 			i += n
 			if m.FrameworkInfo == nil {
-				m.FrameworkInfo = new(mesosproto.FrameworkInfo)
+				m.FrameworkInfo = d.m_mesosproto_FrameworkInfo.one()
 			}
-			if !d.fallback(sub, m.FrameworkInfo) {
+			if !d.dec_mesosproto_FrameworkInfo(sub, m.FrameworkInfo) {
 				return false
 			}
 			continue
@@ -574,7 +577,12 @@ func (d *decoder) size_executorpb_Event_Launch(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_TaskInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -610,9 +618,9 @@ func (d *decoder) dec_executorpb_Event_Launch(b []byte, m *executorpb.Event_Laun
 			sub := b[i : i+n]
 			i += n
 			if m.Task == nil {
-				m.Task = new(mesosproto.TaskInfo)
+				m.Task = d.m_mesosproto_TaskInfo.one()
 			}
-			if !d.fallback(sub, m.Task) {
+			if !d.dec_mesosproto_TaskInfo(sub, m.Task) {
 				return false
 			}
 			continue
@@ -1368,7 +1376,12 @@ func (d *decoder) size_executorpb_Call_Subscribe(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n1++
-			_ = sub
+			d.m_mesosproto_TaskInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 18: // unacknowledged_updates
 			var n int
@@ -1396,6 +1409,7 @@ func (d *decoder) size_executorpb_Call_Subscribe(b []byte) bool {
 			return false
 		}
 	}
+	d.p_mesosproto_TaskInfo.n += n1
 	d.setCount(q+0, n1)
 	d.p_executorpb_Call_Update.n += n2
 	d.setCount(q+1, n2)
@@ -1410,7 +1424,7 @@ func (d *decoder) dec_executorpb_Call_Subscribe(b []byte, m *executorpb.Call_Sub
 	}
 	r1 := m.UnacknowledgedTasks
 	if n := q[0]; n > 0 {
-		r1 = slices.Grow(r1, n)
+		r1 = grow(&d.p_mesosproto_TaskInfo, r1, n)
 	}
 	r2 := m.UnacknowledgedUpdates
 	if n := q[1]; n > 0 {
@@ -1439,8 +1453,8 @@ func (d *decoder) dec_executorpb_Call_Subscribe(b []byte, m *executorpb.Call_Sub
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.TaskInfo)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_TaskInfo.one()
+			if !d.dec_mesosproto_TaskInfo(sub, e) {
 				return false
 			}
 			r1 = append(r1, e)

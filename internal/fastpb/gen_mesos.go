@@ -10,7 +10,6 @@ import (
 	"encoding/binary"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"math"
-	"slices"
 )
 
 // size_mesosproto_FrameworkID checks b and counts what dec_mesosproto_FrameworkID takes for it.
@@ -1241,6 +1240,489 @@ func (d *decoder) dec_mesosproto_Unavailability(b []byte, m *mesosproto.Unavaila
 		}
 		d.unknown(m, t, b[j:i])
 	}
+	return true
+}
+
+// size_mesosproto_FrameworkInfo checks b and counts what dec_mesosproto_FrameworkInfo takes for it.
+func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
+	var n12, n10 int
+	q := d.reserve(2)
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // user
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 18: // name
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 26: // id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_FrameworkID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 33: // failover_timeout
+			d.f64s.n++
+			if len(b)-i < 8 {
+				return false
+			}
+			v := binary.LittleEndian.Uint64(b[i:])
+			i += 8
+			_ = v
+			continue
+		case 40: // checkpoint
+			d.bools.n++
+			var v uint64
+			if i < len(b) && b[i] < 0x80 {
+				v = uint64(b[i])
+				i++
+			} else if v, i = varintSlow(b, i); i < 0 {
+				return false
+			}
+			_ = v
+			continue
+		case 50: // role
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 98: // roles
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			n12++
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 58: // hostname
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 66: // principal
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 74: // webui_url
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 82: // capabilities
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			n10++
+			d.m_mesosproto_FrameworkInfo_Capability.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo_Capability(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 90: // labels
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_Labels.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Labels(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 106: // offer_filters
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	d.setCount(q+0, n12)
+	d.p_mesosproto_FrameworkInfo_Capability.n += n10
+	d.setCount(q+1, n10)
+	return true
+}
+
+// dec_mesosproto_FrameworkInfo merges the wire format b into m.
+func (d *decoder) dec_mesosproto_FrameworkInfo(b []byte, m *mesosproto.FrameworkInfo) bool {
+	q := d.counts(2)
+	if q == nil {
+		return false
+	}
+	r12 := m.Roles
+	if n := q[0]; n > 0 {
+		r12 = grow(&d.strs, r12, n)
+	}
+	r10 := m.Capabilities
+	if n := q[1]; n > 0 {
+		r10 = grow(&d.p_mesosproto_FrameworkInfo_Capability, r10, n)
+	}
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // user
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.User = p
+			continue
+		case 18: // name
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Name = p
+			continue
+		case 26: // id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Id == nil {
+				m.Id = d.m_mesosproto_FrameworkID.one()
+			}
+			if !d.dec_mesosproto_FrameworkID(sub, m.Id) {
+				return false
+			}
+			continue
+		case 33: // failover_timeout
+			if len(b)-i < 8 {
+				return false
+			}
+			v := binary.LittleEndian.Uint64(b[i:])
+			i += 8
+			p := d.f64s.one()
+			*p = math.Float64frombits(v)
+			m.FailoverTimeout = p
+			continue
+		case 40: // checkpoint
+			var v uint64
+			if i < len(b) && b[i] < 0x80 {
+				v = uint64(b[i])
+				i++
+			} else if v, i = varintSlow(b, i); i < 0 {
+				return false
+			}
+			p := d.bools.one()
+			*p = v != 0
+			m.Checkpoint = p
+			continue
+		case 50: // role
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Role = p
+			continue
+		case 98: // roles
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			r12 = append(r12, d.str(sub))
+			continue
+		case 58: // hostname
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Hostname = p
+			continue
+		case 66: // principal
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Principal = p
+			continue
+		case 74: // webui_url
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.WebuiUrl = p
+			continue
+		case 82: // capabilities
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			e := d.m_mesosproto_FrameworkInfo_Capability.one()
+			if !d.dec_mesosproto_FrameworkInfo_Capability(sub, e) {
+				return false
+			}
+			r10 = append(r10, e)
+			continue
+		case 90: // labels
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Labels == nil {
+				m.Labels = d.m_mesosproto_Labels.one()
+			}
+			if !d.dec_mesosproto_Labels(sub, m.Labels) {
+				return false
+			}
+			continue
+		case 106: // offer_filters
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	m.Roles = r12
+	m.Capabilities = r10
 	return true
 }
 
@@ -6999,6 +7481,78 @@ func (d *decoder) dec_mesosproto_OfferFilters(b []byte, m *mesosproto.OfferFilte
 	return true
 }
 
+// size_mesosproto_OfferFilters_ResourceQuantities checks b and counts what dec_mesosproto_OfferFilters_ResourceQuantities takes for it.
+func (d *decoder) size_mesosproto_OfferFilters_ResourceQuantities(b []byte) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // quantities
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dec_mesosproto_OfferFilters_ResourceQuantities merges the wire format b into m.
+func (d *decoder) dec_mesosproto_OfferFilters_ResourceQuantities(b []byte, m *mesosproto.OfferFilters_ResourceQuantities) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // quantities
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	return true
+}
+
 // size_mesosproto_OfferFilters_MinAllocatableResources checks b and counts what dec_mesosproto_OfferFilters_MinAllocatableResources takes for it.
 func (d *decoder) size_mesosproto_OfferFilters_MinAllocatableResources(b []byte) bool {
 	var n1 int
@@ -7026,13 +7580,19 @@ func (d *decoder) size_mesosproto_OfferFilters_MinAllocatableResources(b []byte)
 			sub := b[i : i+n]
 			i += n
 			n1++
-			_ = sub
+			d.m_mesosproto_OfferFilters_ResourceQuantities.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_OfferFilters_ResourceQuantities(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
 			return false
 		}
 	}
+	d.p_mesosproto_OfferFilters_ResourceQuantities.n += n1
 	d.setCount(q+0, n1)
 	return true
 }
@@ -7045,7 +7605,7 @@ func (d *decoder) dec_mesosproto_OfferFilters_MinAllocatableResources(b []byte, 
 	}
 	r1 := m.Quantities
 	if n := q[0]; n > 0 {
-		r1 = slices.Grow(r1, n)
+		r1 = grow(&d.p_mesosproto_OfferFilters_ResourceQuantities, r1, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -7070,8 +7630,8 @@ func (d *decoder) dec_mesosproto_OfferFilters_MinAllocatableResources(b []byte, 
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.OfferFilters_ResourceQuantities)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_OfferFilters_ResourceQuantities.one()
+			if !d.dec_mesosproto_OfferFilters_ResourceQuantities(sub, e) {
 				return false
 			}
 			r1 = append(r1, e)
@@ -8249,13 +8809,19 @@ func (d *decoder) size_mesosproto_Offer_Operation_Launch(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n1++
-			_ = sub
+			d.m_mesosproto_TaskInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
 			return false
 		}
 	}
+	d.p_mesosproto_TaskInfo.n += n1
 	d.setCount(q+0, n1)
 	return true
 }
@@ -8268,7 +8834,7 @@ func (d *decoder) dec_mesosproto_Offer_Operation_Launch(b []byte, m *mesosproto.
 	}
 	r1 := m.TaskInfos
 	if n := q[0]; n > 0 {
-		r1 = slices.Grow(r1, n)
+		r1 = grow(&d.p_mesosproto_TaskInfo, r1, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -8293,8 +8859,8 @@ func (d *decoder) dec_mesosproto_Offer_Operation_Launch(b []byte, m *mesosproto.
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.TaskInfo)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_TaskInfo.one()
+			if !d.dec_mesosproto_TaskInfo(sub, e) {
 				return false
 			}
 			r1 = append(r1, e)
@@ -9597,6 +10163,634 @@ func (d *decoder) dec_mesosproto_InverseOffer(b []byte, m *mesosproto.InverseOff
 	return true
 }
 
+// size_mesosproto_TaskInfo checks b and counts what dec_mesosproto_TaskInfo takes for it.
+func (d *decoder) size_mesosproto_TaskInfo(b []byte) bool {
+	var n4 int
+	q := d.reserve(1)
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // name
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 18: // task_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_TaskID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 26: // agent_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_AgentID.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_AgentID(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 34: // resources
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			n4++
+			d.m_mesosproto_Resource.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Resource(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 42: // executor
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_ExecutorInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_ExecutorInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 58: // command
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_CommandInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_CommandInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 74: // container
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_ContainerInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_ContainerInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 66: // health_check
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_HealthCheck.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_HealthCheck(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 106: // check
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_CheckInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_CheckInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 98: // kill_policy
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_KillPolicy.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_KillPolicy(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 50: // data
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.arenaN += len(sub)
+			continue
+		case 82: // labels
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_Labels.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Labels(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 90: // discovery
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_DiscoveryInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_DiscoveryInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 114: // max_completion_time
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.m_mesosproto_DurationInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_DurationInfo(sub) {
+				return false
+			}
+			d.depth--
+			continue
+		case 122: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	d.p_mesosproto_Resource.n += n4
+	d.setCount(q+0, n4)
+	return true
+}
+
+// dec_mesosproto_TaskInfo merges the wire format b into m.
+func (d *decoder) dec_mesosproto_TaskInfo(b []byte, m *mesosproto.TaskInfo) bool {
+	q := d.counts(1)
+	if q == nil {
+		return false
+	}
+	r4 := m.Resources
+	if n := q[0]; n > 0 {
+		r4 = grow(&d.p_mesosproto_Resource, r4, n)
+	}
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // name
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.Name = p
+			continue
+		case 18: // task_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.TaskId == nil {
+				m.TaskId = d.m_mesosproto_TaskID.one()
+			}
+			if !d.dec_mesosproto_TaskID(sub, m.TaskId) {
+				return false
+			}
+			continue
+		case 26: // agent_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.AgentId == nil {
+				m.AgentId = d.m_mesosproto_AgentID.one()
+			}
+			if !d.dec_mesosproto_AgentID(sub, m.AgentId) {
+				return false
+			}
+			continue
+		case 34: // resources
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			e := d.m_mesosproto_Resource.one()
+			if !d.dec_mesosproto_Resource(sub, e) {
+				return false
+			}
+			r4 = append(r4, e)
+			continue
+		case 42: // executor
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Executor == nil {
+				m.Executor = d.m_mesosproto_ExecutorInfo.one()
+			}
+			if !d.dec_mesosproto_ExecutorInfo(sub, m.Executor) {
+				return false
+			}
+			continue
+		case 58: // command
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Command == nil {
+				m.Command = d.m_mesosproto_CommandInfo.one()
+			}
+			if !d.dec_mesosproto_CommandInfo(sub, m.Command) {
+				return false
+			}
+			continue
+		case 74: // container
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Container == nil {
+				m.Container = d.m_mesosproto_ContainerInfo.one()
+			}
+			if !d.dec_mesosproto_ContainerInfo(sub, m.Container) {
+				return false
+			}
+			continue
+		case 66: // health_check
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.HealthCheck == nil {
+				m.HealthCheck = d.m_mesosproto_HealthCheck.one()
+			}
+			if !d.dec_mesosproto_HealthCheck(sub, m.HealthCheck) {
+				return false
+			}
+			continue
+		case 106: // check
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Check == nil {
+				m.Check = d.m_mesosproto_CheckInfo.one()
+			}
+			if !d.dec_mesosproto_CheckInfo(sub, m.Check) {
+				return false
+			}
+			continue
+		case 98: // kill_policy
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.KillPolicy == nil {
+				m.KillPolicy = d.m_mesosproto_KillPolicy.one()
+			}
+			if !d.dec_mesosproto_KillPolicy(sub, m.KillPolicy) {
+				return false
+			}
+			continue
+		case 50: // data
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			m.Data = d.bytes(sub)
+			continue
+		case 82: // labels
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Labels == nil {
+				m.Labels = d.m_mesosproto_Labels.one()
+			}
+			if !d.dec_mesosproto_Labels(sub, m.Labels) {
+				return false
+			}
+			continue
+		case 90: // discovery
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.Discovery == nil {
+				m.Discovery = d.m_mesosproto_DiscoveryInfo.one()
+			}
+			if !d.dec_mesosproto_DiscoveryInfo(sub, m.Discovery) {
+				return false
+			}
+			continue
+		case 114: // max_completion_time
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.MaxCompletionTime == nil {
+				m.MaxCompletionTime = d.m_mesosproto_DurationInfo.one()
+			}
+			if !d.dec_mesosproto_DurationInfo(sub, m.MaxCompletionTime) {
+				return false
+			}
+			continue
+		case 122: // limits
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	m.Resources = r4
+	return true
+}
+
 // size_mesosproto_TaskGroupInfo checks b and counts what dec_mesosproto_TaskGroupInfo takes for it.
 func (d *decoder) size_mesosproto_TaskGroupInfo(b []byte) bool {
 	var n1 int
@@ -9624,13 +10818,19 @@ func (d *decoder) size_mesosproto_TaskGroupInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			n1++
-			_ = sub
+			d.m_mesosproto_TaskInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_TaskInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
 			return false
 		}
 	}
+	d.p_mesosproto_TaskInfo.n += n1
 	d.setCount(q+0, n1)
 	return true
 }
@@ -9643,7 +10843,7 @@ func (d *decoder) dec_mesosproto_TaskGroupInfo(b []byte, m *mesosproto.TaskGroup
 	}
 	r1 := m.Tasks
 	if n := q[0]; n > 0 {
-		r1 = slices.Grow(r1, n)
+		r1 = grow(&d.p_mesosproto_TaskInfo, r1, n)
 	}
 	for i := 0; i < len(b); {
 		var t uint64
@@ -9668,8 +10868,8 @@ func (d *decoder) dec_mesosproto_TaskGroupInfo(b []byte, m *mesosproto.TaskGroup
 			}
 			sub := b[i : i+n]
 			i += n
-			e := new(mesosproto.TaskInfo)
-			if !d.fallback(sub, e) {
+			e := d.m_mesosproto_TaskInfo.one()
+			if !d.dec_mesosproto_TaskInfo(sub, e) {
 				return false
 			}
 			r1 = append(r1, e)
@@ -13432,7 +14632,12 @@ func (d *decoder) size_mesosproto_Volume_Source_CSIVolume(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_Volume_Source_CSIVolume_StaticProvisioning.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -13485,9 +14690,9 @@ func (d *decoder) dec_mesosproto_Volume_Source_CSIVolume(b []byte, m *mesosproto
 			sub := b[i : i+n]
 			i += n
 			if m.StaticProvisioning == nil {
-				m.StaticProvisioning = new(mesosproto.Volume_Source_CSIVolume_StaticProvisioning)
+				m.StaticProvisioning = d.m_mesosproto_Volume_Source_CSIVolume_StaticProvisioning.one()
 			}
-			if !d.fallback(sub, m.StaticProvisioning) {
+			if !d.dec_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(sub, m.StaticProvisioning) {
 				return false
 			}
 			continue
@@ -13710,6 +14915,210 @@ func (d *decoder) dec_mesosproto_Volume_Source_CSIVolume_VolumeCapability_Access
 			p := d.e_mesosproto_Volume_Source_CSIVolume_VolumeCapability_AccessMode_Mode.one()
 			*p = mesosproto.Volume_Source_CSIVolume_VolumeCapability_AccessMode_Mode(int32(v))
 			m.Mode = p
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	return true
+}
+
+// size_mesosproto_Volume_Source_CSIVolume_StaticProvisioning checks b and counts what dec_mesosproto_Volume_Source_CSIVolume_StaticProvisioning takes for it.
+func (d *decoder) size_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b []byte) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // volume_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			d.strs.n++
+			d.arenaN += len(sub)
+			continue
+		case 18: // volume_capability
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		case 26: // node_stage_secrets
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		case 34: // node_publish_secrets
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		case 42: // volume_context
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dec_mesosproto_Volume_Source_CSIVolume_StaticProvisioning merges the wire format b into m.
+func (d *decoder) dec_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b []byte, m *mesosproto.Volume_Source_CSIVolume_StaticProvisioning) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // volume_id
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			p := d.strs.one()
+			*p = d.str(sub)
+			m.VolumeId = p
+			continue
+		case 18: // volume_capability
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if m.VolumeCapability == nil {
+				m.VolumeCapability = new(mesosproto.Volume_Source_CSIVolume_VolumeCapability)
+			}
+			if !d.fallback(sub, m.VolumeCapability) {
+				return false
+			}
+			continue
+		case 26: // node_stage_secrets
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		case 34: // node_publish_secrets
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		case 42: // volume_context
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
 			continue
 		}
 		if i = skip(b, j, t); i < 0 {

@@ -8,7 +8,6 @@ package fastpb
 
 import (
 	"encoding/binary"
-	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"math"
 )
@@ -2165,6 +2164,78 @@ func (d *decoder) dec_schedulerpb_AttributeConstraint_Predicate_TextNotMatches(b
 	return true
 }
 
+// size_schedulerpb_OfferConstraints checks b and counts what dec_schedulerpb_OfferConstraints takes for it.
+func (d *decoder) size_schedulerpb_OfferConstraints(b []byte) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		switch t {
+		case 10: // role_constraints
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			_ = sub
+			continue
+		}
+		if i = skip(b, i, t); i < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// dec_schedulerpb_OfferConstraints merges the wire format b into m.
+func (d *decoder) dec_schedulerpb_OfferConstraints(b []byte, m *schedulerpb.OfferConstraints) bool {
+	for i := 0; i < len(b); {
+		var t uint64
+		if c := b[i]; c < 0x80 && c >= 8 {
+			t = uint64(c)
+			i++
+		} else if t, i = tagSlow(b, i); i < 0 {
+			return false
+		}
+		j := i
+		switch t {
+		case 10: // role_constraints
+			var n int
+			if i < len(b) && b[i] < 0x80 {
+				n = int(b[i])
+				i++
+			} else if n, i = lenSlow(b, i); i < 0 {
+				return false
+			}
+			if n > len(b)-i {
+				return false
+			}
+			sub := b[i : i+n]
+			i += n
+			if !d.mapEntry(m, t, sub) {
+				return false
+			}
+			continue
+		}
+		if i = skip(b, j, t); i < 0 {
+			return false
+		}
+		d.unknown(m, t, b[j:i])
+	}
+	return true
+}
+
 // size_schedulerpb_OfferConstraints_RoleConstraints checks b and counts what dec_schedulerpb_OfferConstraints_RoleConstraints takes for it.
 func (d *decoder) size_schedulerpb_OfferConstraints_RoleConstraints(b []byte) bool {
 	var n1 int
@@ -3120,7 +3191,12 @@ func (d *decoder) size_schedulerpb_Call_Subscribe(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 18: // suppressed_roles
 			var n int
@@ -3152,7 +3228,12 @@ func (d *decoder) size_schedulerpb_Call_Subscribe(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_schedulerpb_OfferConstraints.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_schedulerpb_OfferConstraints(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -3197,9 +3278,9 @@ func (d *decoder) dec_schedulerpb_Call_Subscribe(b []byte, m *schedulerpb.Call_S
 			sub := b[i : i+n]
 			i += n
 			if m.FrameworkInfo == nil {
-				m.FrameworkInfo = new(mesosproto.FrameworkInfo)
+				m.FrameworkInfo = d.m_mesosproto_FrameworkInfo.one()
 			}
-			if !d.fallback(sub, m.FrameworkInfo) {
+			if !d.dec_mesosproto_FrameworkInfo(sub, m.FrameworkInfo) {
 				return false
 			}
 			continue
@@ -3232,9 +3313,9 @@ func (d *decoder) dec_schedulerpb_Call_Subscribe(b []byte, m *schedulerpb.Call_S
 			sub := b[i : i+n]
 			i += n
 			if m.OfferConstraints == nil {
-				m.OfferConstraints = new(schedulerpb.OfferConstraints)
+				m.OfferConstraints = d.m_schedulerpb_OfferConstraints.one()
 			}
-			if !d.fallback(sub, m.OfferConstraints) {
+			if !d.dec_schedulerpb_OfferConstraints(sub, m.OfferConstraints) {
 				return false
 			}
 			continue
@@ -5350,7 +5431,12 @@ func (d *decoder) size_schedulerpb_Call_UpdateFramework(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_mesosproto_FrameworkInfo.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_mesosproto_FrameworkInfo(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		case 18: // suppressed_roles
 			var n int
@@ -5382,7 +5468,12 @@ func (d *decoder) size_schedulerpb_Call_UpdateFramework(b []byte) bool {
 			}
 			sub := b[i : i+n]
 			i += n
-			_ = sub
+			d.m_schedulerpb_OfferConstraints.n++
+			d.depth++
+			if d.depth > maxDepth || !d.size_schedulerpb_OfferConstraints(sub) {
+				return false
+			}
+			d.depth--
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5427,9 +5518,9 @@ func (d *decoder) dec_schedulerpb_Call_UpdateFramework(b []byte, m *schedulerpb.
 			sub := b[i : i+n]
 			i += n
 			if m.FrameworkInfo == nil {
-				m.FrameworkInfo = new(mesosproto.FrameworkInfo)
+				m.FrameworkInfo = d.m_mesosproto_FrameworkInfo.one()
 			}
-			if !d.fallback(sub, m.FrameworkInfo) {
+			if !d.dec_mesosproto_FrameworkInfo(sub, m.FrameworkInfo) {
 				return false
 			}
 			continue
@@ -5462,9 +5553,9 @@ func (d *decoder) dec_schedulerpb_Call_UpdateFramework(b []byte, m *schedulerpb.
 			sub := b[i : i+n]
 			i += n
 			if m.OfferConstraints == nil {
-				m.OfferConstraints = new(schedulerpb.OfferConstraints)
+				m.OfferConstraints = d.m_schedulerpb_OfferConstraints.one()
 			}
-			if !d.fallback(sub, m.OfferConstraints) {
+			if !d.dec_schedulerpb_OfferConstraints(sub, m.OfferConstraints) {
 				return false
 			}
 			continue

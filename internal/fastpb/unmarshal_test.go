@@ -15,7 +15,12 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/agentpb"
+	"github.com/mesoskit/mesoskit/mesosproto/allocatorpb"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
+	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb"
+	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -24,6 +29,12 @@ var mesosFiles = []protoreflect.FileDescriptor{
 	mesosproto.File_mesosproto_mesos_proto,
 	schedulerpb.File_mesosproto_schedulerpb_scheduler_proto,
 	executorpb.File_mesosproto_executorpb_executor_proto,
+	mesosproto.File_mesosproto_mesos_operator_proto,
+	allocatorpb.File_mesosproto_allocatorpb_allocator_proto,
+	quotapb.File_mesosproto_quotapb_quota_proto,
+	maintenancepb.File_mesosproto_maintenancepb_maintenance_proto,
+	masterpb.File_mesosproto_masterpb_master_proto,
+	agentpb.File_mesosproto_agentpb_agent_proto,
 }
 
 // allMessages lists every message type of mesosFiles but map entries.
@@ -115,6 +126,9 @@ func TestCorruptedWire(t *testing.T) {
 		(&mesosproto.Offer{}).ProtoReflect().Type(),
 		(&mesosproto.TaskStatus{}).ProtoReflect().Type(),
 		(&executorpb.Event{}).ProtoReflect().Type(),
+		(&masterpb.Event{}).ProtoReflect().Type(),
+		(&masterpb.Response{}).ProtoReflect().Type(),
+		(&agentpb.Response{}).ProtoReflect().Type(),
 	}
 	failed := 0
 	for _, mt := range types {

@@ -2,7 +2,8 @@
 
 // Command gen writes the generated half of package fastpb: one decoding
 // function per message of the Mesos protos (mesosproto, schedulerpb,
-// executorpb), the decoder type holding their slabs, and the dispatch on the
+// executorpb, and the operator API's masterpb, agentpb, quotapb,
+// maintenancepb, allocatorpb), the decoder type holding their slabs, and the dispatch on the
 // message type. It reads the descriptors and Go struct layouts from the
 // compiled mesosproto packages, so it runs after protoc-gen-go:
 //
@@ -29,7 +30,12 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/agentpb"
+	"github.com/mesoskit/mesoskit/mesosproto/allocatorpb"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
+	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb"
+	"github.com/mesoskit/mesoskit/mesosproto/masterpb"
+	"github.com/mesoskit/mesoskit/mesosproto/quotapb"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -41,13 +47,27 @@ var files = []struct {
 	{mesosproto.File_mesosproto_mesos_proto, "gen_mesos.go"},
 	{schedulerpb.File_mesosproto_schedulerpb_scheduler_proto, "gen_scheduler.go"},
 	{executorpb.File_mesosproto_executorpb_executor_proto, "gen_executor.go"},
+	// The operator API: its events and big responses (GET_STATE) are as
+	// large as OFFERS events.
+	{mesosproto.File_mesosproto_mesos_operator_proto, "gen_mesos_operator.go"},
+	{allocatorpb.File_mesosproto_allocatorpb_allocator_proto, "gen_allocator.go"},
+	{quotapb.File_mesosproto_quotapb_quota_proto, "gen_quota.go"},
+	{maintenancepb.File_mesosproto_maintenancepb_maintenance_proto, "gen_maintenance.go"},
+	{masterpb.File_mesosproto_masterpb_master_proto, "gen_master.go"},
+	{agentpb.File_mesosproto_agentpb_agent_proto, "gen_agent.go"},
 }
 
 // imports maps Go package paths to the names the generated code uses.
 var imports = map[string]string{
-	"github.com/mesoskit/mesoskit/mesosproto":             "mesosproto",
-	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb": "schedulerpb",
-	"github.com/mesoskit/mesoskit/mesosproto/executorpb":  "executorpb",
+	"github.com/mesoskit/mesoskit/mesosproto":               "mesosproto",
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb":   "schedulerpb",
+	"github.com/mesoskit/mesoskit/mesosproto/executorpb":    "executorpb",
+	"github.com/mesoskit/mesoskit/mesosproto/masterpb":      "masterpb",
+	"github.com/mesoskit/mesoskit/mesosproto/agentpb":       "agentpb",
+	"github.com/mesoskit/mesoskit/mesosproto/quotapb":       "quotapb",
+	"github.com/mesoskit/mesoskit/mesosproto/maintenancepb": "maintenancepb",
+	"github.com/mesoskit/mesoskit/mesosproto/allocatorpb":   "allocatorpb",
+	"google.golang.org/protobuf/types/known/durationpb":     "durationpb",
 }
 
 const header = `// SPDX-License-Identifier: Apache-2.0
@@ -80,6 +100,13 @@ func run(out string) error {
 		for _, md := range msgs {
 			if err := g.message(&body, md); err != nil {
 				return err
+			}
+		}
+		// goType marks a package used for every field type it names, also
+		// where the code refers to the type only through a slab.
+		for path := range g.used {
+			if !bytes.Contains(body.Bytes(), []byte(imports[path]+".")) {
+				delete(g.used, path)
 			}
 		}
 		if err := write(filepath.Join(out, f.out), g.imports(), body.Bytes()); err != nil {
@@ -163,15 +190,29 @@ func messageGoType(md protoreflect.MessageDescriptor) reflect.Type {
 	return reflect.TypeOf(mt.Zero().Interface()).Elem()
 }
 
-// fallback reports messages left to proto.Unmarshal: those with maps,
-// oneofs or groups.
+// fallback reports messages left to proto.Unmarshal: those with oneofs or
+// groups, and those of files not generated here (google.protobuf.Duration,
+// reached by masterpb). Messages with maps are generated; only their map
+// entries go to proto.Unmarshal.
 func fallback(md protoreflect.MessageDescriptor) bool {
+	if !generatedFile(md.ParentFile()) {
+		return true
+	}
 	if md.Oneofs().Len() > 0 {
 		return true
 	}
 	for i := range md.Fields().Len() {
 		fd := md.Fields().Get(i)
-		if fd.IsMap() || fd.Kind() == protoreflect.GroupKind {
+		if fd.Kind() == protoreflect.GroupKind {
+			return true
+		}
+	}
+	return false
+}
+
+func generatedFile(fd protoreflect.FileDescriptor) bool {
+	for _, f := range files {
+		if f.desc.Path() == fd.Path() {
 			return true
 		}
 	}
@@ -237,6 +278,7 @@ type field struct {
 	dec    string // decoding function (messages not left to fallback)
 	count  string // counter variable (repeated fields)
 	local  string // the slice being filled (repeated fields), stored into m at the end
+	isMap  bool   // a map field: each entry is merged by proto.Unmarshal (decoder.mapEntry)
 }
 
 func (g *generator) message(w *bytes.Buffer, md protoreflect.MessageDescriptor) error {
@@ -253,6 +295,11 @@ func (g *generator) message(w *bytes.Buffer, md protoreflect.MessageDescriptor) 
 			return fmt.Errorf("%s: no Go field for %s", t, fd.FullName())
 		}
 		f := &field{fd: fd, goName: sf.Name}
+		if fd.IsMap() {
+			f.isMap = true
+			fields = append(fields, f)
+			continue
+		}
 		ft := sf.Type
 		if fd.IsList() {
 			if ft.Kind() != reflect.Slice {
@@ -370,6 +417,10 @@ func (g *generator) sizeFunc(w *bytes.Buffer, t reflect.Type, fields, reps []*fi
 		if list {
 			inc = "\t\t\t" + f.count + "++\n"
 		}
+		if f.isMap { // checked and decoded in the second pass (decoder.mapEntry)
+			fmt.Fprintf(w, "\t\tcase %s: // %s\n%s\t\t\t_ = sub\n\t\t\tcontinue\n", tagOf(fd, protowire.BytesType), fd.Name(), readLen)
+			continue
+		}
 		switch fd.Kind() {
 		case protoreflect.MessageKind:
 			fmt.Fprintf(w, "\t\tcase %s: // %s\n%s%s", tagOf(fd, protowire.BytesType), fd.Name(), readLen, inc)
@@ -451,6 +502,10 @@ func (g *generator) decFunc(w *bytes.Buffer, t reflect.Type, name string, fields
 func (g *generator) fieldCases(w *bytes.Buffer, f *field) {
 	fd := f.fd
 	list := fd.IsList()
+	if f.isMap {
+		fmt.Fprintf(w, "\t\tcase %s: // %s\n%s\t\t\tif !d.mapEntry(m, t, sub) {\n\t\t\t\treturn false\n\t\t\t}\n\t\t\tcontinue\n", tagOf(fd, protowire.BytesType), fd.Name(), readLen)
+		return
+	}
 	switch fd.Kind() {
 	case protoreflect.MessageKind:
 		fmt.Fprintf(w, "\t\tcase %s: // %s\n%s", tagOf(fd, protowire.BytesType), fd.Name(), readLen)

@@ -94,6 +94,16 @@ func (c *Client) send(ctx context.Context, s *session, call *schedulerpb.Call) e
 		defer cancelT()
 	}
 
+	switch typ {
+	case schedulerpb.Call_RECONCILE:
+		c.fresh.reconcileSent(call.GetReconcile().GetTasks())
+	case schedulerpb.Call_ACCEPT:
+		ids := launchIDs(call.GetAccept().GetOperations())
+		c.fresh.launching(ids)
+		err := c.postAttempts(ctx, s, typ, body)
+		c.fresh.launched(ids, mayHaveReached(err))
+		return err
+	}
 	return c.postAttempts(ctx, s, typ, body)
 }
 

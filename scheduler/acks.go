@@ -31,7 +31,7 @@ var errCallTimedOut = errors.New("scheduler: call timeout passed")
 // pool (see newTransport). At most that many are handed over and not yet
 // answered; beyond it the Run goroutine waits (backpressure), so nothing
 // queues without bound. With WithPipelinedAcks, submit hands them instead
-// to the subscription's pipelined connection (ackPipe, ackpipelined.go)
+// to the subscription's pipelined connection (ackPipe, ackpipelining.go)
 // while it lasts; there are then max(WithAckConcurrency,
 // pipelinedAckWindow) slots, and still at most WithAckConcurrency workers.
 //
