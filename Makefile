@@ -43,7 +43,7 @@ check-generated:
 	@bash scripts/check-generated.sh
 
 unit:
-	MESOSKIT_REQUIRE_ZK=1 MESOSKIT_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 -timeout 12m $(TESTFLAGS) $(PKGS)
+	MESOSKIT_REQUIRE_ZK=1 MESOSKIT_REQUIRE_PROMETHEUS=1 MESOSKIT_REQUIRE_BROWSER=1 $(GO) test -race -count=1 -timeout 12m $(TESTFLAGS) $(PKGS)
 
 # The bench module (bench/, its own go.mod) compares mesoskit with mesos-go; make test only vets it so it
 # cannot rot. scripts/bench-deps.sh installs Debian's mesos-go source and prepares the module.

@@ -36,7 +36,7 @@ func (p *procTask) startMonitor() {
 		Health:        p.healthUpdate,
 		Check:         p.checkUpdate,
 		MaxCompletion: p.completionTimeout,
-		HealthResult:  p.x.m.healthResult, // metrics.go
+		Probe:         func(r taskcheck.ProbeResult) { p.x.m.healthCheck(int(r)) },
 	})
 	if p.monitor != nil && runCtx != nil {
 		p.unlinkRun = context.AfterFunc(runCtx, p.monitor.Pause) // nothing outlives Run

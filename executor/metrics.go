@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/mesoskit/mesoskit/internal/taskcheck"
 	"github.com/mesoskit/mesoskit/internal/telemetry"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
@@ -26,12 +27,8 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	}
 }
 
-// Health check results (attribute mesoskit.health_check.result).
-const (
-	healthHealthy = iota
-	healthUnhealthy
-	healthGrace // a failure ignored during the grace period
-)
+// Health check results (attribute mesoskit.health_check.result), indexed by taskcheck.ProbeResult.
+var healthResults = [...]string{taskcheck.ProbeHealthy: "healthy", taskcheck.ProbeUnhealthy: "unhealthy", taskcheck.ProbeGrace: "grace"}
 
 // metrics are the Executor's instruments:
 //
@@ -64,7 +61,7 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 	x.lifetime = telemetry.Seconds(m, "mesoskit.executor.task.lifetime", "Time from a task's launch to its first terminal update, by final state.")
 	x.lifetimeByEnd = telemetry.EnumOpts(mesosproto.TaskState_name, "mesos.task.state")
 	x.healthChecks = telemetry.Counter(m, "mesoskit.executor.health_checks", "{check}", "Health check results.")
-	for i, v := range []string{"healthy", "unhealthy", "grace"} {
+	for i, v := range healthResults {
 		x.healthByResult[i] = telemetry.NewOpts(attribute.String("mesoskit.health_check.result", v))
 	}
 	return x
@@ -96,16 +93,4 @@ func (m *metrics) taskEnded(launched time.Time, state mesosproto.TaskState) {
 
 func (m *metrics) healthCheck(result int) {
 	m.healthChecks.Add(m.ctx, 1, m.healthByResult[result].Add...)
-}
-
-// healthResult is the taskcheck hook of every health check attempt.
-func (m *metrics) healthResult(healthy, grace bool) {
-	switch {
-	case healthy:
-		m.healthCheck(healthHealthy)
-	case grace:
-		m.healthCheck(healthGrace)
-	default:
-		m.healthCheck(healthUnhealthy)
-	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+	"github.com/mesoskit/mesoskit/mesostest/console"
 )
 
 // maxRequestBody bounds a call body read by the master.
@@ -38,6 +39,8 @@ func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.handlers.Done()
 
 	switch r.URL.Path {
+	case "/", console.ScriptPath, console.StylePath:
+		m.serveConsole(w, r) // master_console.go
 	case schedulerPath, masterSchedulerPath:
 		m.serveScheduler(w, r)
 	case operatorPath, masterOperatorPath:

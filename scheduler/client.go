@@ -66,8 +66,8 @@ type Client struct {
 	first       firstSubscription              // WaitSubscribed (subscribed.go)
 	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
 
-	m     clientMetrics // metrics.go
 	fresh freshness     // stale reconciliation answers (stale.go)
+	m     clientMetrics // metrics.go
 }
 
 // tracking records, for the event being dispatched, what the handler did

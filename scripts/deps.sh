@@ -16,6 +16,8 @@ fi
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 # prometheus: discovery's tests check the ServerSet format against its serverset_sd_configs (run on 127.0.0.1).
 command -v prometheus >/dev/null 2>&1 || [ -n "${PROMETHEUS:-}" ] || need+=(prometheus)
+# chromium: mesostest/console's browser tests drive headless Chromium (chromedp); $CHROMIUM may name another.
+command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM:-}" ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

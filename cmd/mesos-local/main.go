@@ -29,6 +29,13 @@
 // (a "leader" line is what frameworks' detectors see; the other masters may answer 503 "No leader
 // elected" for a few milliseconds more, until the new leader has seen its own election).
 //
+// Every master serves a web console at its root (package mesostest/console; stderr says "mesos-local: web
+// console at <url>/"): cluster overview, frameworks, agents, tasks with their status history and a live
+// tail of their sandbox's stdout and stderr, updated live from the operator event stream. With
+// -console-for http://m1:5050,http://m2:5050 mesos-local starts no cluster and serves only that console,
+// for real Mesos masters, proxying its master requests to the leading one; its first stdout line is the
+// console's URL.
+//
 // Making the leader die from outside: SIGUSR1 kills the current leading master, and so does
 //
 //	curl -X POST http://<any master>/mesos-local/kill-leader
@@ -96,6 +103,7 @@ type options struct {
 	quiet          bool
 	emulateImages  bool
 	hostEnv        bool
+	consoleFor     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -117,6 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.emulateImages, "emulate-images", false,
 		"run tasks whose container is DOCKER or has an image on the host, without the image (a warning names it); by default they fail as on a Mesos agent with --containerizers=mesos")
 	fs.BoolVar(&o.hostEnv, "host-environment", false, "give tasks and executors this process's environment under the one Mesos builds (not what Mesos does)")
+	fs.StringVar(&o.consoleFor, "console-for", "", "serve only the web console on -listen, for these remote masters (comma-separated base URLs, e.g. http://10.0.0.1:5050): no cluster is started")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -155,6 +164,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	log := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig()),
 		zapcore.AddSync(stderr), zap.NewAtomicLevelAt(level)))
 	defer func() { _ = log.Sync() }()
+
+	if o.consoleFor != "" {
+		return serveConsoleFor(ctx, o, stdout, log) // console_for.go
+	}
 
 	// Registered before anything is printed, so that a SIGUSR1 sent after the first line is never lost.
 	usr1 := make(chan os.Signal, 1)
@@ -201,6 +214,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for i, id := range srv.AgentIDs() {
 		fmt.Fprintf(stdout, "agent %d %s %s\n", i, srv.AgentURL(id), id)
 	}
+	// The web console (package mesostest/console) is on every master's root; on stderr, as stdout's lines
+	// are for scripts.
+	fmt.Fprintf(stderr, "mesos-local: web console at %s/\n", srv.URL())
 	log.Info("cluster up", zap.String("master", srv.URL()), zap.Int("masters", len(urls)), zap.Int("agents", o.agents),
 		zap.String("sandboxes", srv.SandboxDir()))
 
