@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -111,6 +112,13 @@ func (c *conn) roundTrip(ctx context.Context, hc *http.Client, t target, r *requ
 // the body of its 2xx answer, at most WithMaxResponseSize bytes, with its
 // Content-Type.
 func (c *conn) fetch(ctx context.Context, t target, r *request) ([]byte, string, error) {
+	start := time.Now()
+	body, ct, err := c.fetchRetried(ctx, t, r)
+	c.m.call(r.name, err, time.Since(start))
+	return body, ct, err
+}
+
+func (c *conn) fetchRetried(ctx context.Context, t target, r *request) ([]byte, string, error) {
 	if c.cfg.callTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.callTimeout)

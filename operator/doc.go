@@ -69,4 +69,11 @@
 // [ErrTooManyRedirects], [ErrMissedHeartbeats], [ErrLeaderChanged],
 // [ErrUnexpectedResponse], [ErrTooLarge], [ErrClosed]) are matched with
 // errors.Is. Neither errors nor logs ever carry a credential.
+//
+// # Metrics
+//
+// A Master or an Agent records, through the OpenTelemetry metrics API (see
+// [WithMeterProvider]; default: OpenTelemetry's global provider),
+// mesoskit.operator.calls and mesoskit.operator.call.duration by call type
+// and outcome (docs/OBSERVABILITY.md).
 package operator

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/detector"
@@ -59,6 +60,8 @@ type config struct {
 	tls   tlsSettings  // security.go
 
 	problems []error // recorded by options that get a nil value
+
+	meterProvider metric.MeterProvider // WithMeterProvider (metrics.go)
 }
 
 func defaultConfig() config {

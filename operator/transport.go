@@ -27,13 +27,14 @@ type conn struct {
 	callHTTP   *http.Client
 	streamHTTP *http.Client
 	owned      []*http.Transport
+	m          *metrics // metrics.go
 }
 
 // newConn builds the HTTP clients of a validated configuration. It does no
 // I/O and starts no goroutine.
 func newConn(cfg config, log *zap.Logger) *conn {
 	codec, _ := httpapi.CodecFor(cfg.contentType) // validated
-	c := &conn{cfg: cfg, log: log, codec: codec}
+	c := &conn{cfg: cfg, log: log, codec: codec, m: newMetrics(cfg.meterProvider)}
 	if hc := cfg.httpClient; hc != nil {
 		call := *hc
 		call.CheckRedirect = noRedirect
