@@ -4,6 +4,8 @@
 #                the generated-code drift check and every test with -race. ZooKeeper tests are required here.
 # make generate  regenerates mesosproto/**/*.pb.go with the pinned protoc and protoc-gen-go.
 # make bench     runs the side-by-side benchmarks against mesos-go (not part of make test).
+# make chaos     runs the full chaos soak (internal/chaos; CHAOS_SEED, CHAOS_SIZE), at most 10 minutes.
+# make fuzz      runs every fuzz target for FUZZTIME (default 30s) each (scripts/fuzz.sh lists them).
 
 GO         ?= go
 TOOLS      := -modfile=tools/go.mod
@@ -11,6 +13,7 @@ TESTFLAGS  ?=
 PKGS       ?= ./...
 
 .PHONY: all test deps fmt-check tidy-check vet staticcheck generate check-generated bench-vet unit bench fmt
+.PHONY: fuzz chaos
 
 all: test
 
@@ -55,3 +58,15 @@ bench: deps
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go' | grep -v '\.pb\.go$$')
+
+# make fuzz: every fuzz target for FUZZTIME each; a crash's input stays in testdata/fuzz as a regression test.
+FUZZTIME ?= 30s
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
+
+# make chaos: the full soak of internal/chaos (make test runs its small version); the last line is the verdict.
+CHAOS_SEED ?= 1
+CHAOS_SIZE ?= 0
+chaos: deps
+	MESOSKIT_REQUIRE_ZK=1 $(GO) test -count=1 -timeout 15m -run '^TestChaos$$' ./internal/chaos -v \
+		-args -chaos.full -chaos.seed=$(CHAOS_SEED) -chaos.size=$(CHAOS_SIZE)

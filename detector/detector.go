@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -78,6 +79,7 @@ type config struct {
 	user, password string
 	onAnswer       func(*mesosproto.MasterInfo, error) // tests: every published answer, in order
 	noEarly        bool                                // benchmarks: arm the early report, never use it
+	meterProvider  metric.MeterProvider                // WithMeterProvider (metrics.go)
 }
 
 func newConfig(opts []Option) config {

@@ -75,4 +75,12 @@
 // the session and waits for all of them (up to about a second when ZooKeeper is unreachable: go-zookeeper
 // waits that long for its close request). Close is idempotent; afterwards Leader returns ErrClosed and every
 // outstanding channel is closed. A Static holds no goroutine.
+//
+// # Metrics
+//
+// A ZK detector records, through the OpenTelemetry metrics API (see
+// [WithMeterProvider]; default: OpenTelemetry's global provider),
+// mesoskit.detector.leader_changes, mesoskit.detector.leaderless.duration,
+// mesoskit.detector.leader and mesoskit.detector.zookeeper.session_events
+// (docs/OBSERVABILITY.md).
 package detector

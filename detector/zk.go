@@ -48,6 +48,8 @@ type ZK struct {
 	evNotify chan struct{} // capacity 1: "events is not empty"
 	evSeq    uint64        // events received so far
 	early    earlyReport   // armed by run after a listing, disarmed by the next event (see onEvent)
+	m        *metrics      // metrics.go
+	why      noLeaderWhy   // cause.go
 
 	quit      chan struct{}
 	runDone   chan struct{}   // closed when run has returned
@@ -89,13 +91,14 @@ func NewZK(servers []string, path string, opts ...Option) (*ZK, error) {
 		path:     path,
 		acl:      zk.WorldACL(zk.PermAll),
 		log:      cfg.logger.Named("detector").With(zap.String("zk_path", path)),
-		board:    newBoard(cfg.onAnswer),
+		m:        newMetrics(cfg.meterProvider),
 		evNotify: make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		runDone:  make(chan struct{}),
 		noticed:  make(map[string]bool),
 		cache:    make(map[string]memberData),
 	}
+	z.board = newBoard(z.m.observer(cfg.onAnswer))
 	if cfg.auth {
 		// Mesos's EVERYONE_READ_CREATOR_ALL.
 		z.acl = append(zk.WorldACL(zk.PermRead), zk.AuthACL(zk.PermAll)...)
@@ -159,6 +162,9 @@ func (z *ZK) onEvent(ev zk.Event) {
 	if z.early.armed {
 		if ev.Type == zk.EventNodeDeleted && ev.Path == z.early.node && !z.cfg.noEarly {
 			e := z.early
+			if e.next == nil {
+				z.why.set("no usable member left", false)
+			}
 			// Published under evMu: run disarms under evMu before every listing, so no answer from a
 			// listing issued before this event can be published after this one.
 			if z.board.set(e.next, nil) {
@@ -283,6 +289,7 @@ func (z *ZK) run() {
 					needList = z.watchEvent(ev) || needList
 					continue
 				}
+				z.m.session(ev.State)
 				switch ev.State {
 				case zk.StateHasSession:
 					if id := z.conn.SessionID(); id != sessionID {
@@ -309,6 +316,7 @@ func (z *ZK) run() {
 					st.session = false
 					lost.Stop()
 					z.log.Warn("ZooKeeper session expired: no leader known until a new session lists the masters")
+					z.why.set("ZooKeeper session expired", true)
 					z.publish(nil, "", "session expired")
 				case zk.StateAuthFailed:
 					z.fail(fmt.Errorf("%w: ZooKeeper rejected the credentials%s: %w", ErrNotAuthorized, z.who(), zk.ErrAuthFailed))
@@ -317,9 +325,11 @@ func (z *ZK) run() {
 			}
 		case <-first.C:
 			if _, known := z.board.current(); !known {
+				z.why.set("not connected to ZooKeeper at "+strings.Join(z.servers, ",")+" within the session timeout", true)
 				z.publish(nil, "", "not connected to ZooKeeper within the session timeout")
 			}
 		case <-lost.C:
+			z.why.set("disconnected from ZooKeeper for longer than the session timeout", true)
 			z.publish(nil, "", "disconnected from ZooKeeper for longer than the session timeout")
 		case <-retryC:
 			retryC = nil
@@ -423,6 +433,7 @@ func (z *ZK) pickLeader(children []string, seq uint64) error {
 	if leader.info == nil {
 		why = fmt.Sprintf("no usable member among %d children", len(children))
 	}
+	z.why.set(why, false)
 	z.publish(leader.info, node, why)
 	// Read the runner-up now, off the critical path, so that when the leader's node goes its successor is
 	// known at once (see arm), or else after a single listing. Errors are left to the next listing.
@@ -542,7 +553,7 @@ func (z *ZK) logAnswer(mi *mesosproto.MasterInfo, node, why string, early bool) 
 		return
 	}
 	u, _ := MasterURL(mi, "")
-	z.log.Info("leading master", zap.Stringer("master", u), zap.String("id", mi.GetId()), zap.String("node", node), zap.Bool("early", early))
+	z.log.Info("leading master", zap.Stringer("master", u), zap.String("master_id", mi.GetId()), zap.String("node", node), zap.Bool("early", early))
 }
 
 func (z *ZK) who() string {

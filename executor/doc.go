@@ -69,4 +69,12 @@
 // settings are not read (use [WithHTTPClient]). The authentication token is
 // never logged, never part of an error, formats as "<redacted>", and is
 // removed from the process environment by ConfigFromEnv, as Mesos does.
+//
+// # Metrics
+//
+// The Executor records, through the OpenTelemetry metrics API (see
+// [WithMeterProvider]; default: OpenTelemetry's global provider), the
+// updates sent, acknowledged and still unacknowledged, resubscriptions, task
+// lifetimes by final state and health check results: mesoskit.executor.*
+// (docs/OBSERVABILITY.md).
 package executor

@@ -54,6 +54,14 @@ var (
 
 	// ErrInvalidDuration is returned by ParseDuration.
 	ErrInvalidDuration = errors.New("executor: invalid duration")
+
+	// ErrNotMesos is matched by the error of a subscription answered with
+	// 200 by something that is not a Mesos agent's executor API: a
+	// Content-Type that is not a Mesos media type (an HTML page) or a body
+	// that is not a RecordIO stream. (A 404 is not named so: an agent whose
+	// routes are not installed yet answers it, and it is retried, as in
+	// Mesos's executor library.)
+	ErrNotMesos = errors.New("executor: not a Mesos agent")
 )
 
 // APIError is an answer from the agent other than the expected 200 or 202.

@@ -44,6 +44,7 @@ type Executor struct {
 	updateHook func(*mesosproto.TaskStatus)
 
 	announcer *taskAnnouncer // WithAnnouncer (announce.go); nil without it
+	m         *metrics       // metrics.go
 
 	mu sync.Mutex // guards everything below
 	// runCtx lives until Run returns; task goroutines derive from it.
@@ -95,6 +96,7 @@ type trackedTask struct {
 	seq      uint64
 	acked    bool // some update of the task was acknowledged
 	terminal bool // a terminal update was issued
+	launched time.Time
 }
 
 // exitRequest asks Run to return once everything is acknowledged.
@@ -175,6 +177,7 @@ func New(cfg Config, opts ...Option) (*Executor, error) {
 		running:     make(map[string]runningTask),
 	}
 	x.announcer = newTaskAnnouncer(o.announcer, x.log)
+	x.m = newMetrics(o.meterProvider)
 	if o.httpClient != nil {
 		x.client = o.httpClient
 	} else {
@@ -263,7 +266,7 @@ func (x *Executor) trackLaunchLocked(t *mesosproto.TaskInfo) {
 		return
 	}
 	x.taskSeq++
-	x.tasks[id] = &trackedTask{info: t, seq: x.taskSeq}
+	x.tasks[id] = &trackedTask{info: t, seq: x.taskSeq, launched: time.Now()}
 }
 
 // acknowledgeLocked removes the acknowledged update from the journal. It
@@ -274,6 +277,7 @@ func (x *Executor) acknowledgeLocked(taskID string, uuid []byte) bool {
 		if e.uuid == string(uuid) {
 			x.journal = append(x.journal[:i:i], x.journal[i+1:]...)
 			found = true
+			x.m.acked.Add(x.m.ctx, 1)
 			break
 		}
 	}
@@ -327,7 +331,7 @@ func (x *Executor) inject(e *executorpb.Event) {
 	select {
 	case x.injected <- e:
 	default:
-		x.log.Warn("dropping injected event: queue full", zap.Stringer("type", e.GetType()))
+		x.log.Warn("dropping injected event: queue full", zap.Stringer("event", e.GetType()))
 	}
 }
 

@@ -36,6 +36,7 @@ func (p *procTask) startMonitor() {
 		Health:        p.healthUpdate,
 		Check:         p.checkUpdate,
 		MaxCompletion: p.completionTimeout,
+		Probe:         func(r taskcheck.ProbeResult) { p.x.m.healthCheck(int(r)) },
 	})
 	if p.monitor != nil && runCtx != nil {
 		p.unlinkRun = context.AfterFunc(runCtx, p.monitor.Pause) // nothing outlives Run

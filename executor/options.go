@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
@@ -44,6 +45,7 @@ type config struct {
 	exitAfterLastTask      bool
 	announcer              *announcerSettings // WithAnnouncer (announce.go)
 	problems               []error
+	meterProvider          metric.MeterProvider // WithMeterProvider (metrics.go)
 }
 
 func defaultConfig() config {

@@ -62,6 +62,7 @@ func (x *Executor) Run(ctx context.Context, h Handler) error {
 		return ErrAlreadyRunning
 	}
 	defer close(x.done)
+	defer x.observeMetrics()()
 
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
@@ -260,6 +261,9 @@ func (r *runLoop) startSubscription() {
 	x := r.x
 	x.mu.Lock()
 	x.gen++
+	if x.gen > 1 {
+		x.m.resubscribes.Add(x.m.ctx, 1)
+	}
 	x.state = stateSubscribing
 	payload := x.subscribeLocked()
 	call := x.call(executorpb.Call_SUBSCRIBE, func(c *executorpb.Call) { c.Subscribe = payload })
@@ -277,7 +281,7 @@ func (r *runLoop) startSubscription() {
 	x.cancelSubscription = cancel
 	x.mu.Unlock()
 
-	x.log.Debug("subscribing", zap.String("agent", x.cfg.AgentURL),
+	x.log.Debug("subscribing", zap.String("agent_url", x.cfg.AgentURL),
 		zap.Int("unacknowledged_tasks", len(payload.GetUnacknowledgedTasks())),
 		zap.Int("unacknowledged_updates", len(payload.GetUnacknowledgedUpdates())))
 	r.sub = s
@@ -349,10 +353,10 @@ func (r *runLoop) onEvent(ev *executorpb.Event) {
 	}
 	x.mu.Unlock()
 
-	x.log.Debug("event", zap.Stringer("type", ev.GetType()))
+	x.log.Debug("event", zap.Stringer("event", ev.GetType()))
 	switch ev.GetType() {
 	case executorpb.Event_SUBSCRIBED:
-		x.log.Info("subscribed", zap.String("agent", ev.GetSubscribed().GetAgentInfo().GetHostname()))
+		x.log.Info("subscribed", zap.String("agent_hostname", ev.GetSubscribed().GetAgentInfo().GetHostname()))
 	case executorpb.Event_SHUTDOWN:
 		x.log.Info("agent asked the executor to shut down")
 		r.startShutdown(nil, false)

@@ -59,6 +59,9 @@ func staleResult(it *outItem) error {
 func (x *Executor) sendOne(ctx context.Context, it *outItem) {
 	err := x.post(ctx, it.call)
 	if err == nil {
+		if it.call.GetType() == executorpb.Call_UPDATE {
+			x.m.sent.Add(x.m.ctx, 1)
+		}
 		it.finish(nil)
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/recordio"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 )
 
@@ -45,12 +46,12 @@ func (x *Executor) stream(ctx context.Context, s *subscription, call *executorpb
 	}
 	codec, err := httpapi.CodecFor(resp.Header.Get(httpapi.HeaderContentType))
 	if err != nil {
-		end.err = &transportError{fmt.Errorf("event stream with Content-Type %q: %w",
-			resp.Header.Get(httpapi.HeaderContentType), err)}
+		end.err = &transportError{fmt.Errorf("%w: event stream with Content-Type %q: %w",
+			ErrNotMesos, resp.Header.Get(httpapi.HeaderContentType), err)}
 		return
 	}
 	dec := httpapi.NewDecoder(resp.Body, codec, x.opts.maxFrameSize)
-	for {
+	for first := true; ; first = false {
 		ev := &executorpb.Event{}
 		err := dec.Decode(ev)
 		var decErr *httpapi.DecodeError
@@ -60,6 +61,9 @@ func (x *Executor) stream(ctx context.Context, s *subscription, call *executorpb
 			ev = errorEvent("Failed to de-serialize event: " + err.Error())
 		case errors.Is(err, io.EOF):
 			end.err = &transportError{errAgentEOF}
+			return
+		case first && errors.Is(err, recordio.ErrInvalidLength):
+			end.err = &transportError{fmt.Errorf("%w: the answer to SUBSCRIBE is not a RecordIO stream: %w", ErrNotMesos, err)}
 			return
 		case err != nil:
 			end.err = &transportError{causeOf(ctx, err)}

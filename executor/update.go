@@ -73,6 +73,9 @@ func (x *Executor) enqueueUpdate(st *mesosproto.TaskStatus) (wait func(context.C
 	}
 	x.journal = append(x.journal, &journalEntry{uuid: string(uuid), taskID: taskID, update: update})
 	if t, ok := x.tasks[taskID]; ok && mesosproto.IsTerminalState(st.GetState()) {
+		if !t.terminal {
+			x.m.taskEnded(t.launched, st.GetState())
+		}
 		t.terminal = true
 	}
 	var item *outItem

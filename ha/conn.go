@@ -35,6 +35,7 @@ type Conn struct {
 	hosts   *zkutil.HostList
 	public  []zk.ACL // election nodes, framework ID, parents: readable by all
 	private []zk.ACL // records
+	m       *metrics // metrics.go
 
 	sniffMu     sync.Mutex
 	lastID      int64         // session id of the latest ConnectResponse
@@ -107,6 +108,7 @@ func Connect(servers []string, opts ...Option) (*Conn, error) {
 		quit:     make(chan struct{}),
 		runDone:  make(chan struct{}),
 		hosts:    &zkutil.HostList{},
+		m:        newMetrics(cfg.meterProvider),
 	}
 	c.public, c.private = zk.WorldACL(zk.PermAll), zk.WorldACL(zk.PermAll)
 	if cfg.auth {

@@ -95,4 +95,11 @@
 // at most one Term at a time. A Term's goroutine ends when the Term has ended and released its node;
 // Conn.Close ends every Term first (Done closed, lease released so that a standby takes over at once),
 // then closes the session, and returns when every goroutine the package started is gone.
+//
+// # Metrics
+//
+// A Conn records, through the OpenTelemetry metrics API (see
+// [WithMeterProvider]; default: OpenTelemetry's global provider), the Terms
+// begun and ended, the time as leader, whether it leads, and the fenced
+// writes refused: mesoskit.ha.* (docs/OBSERVABILITY.md).
 package ha

@@ -61,17 +61,21 @@ func NewElection(c *Conn, path string, opts ...ElectionOption) (*Election, error
 	if err := validPath(path); err != nil {
 		errs = append(errs, err)
 	}
+	id := cfg.identity.filled(time.Now())
+	id.Node = ""
+	data, err := encodeIdentity(id)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("ha: invalid election: %w", err)
 	}
-	id := cfg.identity.filled(time.Now())
-	id.Node = ""
 	return &Election{
 		c:    c,
 		path: path,
 		cfg:  cfg,
 		id:   id,
-		data: encodeIdentity(id),
+		data: data,
 		log:  c.cfg.logger.Named("ha.election").With(zap.String("zk_path", path)),
 	}, nil
 }
@@ -542,6 +546,7 @@ func (e *Election) take(ctx context.Context, node string, owner int64, lost <-ch
 	e.log.Info("leading", zap.String("node", rec.Holder), zap.String("session", sessionHex(owner)),
 		zap.Duration("session_timeout", timeout), zap.Duration("lease", lease))
 	t.began = time.Now()
+	c.m.termBegun()
 	t.start()
 	return t, nil
 }

@@ -21,6 +21,7 @@ type FrameworkIDStore struct {
 	c     *Conn
 	path  string
 	fence *Term
+	drop  []*Records // dropped by Forget (see Dropping)
 }
 
 var _ scheduler.FrameworkIDStore = (*FrameworkIDStore)(nil)
@@ -40,7 +41,7 @@ func NewFrameworkIDStore(c *Conn, path string) (*FrameworkIDStore, error) {
 // Fenced returns a view of the store whose Store and Forget succeed only while t lasts (see
 // Records.Fenced): give it to the scheduler Client of that Term.
 func (s *FrameworkIDStore) Fenced(t *Term) *FrameworkIDStore {
-	return &FrameworkIDStore{c: s.c, path: s.path, fence: t}
+	return &FrameworkIDStore{c: s.c, path: s.path, fence: t, drop: s.drop}
 }
 
 // Path returns the store's path.
@@ -68,7 +69,12 @@ func (s *FrameworkIDStore) Store(ctx context.Context, id string) error {
 	return err
 }
 
-// Forget deletes the stored ID; there being none is no error.
+// Forget deletes the stored ID (after the collections given to Dropping); there being none is no error.
 func (s *FrameworkIDStore) Forget(ctx context.Context) error {
+	for _, r := range s.drop {
+		if err := r.Drop(ctx); err != nil {
+			return err
+		}
+	}
 	return s.c.deleteNodeAt(ctx, s.fence, s.path, Any)
 }

@@ -129,10 +129,11 @@ func CurrentLeader(ctx context.Context, c *Conn, path string) (Identity, error) 
 	return Identity{}, ErrNoLeader
 }
 
-func encodeIdentity(id Identity) []byte {
+// encodeIdentity fails only for a Started time JSON cannot carry (a year outside 0-9999).
+func encodeIdentity(id Identity) ([]byte, error) {
 	b, err := json.Marshal(id)
 	if err != nil {
-		panic(fmt.Sprintf("ha: encoding identity: %v", err)) // cannot happen: plain fields
+		return nil, fmt.Errorf("identity: %w", err)
 	}
-	return b
+	return b, nil
 }

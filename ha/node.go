@@ -73,6 +73,21 @@ func (c *Conn) putNode(ctx context.Context, fence *Term, p string, data []byte, 
 			return 0, c.conflict(ctx, p, expect)
 		case errors.Is(err, ErrNotLeader), errors.Is(err, ErrTooLarge):
 			return 0, err
+		case expect != Any && uncertain(err):
+			// Sent, answer lost: read back, and write again only if it was not applied.
+			oe := &OutcomeError{Op: "put", Path: p, Expected: expect, Err: c.opError("write", p, err), data: data}
+			retry, applied, v, err := c.settle(ctx, fence, oe)
+			switch {
+			case err != nil:
+				return 0, err
+			case applied:
+				return v, nil
+			case retry:
+				attempt-- // the same write again
+				if !sleepCtx(ctx, minRetryDelay) {
+					return 0, oe.withCause(ctx.Err(), true)
+				}
+			}
 		default:
 			return 0, c.opError("write", p, err)
 		}
@@ -88,18 +103,35 @@ func (c *Conn) deleteNodeAt(ctx context.Context, fence *Term, p string, expect V
 	if expect == Any {
 		v = -1
 	}
-	_, err := c.write(ctx, fence, p, nil, &zk.DeleteRequest{Path: p, Version: v}, expect == Any)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, zk.ErrNoNode) && expect == Any:
-		return nil
-	case errors.Is(err, zk.ErrNoNode), errors.Is(err, zk.ErrBadVersion):
-		return c.conflict(ctx, p, expect)
-	case errors.Is(err, ErrNotLeader):
-		return err
+	for {
+		_, err := c.write(ctx, fence, p, nil, &zk.DeleteRequest{Path: p, Version: v}, expect == Any)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, zk.ErrNoNode) && expect == Any:
+			return nil
+		case errors.Is(err, zk.ErrNoNode), errors.Is(err, zk.ErrBadVersion):
+			return c.conflict(ctx, p, expect)
+		case errors.Is(err, ErrNotLeader):
+			return err
+		case expect != Any && uncertain(err):
+			// Sent, answer lost: read back, and delete again only if it was not applied.
+			oe := &OutcomeError{Op: "delete", Path: p, Expected: expect, Err: c.opError("delete", p, err)}
+			retry, applied, _, err := c.settle(ctx, fence, oe)
+			switch {
+			case err != nil:
+				return err
+			case applied:
+				return nil
+			case retry:
+				if !sleepCtx(ctx, minRetryDelay) {
+					return oe.withCause(ctx.Err(), true)
+				}
+				continue
+			}
+		}
+		return c.opError("delete", p, err)
 	}
-	return c.opError("delete", p, err)
 }
 
 // conflict builds the ConflictError for p, reading the version found (best effort).
@@ -131,14 +163,14 @@ func (c *Conn) write(ctx context.Context, fence *Term, p string, data []byte, op
 	ops := []any{op}
 	if fence != nil {
 		if fence.Err() != nil {
-			return nil, fmt.Errorf("%w: write %q: the Term ended: %w", ErrNotLeader, p, fence.Err())
+			return nil, c.m.refusedIf(fmt.Errorf("%w: write %q: the Term ended: %w", ErrNotLeader, p, fence.Err()))
 		}
 		ops = []any{&zk.CheckVersionRequest{Path: fence.node, Version: -1}, op}
 	}
 	if err := c.checkSize(p, data, ops...); err != nil {
 		return nil, err
 	}
-	run := c.once
+	run := c.doWait // not retried: after a lost answer the caller reads back (settle)
 	if idempotent {
 		run = c.retry
 	}
@@ -168,7 +200,7 @@ func (c *Conn) write(ctx context.Context, fence *Term, p string, data []byte, op
 		return err
 	})
 	if errors.Is(err, errNodeGone) {
-		return nil, fmt.Errorf("%w: write %q: our election node %q is gone", ErrNotLeader, p, fence.Node())
+		return nil, c.m.refusedIf(fmt.Errorf("%w: write %q: our election node %q is gone", ErrNotLeader, p, fence.Node()))
 	}
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 )
 
@@ -40,6 +41,7 @@ type config struct {
 	dialer         Dialer
 	maxRequest     int
 	problems       []error
+	meterProvider  metric.MeterProvider // WithMeterProvider (metrics.go)
 }
 
 func defaultConfig() config {

@@ -76,3 +76,14 @@ func TestConstructorValidation(t *testing.T) {
 		t.Errorf("before any session: timeout %v, id %#x", c.SessionTimeout(), c.SessionID())
 	}
 }
+
+// An identity whose start time JSON cannot carry is refused by NewElection
+// (it used to panic when encoded).
+func TestElectionIdentityYearOutOfRange(t *testing.T) {
+	zkc := sharedZK(t)
+	c, _ := connect(t, zkc, shortSession)
+	_, err := ha.NewElection(c, basePath(t)+"/leader", ha.WithIdentity(ha.Identity{Started: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}))
+	if err == nil || !strings.Contains(err.Error(), "invalid election") {
+		t.Fatalf("NewElection with year 10000 = %v, want an invalid election error", err)
+	}
+}

@@ -106,6 +106,9 @@ func (t *Term) end(why error) {
 	t.mu.Lock()
 	t.err = why
 	t.ended = time.Now()
+	if !t.began.IsZero() {
+		t.e.c.m.termEnded(t.began)
+	}
 	fns := t.onEnd
 	t.onEnd = nil
 	t.mu.Unlock()

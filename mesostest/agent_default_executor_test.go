@@ -265,3 +265,21 @@ func TestDefaultExecutorGroupMaxCompletionTime(t *testing.T) {
 		})
 	}
 }
+
+// A task of a group may come without a command (Mesos does not require one: the container's image would
+// run); with no image either, it fails to launch instead of crashing the agent (found by mesos-execute
+// --task_group with a command-less task).
+func TestDefaultExecutorTaskWithoutCommand(t *testing.T) {
+	srv := newServer(t, WithAgents(1, "cpus:2;mem:1024"))
+	s := newClient(t, srv, codecs[0]).subscribe(frameworkInfo("group"))
+	o := s.offers()[0]
+	bare := shellTask("bare", o, "true")
+	bare.Command = nil
+	s.mustCall(launchGroupCall(o, defaultExecutor("ex-bare"), bare), http.StatusAccepted)
+	got := s.driveUpdates("bare")
+	sts := got["bare"]
+	if len(sts) == 0 || !mesosproto.IsTerminalState(sts[len(sts)-1].GetState()) ||
+		sts[len(sts)-1].GetState() == mesosproto.TaskState_TASK_FINISHED {
+		t.Fatalf("command-less task: %v, want it to end failed", states(sts))
+	}
+}

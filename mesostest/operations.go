@@ -80,7 +80,7 @@ func (m *master) applyOperationLocked(fw *framework, a *agent, role string, op *
 		remaining = remaining.plus(converted)
 	}
 	a.setTotal(a.total.minus(consumed).plus(converted))
-	s.log.Info("applied operation", zap.String("framework_id", fw.id), zap.Stringer("type", typ),
+	s.log.Info("applied operation", zap.String("framework_id", fw.id), zap.Stringer("operation_type", typ),
 		zap.String("agent_id", a.id), zap.String("consumed", consumed.String()), zap.String("converted", converted.String()))
 	if typ == mesosproto.Offer_Operation_DESTROY {
 		// Other offers still holding the destroyed volumes are rescinded.

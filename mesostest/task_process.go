@@ -93,6 +93,9 @@ func wstringify(ws syscall.WaitStatus) string { return taskcheck.DescribeWaitSta
 // shell (the default), otherwise value as the program and arguments as argv.
 func buildCommand(ci *mesosproto.CommandInfo, dir string, env []string) (*exec.Cmd, error) {
 	var cmd *exec.Cmd
+	if ci == nil {
+		return nil, errors.New("no command to run") // a task group's task may have none (no image to run either)
+	}
 	if ci.GetShell() {
 		if ci.Value == nil {
 			return nil, errors.New("shell command has no value")

@@ -88,7 +88,7 @@ func (s *Server) newZKMember(idx int, info *mesosproto.MasterInfo) (*zkMember, e
 		idx:       idx,
 		id:        info.GetId(),
 		data:      data,
-		log:       s.log.Named("zk").With(zap.Int("master", idx), zap.String("master_id", info.GetId())),
+		log:       s.log.Named("zk").With(zap.Int("master_index", idx), zap.String("master_id", info.GetId())),
 		acl:       zk.WorldACL(zk.PermAll),
 		joined:    make(chan struct{}),
 		expireReq: make(chan chan error, 1),
@@ -104,7 +104,7 @@ func (s *Server) newZKMember(idx int, info *mesosproto.MasterInfo) (*zkMember, e
 		return nil, err
 	}
 	opts := []detector.Option{
-		detector.WithLogger(s.log.Named("master-detector").With(zap.Int("master", idx))),
+		detector.WithLogger(s.log.Named("master-detector").With(zap.Int("master_index", idx))),
 		detector.WithSessionTimeout(s.cfg.zk.sessionTimeout),
 	}
 	if u.Username != "" {

@@ -289,7 +289,7 @@ func (s *Server) killMaster(i int, expect *zkMember, why string) error {
 	}
 	s.notifyLocked()
 	s.mu.Unlock()
-	s.log.Info("master dies", zap.Int("master", i), zap.String("url", m.url()), zap.String("reason", why))
+	s.log.Info("master dies", zap.Int("master_index", i), zap.String("url", m.url()), zap.String("reason", why))
 
 	_ = hs.Close() // open connections and streams break
 	if z != nil {
@@ -303,7 +303,7 @@ func (s *Server) killMaster(i int, expect *zkMember, why string) error {
 			s.goLocked(func() {
 				err := s.RestartMaster(i)
 				if err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrMasterRunning) {
-					s.log.Warn("restarting a master", zap.Int("master", i), zap.Error(err))
+					s.log.Warn("restarting a master", zap.Int("master_index", i), zap.Error(err))
 				}
 			})
 		})
@@ -366,7 +366,7 @@ func (s *Server) RestartMaster(i int) error {
 	delete(s.ha.dead, i)
 	hs := m.hs
 	s.goLocked(func() { _ = hs.Serve(ln) })
-	s.log.Info("master restarted", zap.Int("master", i), zap.String("url", m.url()), zap.String("master_id", m.info.GetId()))
+	s.log.Info("master restarted", zap.Int("master_index", i), zap.String("url", m.url()), zap.String("master_id", m.info.GetId()))
 	if !s.zkMode() {
 		if s.leader < 0 {
 			s.setLeaderLocked(i)

@@ -72,6 +72,7 @@ func newAckPipeline(c *Client, s *session, log *zap.Logger) *ackPipeline {
 		log.Debug("acknowledgements not pipelined: "+why, zap.String("endpoint", s.endpoint))
 	}
 	p.pipe = pp
+	c.m.acks.Store(p)
 	return p
 }
 
@@ -79,6 +80,7 @@ func newAckPipeline(c *Client, s *session, log *zap.Logger) *ackPipeline {
 // goroutine and blocks only while the pipeline is full, or until the
 // session ends (then the acknowledgement is dropped).
 func (p *ackPipeline) submit(job ackJob) {
+	p.c.m.acksSent.Add(p.c.m.ctx, 1)
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.s.ctx.Done():
@@ -132,6 +134,7 @@ var testHookAckSubmit func()
 // queued after the last worker drained the queue is logged as dropped
 // instead of vanishing. Run goroutine only.
 func (p *ackPipeline) close() {
+	p.c.m.acks.CompareAndSwap(p, nil)
 	var pipeQueue chan ackJob
 	if p.pipe != nil {
 		p.pipe.finish(errSubscriptionEnded) // a writer never started
@@ -183,6 +186,7 @@ func (p *ackPipeline) work() {
 }
 
 func (p *ackPipeline) failed(job ackJob, err error) {
+	p.c.m.acksFailed.Add(p.c.m.ctx, 1)
 	if job.typ == schedulerpb.Call_ACKNOWLEDGE {
 		defaultFailed(p.s, p.log, "automatic acknowledgement failed; the agent will resend the update",
 			zap.String("task_id", job.taskID), zap.Error(err))

@@ -17,6 +17,7 @@ import (
 	"github.com/mesoskit/mesoskit/internal/promtest"
 	"github.com/mesoskit/mesoskit/internal/zktest"
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"github.com/mesoskit/mesoskit/mesostest"
 	"github.com/mesoskit/mesoskit/scheduler"
 )
@@ -192,7 +193,12 @@ func TestAnnouncementsEndWithRun(t *testing.T) {
 	p1, p2 := wl.ports["task-1"], wl.ports["task-2"]
 	wl.mu.Unlock()
 	waitMembers(t, w, p1, p2)
-	// A reconciliation answer says task-1 is gone.
+	// A reconciliation answer says task-1 is gone (asked after the launch, so it is news: see IsStale).
+	if err := c.Reconcile(ctx, &schedulerpb.Call_Reconcile_Task{
+		TaskId: &mesosproto.TaskID{Value: proto.String("task-1")}, AgentId: wl.agents["task-1"],
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := srv.SendStatusUpdates(c.FrameworkID(), &mesosproto.TaskStatus{
 		TaskId: &mesosproto.TaskID{Value: proto.String("task-1")}, AgentId: wl.agents["task-1"],
 		State: mesosproto.TaskState_TASK_GONE.Enum(), Source: mesosproto.TaskStatus_SOURCE_MASTER.Enum(),

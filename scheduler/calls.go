@@ -36,6 +36,8 @@ func (c *Client) Accept(ctx context.Context, offerIDs []*mesosproto.OfferID, ops
 	c.accepted(ops, err)
 	if err != nil {
 		c.offersUsed(offerIDs, false)
+	} else {
+		c.offersAnswered(offerIDs, -1)
 	}
 	return err
 }
@@ -45,9 +47,7 @@ func (c *Client) Accept(ctx context.Context, offerIDs []*mesosproto.OfferID, ops
 // refused or never sent), and a success that does something (not an empty
 // LAUNCH, which only declines) counts as demand.
 func (c *Client) accepted(ops []*mesosproto.Offer_Operation, err error) {
-	var apiErr *APIError
-	notSent := errors.Is(err, ErrNotSubscribed) && !errors.Is(err, errSubscriptionEnded)
-	if err == nil || !(errors.As(err, &apiErr) || notSent) {
+	if mayHaveReached(err) {
 		c.trackLaunch(ops)
 	}
 	if err != nil {
@@ -67,6 +67,15 @@ func (c *Client) accepted(ops []*mesosproto.Offer_Operation, err error) {
 		c.noteAccepted()
 		return
 	}
+}
+
+// mayHaveReached reports whether a call that returned err may have reached
+// the master: it succeeded, or failed other than by being refused (an
+// APIError) or never sent.
+func mayHaveReached(err error) bool {
+	var apiErr *APIError
+	notSent := errors.Is(err, ErrNotSubscribed) && !errors.Is(err, errSubscriptionEnded)
+	return err == nil || !(errors.As(err, &apiErr) || notSent)
 }
 
 // Launch accepts offers with one LAUNCH operation for tasks. With no tasks
@@ -92,6 +101,8 @@ func (c *Client) Decline(ctx context.Context, offerIDs []*mesosproto.OfferID, fi
 	})
 	if err != nil {
 		c.offersUsed(offerIDs, false)
+	} else {
+		c.offersAnswered(offerIDs, declinedByHandler)
 	}
 	return err
 }
@@ -238,9 +249,11 @@ func (c *Client) UpdateFramework(ctx context.Context, fw *mesosproto.FrameworkIn
 }
 
 // Teardown removes the framework: the master kills all its tasks and
-// executors and forgets it. It cannot be undone. After it succeeds the
-// master closes the stream, the FrameworkIDStore forgets the ID, and Run
-// returns nil. Cancelling Run's ctx, by contrast, only disconnects.
+// executors and forgets it. It cannot be undone. After it succeeds no event
+// reaches the handler any more (events already read are dropped, the
+// subscription's ctx is cancelled with a cause wrapping ErrTornDown), the
+// FrameworkIDStore forgets the ID, and Run returns nil, even when a handler
+// still running then fails. Cancelling Run's ctx, by contrast, only disconnects.
 func (c *Client) Teardown(ctx context.Context) error {
 	s, err := c.acquire()
 	if err != nil {
@@ -252,6 +265,10 @@ func (c *Client) Teardown(ctx context.Context) error {
 		c.mu.Lock()
 		c.tornDown = true
 		c.mu.Unlock()
+		// No event may reach the handler any more: end the subscription
+		// (its reader, the handler's ctx and calls in flight) now rather
+		// than when the master closes the stream.
+		s.cancel(ErrTornDown)
 	}
 	return err
 }
@@ -287,6 +304,10 @@ func (c *Client) Do(ctx context.Context, call *schedulerpb.Call) error {
 		c.offersUsed(offers, false)
 	} else {
 		switch cp.GetType() {
+		case schedulerpb.Call_ACCEPT:
+			c.offersAnswered(offers, -1)
+		case schedulerpb.Call_DECLINE:
+			c.offersAnswered(offers, declinedByHandler)
 		case schedulerpb.Call_ACKNOWLEDGE:
 			c.acknowledged(cp.GetAcknowledge().GetUuid())
 		case schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS:

@@ -65,6 +65,9 @@ type Client struct {
 	demand      demandState                    // offer demand and suppression (demand.go)
 	first       firstSubscription              // WaitSubscribed (subscribed.go)
 	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
+
+	fresh freshness     // stale reconciliation answers (stale.go)
+	m     clientMetrics // metrics.go
 }
 
 // tracking records, for the event being dispatched, what the handler did
@@ -73,6 +76,7 @@ type Client struct {
 type tracking struct {
 	offers  map[string]bool // offers of the OFFERS event → still unused
 	ackUUID []byte          // uuid of the UPDATE (or operation update)
+	since   time.Time       // when the OFFERS event was dispatched (metrics.go)
 	acked   bool            // the handler acknowledged ackUUID
 }
 
@@ -111,6 +115,7 @@ func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 	c.demand.init()
 	c.first.init()
 	c.announcer = newTaskAnnouncer(cfg.announcer, c.log)
+	c.m.metrics = newMetrics(cfg.meterProvider)
 	c.frameworkID = c.fw.GetId().GetValue()
 	c.cfg.fillPrincipal(c.fw)
 	c.buildHTTPClients()

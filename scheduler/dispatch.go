@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -50,20 +51,30 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 	}
 
 	if ce := log.Check(zap.DebugLevel, "event"); ce != nil {
-		ce.Write(zap.Stringer("type", typ))
+		ce.Write(zap.Stringer("event", typ))
 	}
 	var accepts uint64
+	hctx := s.ctx
 	switch typ {
 	case schedulerpb.Event_UPDATE:
 		st := ev.GetUpdate().GetStatus()
-		c.trackStatus(st)
+		stale := c.fresh.judge(st)
+		defer c.fresh.done()
+		if stale {
+			// It predates the last launch: the task stays tracked.
+			log.Info("stale reconciliation answer", zap.String("task_id", st.GetTaskId().GetValue()),
+				zap.Stringer("state", st.GetState()))
+			hctx = staleContext(s.ctx, st, true)
+		} else {
+			c.trackStatus(st)
+		}
 		s.rec.confirm(st.GetTaskId().GetValue())
 	case schedulerpb.Event_OFFERS:
 		accepts = c.acceptCount()
 		c.announcer.offers(ev.GetOffers().GetOffers())
 	}
 	c.beginTracking(ev)
-	herr := r.handle(s, ev)
+	herr := r.h.HandleEvent(hctx, ev)
 	tr := c.endTracking()
 	if herr != nil {
 		if s.ctx.Err() != nil && (errors.Is(herr, context.Canceled) || errors.Is(herr, context.DeadlineExceeded)) {
@@ -120,6 +131,7 @@ func (r *runner) startSession(s *session, id string, sub *schedulerpb.Event_Subs
 	c.first.mark()
 	r.acks = newAckPipeline(c, s, log)
 	r.bo.reset()
+	c.m.subscribed(prev != "", r.since)
 
 	fields := []zap.Field{zap.String("framework_id", id), zap.Float64("heartbeat_interval_seconds", sub.GetHeartbeatIntervalSeconds())}
 	switch {
@@ -153,6 +165,8 @@ func (r *runner) endSession(s *session, reason error, log *zap.Logger) {
 	}
 	c.track = tracking{}
 	c.mu.Unlock()
+	c.m.disconnected()
+	r.since = time.Now()
 	s.bg.Wait()
 	s.calls.Wait()
 	if r.acks != nil && r.acks.s == s {
@@ -196,6 +210,7 @@ func (c *Client) beginTracking(ev *schedulerpb.Event) {
 			return
 		}
 		offers := ev.GetOffers().GetOffers()
+		tr.since = time.Now()
 		tr.offers = make(map[string]bool, len(offers))
 		for _, o := range offers {
 			if id := o.GetId().GetValue(); id != "" {
@@ -300,6 +315,7 @@ func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, l
 		if err := c.send(s.ctx, s, call); err != nil {
 			defaultFailed(s, log, "automatic decline failed", zap.Int("offers", len(ids)), zap.Error(err))
 		} else {
+			c.m.autoDeclined(len(ids), tr.since)
 			log.Debug("declined unused offers", zap.Int("offers", len(ids)))
 		}
 	case schedulerpb.Event_UPDATE:

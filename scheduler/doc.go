@@ -142,4 +142,18 @@
 // else (proxies, other authentication); it excludes WithTLS and
 // WithTLSFiles, while [WithCredentials] and WithScheme still apply on top of
 // it. Credentials never appear in logs or in error texts.
+//
+// # Metrics
+//
+// The Client records metrics through the OpenTelemetry metrics API, to the
+// provider given with [WithMeterProvider] or else OpenTelemetry's global one
+// (a no-op until the application installs an SDK). Every instrument is named
+// mesoskit.scheduler.*, with OpenTelemetry units and attributes from small
+// fixed sets (event and call types, status classes, task states, causes;
+// never an ID): events by type, calls by type and outcome with their
+// duration, subscriptions and resubscriptions by cause, the connected state,
+// missed heartbeats, offers received, accepted and declined, status updates,
+// acknowledgements, reconciliation, suppressed roles, the event queue and
+// decode errors. docs/OBSERVABILITY.md lists them and says which to alert on.
+// Recording allocates nothing per event.
 package scheduler

@@ -30,6 +30,10 @@ var (
 	// the detector reported a different leading master (or none).
 	ErrLeaderChanged = errors.New("scheduler: leading master changed")
 
+	// ErrTornDown is the reason (see Callbacks.Disconnected) for the
+	// subscription ended by a successful Teardown.
+	ErrTornDown = errors.New("scheduler: framework torn down")
+
 	// ErrTooManyRedirects is reported when a SUBSCRIBE was redirected
 	// more times than WithMaxRedirects allows, or back to a master it
 	// had already visited. It is retried with backoff.

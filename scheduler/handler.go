@@ -76,9 +76,13 @@ type DisconnectHandler interface {
 // (or since Run started): 1, 2, 3, ... delay is the backoff Run is about to
 // wait (a detector that reports a new leader may cut it short). err is why
 // the previous attempt or subscription ended. ctx is Run's ctx.
-// HandleResubscribing is not called when Run returns instead of retrying, or
-// while the detector knows no leading master (Run then waits for one
-// without a delay of its own).
+// HandleResubscribing is not called when Run returns instead of retrying.
+// While the detector knows no leading master it is called once per detector
+// answer, with delay 0 and an error matching ErrNoLeader (and
+// detector.ErrNoZooKeeper when a ZooKeeper detector cannot reach
+// ZooKeeper); Run then waits for the detector rather than for a delay. A
+// SUBSCRIBE answered by something that is not a Mesos master gives an
+// error matching ErrNotMesos.
 type ResubscribeHandler interface {
 	HandleResubscribing(ctx context.Context, attempt int, delay time.Duration, err error)
 }
@@ -118,7 +122,10 @@ type Callbacks struct {
 	// TASK_GONE_BY_OPERATOR), whether it comes from the agent, from an
 	// invalid launch or from reconciliation: the place to launch a
 	// replacement. It is called after Update (if set) returned nil for the
-	// same event, and not at all if Update returned an error.
+	// same event, and not at all if Update returned an error, nor for a
+	// stale reconciliation answer (one the master produced before this
+	// Client last launched the task; see Client.IsStale), so relaunching
+	// from Lost never launches a task twice.
 	Lost func(ctx context.Context, status *mesosproto.TaskStatus) error
 	// Message receives data an executor sent.
 	Message func(ctx context.Context, m *schedulerpb.Event_Message) error
@@ -179,7 +186,7 @@ func (cb Callbacks) HandleEvent(ctx context.Context, e *schedulerpb.Event) error
 				return err
 			}
 		}
-		if cb.Lost != nil && IsLost(st.GetState()) {
+		if cb.Lost != nil && IsLost(st.GetState()) && !staleIn(ctx, st) {
 			return cb.Lost(ctx, st)
 		}
 	case schedulerpb.Event_MESSAGE:

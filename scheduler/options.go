@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/detector"
@@ -76,6 +77,10 @@ type config struct {
 	tls   tlsSettings
 
 	announcer *announcerSettings // WithAnnouncer (announce.go)
+
+	meterProvider metric.MeterProvider // WithMeterProvider (metrics.go); nil: the global one
+
+	subscribeTimeout time.Duration // WithSubscribeTimeout (connection.go)
 
 	problems []error // recorded by options that get a nil value
 }

@@ -110,6 +110,7 @@ func (r *runner) reconcileLoop(s *session, log *zap.Logger) {
 	}
 	bo := newBackoff(c.cfg.reconcileInitial, c.cfg.reconcileMax)
 	for {
+		c.m.reconciled(true)
 		err := c.send(s.ctx, s, reconcileCall(nil))
 		if s.ctx.Err() != nil {
 			return
@@ -169,6 +170,7 @@ func (r *runner) reconcileExplicitly(s *session, log *zap.Logger) bool {
 		} else {
 			log.Info("tasks not confirmed yet; reconciling them again", zap.Int("tasks", len(list)), zap.Int("round", round))
 		}
+		c.m.reconciled(false)
 		err := c.send(s.ctx, s, reconcileCall(list))
 		if s.ctx.Err() != nil {
 			return false

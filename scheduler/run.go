@@ -26,6 +26,8 @@ type runner struct {
 	attempt  int          // retries since the last SUBSCRIBED (or since Run started)
 	storedID string       // the ID the store is known to hold
 	acks     *ackPipeline // automatic acknowledgements of the live session
+	since    time.Time    // when Run started or the last subscription ended (metrics.go)
+	warn     warnLimiter  // connection failures (connection.go)
 }
 
 // Run subscribes to the leading master and handles events with h until ctx
@@ -46,12 +48,16 @@ type runner struct {
 //     cannot parse), 401, 403, 405, 406 or 415.
 //   - the handler's error, wrapped, when a handler returns one.
 //   - an error for a master spec that cannot be parsed, a detector error
-//     (these are permanent: ZooKeeper denied access, the detector was
-//     closed), or a failing FrameworkIDStore.Load.
+//     matching ErrDetector (these are permanent: ZooKeeper denied access or
+//     rejected the credentials, the detector was closed), or a failing
+//     FrameworkIDStore.Load.
+//   - an error matching ErrSubscribeTimeout when WithSubscribeTimeout is
+//     set and no subscription was made within it.
 //
 // Everything else is retried with backoff (see WithBackoff), forever: a
 // transport error, the stream ending, an undecodable event, any other
-// status (503 "No leader elected", 404 of a starting master, ...), missed
+// status (503 "No leader elected", 404 of an address that is not a Mesos
+// master, matching ErrNotMesos, ...), missed
 // heartbeats (see WithMissedHeartbeats), a redirect loop or too many
 // redirects, and the detector reporting another leader (resubscribe there)
 // or none (wait for one). Every resubscription carries the framework ID and
@@ -83,6 +89,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 		return ErrAlreadyRunning
 	}
 	defer c.closeIdle()
+	defer c.observeMetrics()()
 	err := c.run(ctx, h)
 	c.first.end(err)
 	return err
@@ -90,6 +97,8 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 
 func (c *Client) run(ctx context.Context, h Handler) error {
 	defer c.announcer.end()
+	ctx, stop := c.subscribeDeadline(ctx)
+	defer stop()
 
 	det := c.cfg.detector
 	if det == nil {
@@ -101,17 +110,17 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 		det = d
 	}
 
-	r := &runner{c: c, ctx: ctx, h: h, bo: newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax)}
+	r := &runner{c: c, ctx: ctx, h: h, bo: newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax), since: time.Now()}
 	r.dh, _ = optional[DisconnectHandler](h)
 	r.rh, _ = optional[ResubscribeHandler](h)
 	if err := r.loadID(); err != nil {
 		if ctx.Err() != nil {
-			return nil
+			return c.subscribeTimedOut(ctx, nil)
 		}
 		c.log.Error("run ended", zap.Error(err))
 		return err
 	}
-	err := r.loop(det)
+	err := c.subscribeTimedOut(ctx, r.loop(det))
 	if err != nil {
 		c.log.Error("run ended", zap.Error(err))
 	} else {
@@ -125,6 +134,7 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 func (r *runner) retryAfter(d time.Duration, err error) {
 	r.attempt++
 	r.c.first.setCause(err)
+	r.c.m.resubscribing(err)
 	if r.rh != nil {
 		r.rh.HandleResubscribing(r.ctx, r.attempt, d, err)
 	}
@@ -169,11 +179,12 @@ func (r *runner) loop(det detector.Detector) error {
 			}
 			// Detector errors are permanent (ZooKeeper denied access, the
 			// detector was closed): Mesos's library reports them as ERROR.
-			return fmt.Errorf("scheduler: detect the leading master: %w", err)
+			return fmt.Errorf("%w: %w", ErrDetector, err)
 		}
 		if leader == nil {
-			c.first.setCause(ErrNoLeader)
-			c.log.Info("no leading master; waiting for one")
+			cause := fmt.Errorf("%w: %w", ErrNoLeader, detector.NoLeaderCause(det))
+			r.warn.log(c.log, "no leading master; waiting for one", cause)
+			r.retryAfter(0, cause)
 			select {
 			case <-r.ctx.Done():
 				return nil
@@ -184,7 +195,7 @@ func (r *runner) loop(det detector.Detector) error {
 		u, err := c.masterURL(det, leader)
 		if err != nil {
 			d := r.bo.next()
-			c.log.Warn("leading master has no usable address; retrying", zap.Error(err), zap.Duration("delay", d))
+			r.warn.log(c.log, "leading master has no usable address; retrying", err, zap.Duration("delay", d))
 			r.retryAfter(d, err)
 			if !sleep(r.ctx, d, changed) {
 				return nil
@@ -214,7 +225,7 @@ func (r *runner) loop(det detector.Detector) error {
 			r.attempt = 0 // SUBSCRIBED reset the count; this is the first retry since
 			c.log.Info("resubscribing", zap.String("master", u.Host), zap.Error(out.err), zap.Duration("delay", d))
 		} else {
-			c.log.Warn("subscribe failed; retrying", zap.String("master", u.Host), zap.Error(out.err),
+			r.warn.log(c.log, "subscribe failed; retrying", out.err, zap.String("master", u.Host),
 				zap.Int("attempt", r.attempt+1), zap.Duration("delay", d))
 			// A static list of masters moves on to its next candidate; the
 			// backoff still applies, so an all-down list is not hammered.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
@@ -47,6 +48,7 @@ func idempotent(t schedulerpb.Call_Type) bool {
 func (c *Client) call(ctx context.Context, call *schedulerpb.Call) error {
 	s, err := c.acquire()
 	if err != nil {
+		c.m.call(call.GetType(), err, -1)
 		return callErr(call.GetType(), err)
 	}
 	defer s.calls.Done()
@@ -92,12 +94,29 @@ func (c *Client) send(ctx context.Context, s *session, call *schedulerpb.Call) e
 		defer cancelT()
 	}
 
+	switch typ {
+	case schedulerpb.Call_RECONCILE:
+		c.fresh.reconcileSent(call.GetReconcile().GetTasks())
+	case schedulerpb.Call_ACCEPT:
+		ids := launchIDs(call.GetAccept().GetOperations())
+		c.fresh.launching(ids)
+		err := c.postAttempts(ctx, s, typ, body)
+		c.fresh.launched(ids, mayHaveReached(err))
+		return err
+	}
 	return c.postAttempts(ctx, s, typ, body)
 }
 
 // postAttempts POSTs an encoded call on session s within ctx, again after a
 // 503 or a transport error if the call is idempotent, with a short backoff.
 func (c *Client) postAttempts(ctx context.Context, s *session, typ schedulerpb.Call_Type, body []byte) error {
+	start := time.Now()
+	err := c.postRetried(ctx, s, typ, body)
+	c.m.call(typ, err, time.Since(start))
+	return err
+}
+
+func (c *Client) postRetried(ctx context.Context, s *session, typ schedulerpb.Call_Type, body []byte) error {
 	retry := idempotent(typ)
 	var bo *retryBackoff
 	for attempt := 1; ; attempt++ {

@@ -30,11 +30,16 @@ const eventQueueLen = 4
 // within the call timeout.
 var errSubscribeTimeout = errors.New("scheduler: SUBSCRIBE timed out waiting for the master")
 
+// errDecodeEvent ends a subscription whose stream carried an event that
+// could not be decoded.
+var errDecodeEvent = errors.New("scheduler: decode event")
+
 // session is one SUBSCRIBE stream. Its fields are set before it becomes the
 // Client's live session and never change afterwards.
 type session struct {
 	ctx          context.Context // cancelled when the subscription ends
-	endpoint     string          // where calls go: the master that serves the stream
+	cancel       context.CancelCauseFunc
+	endpoint     string // where calls go: the master that serves the stream
 	streamID     string
 	frameworkID  string
 	resubscribed bool            // SUBSCRIBE carried a framework ID
@@ -87,11 +92,11 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 
 	codec, streamID, err := checkStreamResponse(resp)
 	if err != nil {
-		return outcome{err: err}
+		return outcome{err: fmt.Errorf("%w: %w", ErrNotMesos, err)}
 	}
 	log := c.log.With(zap.String("master", endpoint.Host), zap.String("stream_id", streamID))
 	log.Debug("event stream open")
-	s := &session{ctx: sctx, endpoint: endpoint.String(), streamID: streamID}
+	s := &session{ctx: sctx, cancel: cancel, endpoint: endpoint.String(), streamID: streamID}
 	defer s.bg.Wait() // after stopReader (deferred later, run earlier) has cancelled sctx
 
 	// The first event must come quickly; afterwards the heartbeat interval
@@ -112,7 +117,10 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 		wd:     wd,
 		missed: c.cfg.missedHeartbeats,
 		log:    log,
+		m:      c.m.metrics,
 	}
+	c.m.queue.Store(&events)
+	defer c.m.queue.CompareAndSwap(&events, nil)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -147,10 +155,21 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 			out.err = rd.err
 			break
 		}
+		if r.c.tornDownNow() { // events read before TEARDOWN succeeded are dropped
+			out.err = ErrTornDown
+			break
+		}
 		was := out.subscribed
 		fatal, err := r.dispatch(s, ev, &out.subscribed, log)
 		if !was && out.subscribed {
 			log = log.With(zap.String("framework_id", s.frameworkID))
+		}
+		if err != nil && r.c.tornDownNow() {
+			// A handler's call met the removed framework (400 "Framework
+			// cannot be found"): the teardown, not the handler, ends Run.
+			log.Debug("handler failed after Teardown", zap.Error(err))
+			out.err = ErrTornDown
+			break
 		}
 		if err != nil {
 			out.err, out.fatal = err, fatal
@@ -160,6 +179,8 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	stopReader()
 	if out.subscribed {
 		r.endSession(s, out.err, log)
+	} else {
+		out.err = notMesosStream(out.err)
 	}
 	if !out.fatal && r.c.tornDownNow() {
 		return outcome{subscribed: out.subscribed, fatal: true} // Teardown: Run returns nil
@@ -220,6 +241,9 @@ func (r *runner) openStream(ctx context.Context, cancel context.CancelCauseFunc,
 		default:
 			apiErr := httpapi.NewAPIError(resp, schedulerpb.Call_SUBSCRIBE.String())
 			resp.Body.Close()
+			if notMesosStatus(resp.StatusCode) {
+				return nil, u, fmt.Errorf("scheduler: %s does not serve the scheduler API: %w: %w", u.Host, ErrNotMesos, apiErr)
+			}
 			return nil, u, fmt.Errorf("scheduler: master %s: %w", u.Host, apiErr)
 		}
 	}
@@ -294,6 +318,7 @@ type streamReader struct {
 	wd     *watchdog
 	missed int
 	log    *zap.Logger
+	m      *metrics
 
 	err error // why reading stopped; read after out is closed
 }
@@ -313,9 +338,11 @@ func (rd *streamReader) run() {
 		}
 		ev := new(schedulerpb.Event)
 		if err := rd.codec.Unmarshal(frame, ev); err != nil {
-			rd.err = fmt.Errorf("scheduler: decode event: %w", err)
+			rd.err = fmt.Errorf("%w: %w", errDecodeEvent, err)
+			rd.m.decodeErrs.Add(rd.m.ctx, 1)
 			return
 		}
+		rd.m.event(ev)
 		if ev.GetType() == schedulerpb.Event_SUBSCRIBED {
 			rd.wd.setTimeout(heartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
 		}

@@ -255,13 +255,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				log.Warn("SIGUSR1: no leading master to kill", zap.Error(err))
 				continue
 			}
-			log.Info("SIGUSR1: killed the leading master", zap.Int("master", i))
+			log.Info("SIGUSR1: killed the leading master", zap.Int("master_index", i))
 		case i := <-kills:
 			if err := srv.KillMaster(i); err != nil {
-				log.Warn(killLeaderPath, zap.Int("master", i), zap.Error(err))
+				log.Warn(killLeaderPath, zap.Int("master_index", i), zap.Error(err))
 				continue
 			}
-			log.Info(killLeaderPath+": killed the leading master", zap.Int("master", i))
+			log.Info(killLeaderPath+": killed the leading master", zap.Int("master_index", i))
 		}
 	}
 }

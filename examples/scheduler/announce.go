@@ -59,44 +59,28 @@ func announceOption(d *discovery.Client, o options) scheduler.Option {
 	return scheduler.WithAnnouncer(d, u.Path)
 }
 
-// discoverable gives a command task the next free port of its offer and DiscoveryInfo naming it "http".
-func (d *demo) discoverable(t *mesosproto.TaskInfo, offer *mesosproto.Offer) {
+// portsWanted is how many ports Match gives each command task: one with -announce, in $PORT.
+func (d *demo) portsWanted() int {
 	if d.opts.announce == "" {
-		return
+		return 0
 	}
-	if d.portOffer != offer.GetId().GetValue() {
-		d.portOffer, d.portsTaken = offer.GetId().GetValue(), 0
-	}
-	var port uint64
-	n := d.portsTaken
-	for _, r := range offer.GetResources() {
-		for _, rg := range r.GetRanges().GetRange() {
-			if r.GetName() != "ports" || port != 0 {
-				continue
-			}
-			if size := rg.GetEnd() - rg.GetBegin() + 1; uint64(n) < size {
-				port = rg.GetBegin() + uint64(n)
-			} else {
-				n -= int(size)
-			}
+	return 1
+}
+
+// discoverable gives the command tasks with a port DiscoveryInfo naming it "http", which is what the
+// Client announces.
+func (d *demo) discoverable(tasks []*mesosproto.TaskInfo) {
+	for _, t := range tasks {
+		ports := scheduler.Resources(t.GetResources()).RangesOf("ports")
+		if t.GetCommand() == nil || len(ports) == 0 {
+			continue
+		}
+		t.Discovery = &mesosproto.DiscoveryInfo{
+			Visibility: mesosproto.DiscoveryInfo_EXTERNAL.Enum(),
+			Name:       proto.String("mesoskit-demo"),
+			Ports: &mesosproto.Ports{Ports: []*mesosproto.Port{
+				{Number: proto.Uint32(uint32(ports[0][0])), Name: proto.String("http"), Protocol: proto.String("tcp")},
+			}},
 		}
 	}
-	if port == 0 {
-		return // no port left: launched, but not announced
-	}
-	d.portsTaken++
-	t.Resources = append(t.Resources, &mesosproto.Resource{
-		Name: proto.String("ports"), Type: mesosproto.Value_RANGES.Enum(),
-		Ranges: &mesosproto.Value_Ranges{Range: []*mesosproto.Value_Range{{Begin: proto.Uint64(port), End: proto.Uint64(port)}}},
-	})
-	t.Discovery = &mesosproto.DiscoveryInfo{
-		Visibility: mesosproto.DiscoveryInfo_EXTERNAL.Enum(),
-		Name:       proto.String("mesoskit-demo"),
-		Ports: &mesosproto.Ports{Ports: []*mesosproto.Port{
-			{Number: proto.Uint32(uint32(port)), Name: proto.String("http"), Protocol: proto.String("tcp")},
-		}},
-	}
-	t.Command.Environment.Variables = append(t.Command.Environment.Variables, &mesosproto.Environment_Variable{
-		Name: proto.String("PORT"), Value: proto.String(fmt.Sprint(port)),
-	})
 }

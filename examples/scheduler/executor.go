@@ -3,45 +3,40 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-
-	"google.golang.org/protobuf/proto"
-
-	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
-// envExecutorMode, set to "1" in a custom executor's environment, makes this binary run as the executor.
-const envExecutorMode = "MESOSKIT_EXAMPLE_EXECUTOR"
+// executorPackage is the custom executor of -executor runs.
+const executorPackage = "github.com/mesoskit/mesoskit/examples/executor"
 
-// Resources of each custom executor: Mesos's minimum (src/master/constants.hpp MIN_CPUS, MIN_MEM).
-const (
-	executorCPUs = 0.01
-	executorMem  = 32
-)
-
-// executorCommand says how the agent starts the custom executor of -executor runs. A binary named executor
-// beside this one (`go build -o DIR/ ./examples/...`) is used when there is one; otherwise this binary is
-// started again with envExecutorMode set, which is what makes `go run ./examples/scheduler -executor` work.
-// Either way the agent runs it as a process on the same machine, so this suits local clusters (the embedded
-// one, cmd/mesos-local); on a real cluster the path must exist on the agents.
-func executorCommand() (*mesosproto.CommandInfo, error) {
+// executorCommand says how the agent starts the custom executor of -executor runs: the binary named
+// executor beside this one when there is one (`go build -o DIR/ ./examples/...` lays them out so),
+// otherwise examples/executor built with the go command into a temporary directory (what makes
+// `go run ./examples/scheduler -executor` work), removed by cleanup. The agent runs it as a process on the
+// same machine, so this suits local clusters (the embedded one, cmd/mesos-local); on a real cluster the
+// executor must be at the same path on the agents, or fetched from a URI (CommandInfo.uris).
+func executorCommand(ctx context.Context) (argv []string, cleanup func(), err error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, errors.New("-executor: cannot locate this program: " + err.Error())
+		return nil, nil, fmt.Errorf("-executor: cannot locate this program: %w", err)
 	}
 	if beside := filepath.Join(filepath.Dir(self), "executor"); isExecutable(beside) {
-		return &mesosproto.CommandInfo{Shell: proto.Bool(false), Value: proto.String(beside), Arguments: []string{beside}}, nil
+		return []string{beside}, func() {}, nil
 	}
-	return &mesosproto.CommandInfo{
-		Shell:     proto.Bool(false),
-		Value:     proto.String(self),
-		Arguments: []string{self},
-		Environment: &mesosproto.Environment{Variables: []*mesosproto.Environment_Variable{
-			{Name: proto.String(envExecutorMode), Value: proto.String("1")},
-		}},
-	}, nil
+	dir, err := os.MkdirTemp("", "mesoskit-example-executor-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("-executor: %w", err)
+	}
+	bin := filepath.Join(dir, "executor")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, executorPackage).CombinedOutput(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, nil, fmt.Errorf("-executor: no executor beside %s, and building %s failed: %w\n%s", self, executorPackage, err, out)
+	}
+	return []string{bin}, func() { _ = os.RemoveAll(dir) }, nil
 }
 
 func isExecutable(path string) bool {

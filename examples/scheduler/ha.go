@@ -209,7 +209,8 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 	client, err := scheduler.New(frameworkInfo(r.o.failover),
 		scheduler.WithMaster(r.o.master),
 		scheduler.WithContentType(mediaType),
-		scheduler.WithFrameworkIDStore(r.ids.Fenced(term)),
+		// The task records go with the framework ID when the framework is removed.
+		scheduler.WithFrameworkIDStore(r.ids.Fenced(term).Dropping(r.tasks.Fenced(term))),
 		scheduler.WithLogger(r.log),
 		announceOption(r.ann, r.o),
 	)
@@ -218,11 +219,6 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 	}
 	h := &haDemo{demo: newDemo(client, r.o, r.out), r: r, tasks: r.tasks.Fenced(term), state: r.state.Fenced(term),
 		recs: map[string]taskRecord{}, versions: map[string]ha.Version{}}
-	if r.o.executor {
-		if h.executor, err = executorCommand(); err != nil {
-			return err
-		}
-	}
 	if err := h.load(ctx); err != nil {
 		return err
 	}
@@ -308,6 +304,15 @@ func (h *haDemo) callbacks() scheduler.Callbacks {
 // subscribed reconciles the recorded tasks that have not ended.
 func (h *haDemo) subscribed(ctx context.Context, e *schedulerpb.Event_Subscribed) error {
 	fmt.Fprintf(h.out, "subscribed as framework %s\n", e.GetFrameworkId().GetValue())
+	if h.done == h.opts.tasks {
+		// Every task ended (and was acknowledged) before the previous leader recorded the outcome: no
+		// update will come, so record it now and finish (found by the chaos soak, internal/chaos).
+		data, _ := json.Marshal(outcome{Finished: h.success, Tasks: h.opts.tasks})
+		if _, err := h.state.Put(ctx, "done", data, ha.Absent); err != nil && !errors.Is(err, ha.ErrConflict) {
+			return err
+		}
+		return h.demo.finish(ctx)
+	}
 	var list []*schedulerpb.Call_Reconcile_Task
 	for id, tr := range h.recs {
 		if st := h.demo.state[id]; !mesosproto.IsTerminalState(st) {
@@ -321,53 +326,43 @@ func (h *haDemo) subscribed(ctx context.Context, e *schedulerpb.Event_Subscribed
 		return nil
 	}
 	fmt.Fprintf(h.out, "reconciling %d recorded tasks\n", len(list))
-	return h.client.Reconcile(ctx, list...)
+	h.demo.soft("reconcile", h.client.Reconcile(ctx, list...)) // asked again after the next SUBSCRIBED
+	return nil
 }
 
 // offers launches the tasks that are not recorded yet, recording each before launching it.
 func (h *haDemo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 	h.applyConfig()
-	needCPUs, needMem := h.opts.cpus, h.opts.mem
-	if h.executor != nil { // each task brings its own executor, which needs resources too
-		needCPUs += executorCPUs
-		needMem += executorMem
-	}
-	for _, offer := range offers {
-		cpus, mem := scalar(offer, "cpus"), scalar(offer, "mem")
-		var tasks []*mesosproto.TaskInfo
-		for _, id := range h.missing() {
-			if cpus < needCPUs || mem < needMem {
-				break
-			}
-			if err := h.save(ctx, id, taskRecord{State: stateLaunching, AgentID: offer.GetAgentId().GetValue()}); err != nil {
-				return err
-			}
-			tasks = append(tasks, h.task(offer, id))
-			cpus -= needCPUs
-			mem -= needMem
-		}
-		if len(tasks) == 0 {
+	assigned, _ := scheduler.Match(offers, h.requests(h.missing()))
+	for _, a := range assigned {
+		if len(a.Tasks) == 0 {
 			continue
 		}
-		if err := h.client.Launch(ctx, []*mesosproto.OfferID{offer.GetId()}, tasks, nil); err != nil {
+		h.discoverable(a.Tasks)
+		for _, t := range a.Tasks {
+			if err := h.save(ctx, t.GetTaskId().GetValue(), taskRecord{State: stateLaunching, AgentID: a.Offer.GetAgentId().GetValue()}); err != nil {
+				return err
+			}
+		}
+		if err := h.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			fmt.Fprintf(h.out, "launch on %s failed: %v\n", offer.GetHostname(), err)
-			for _, t := range tasks { // not launched: the next offers try again
+			fmt.Fprintf(h.out, "launch on %s failed: %v\n", a.Offer.GetHostname(), err)
+			for _, t := range a.Tasks { // not launched: the next offers try again
 				if err := h.forget(ctx, t.GetTaskId().GetValue()); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		for _, t := range tasks {
+		for _, t := range a.Tasks {
 			h.demo.state[t.GetTaskId().GetValue()] = mesosproto.TaskState_TASK_STAGING
-			fmt.Fprintf(h.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), offer.GetHostname())
+			fmt.Fprintf(h.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.GetHostname())
 		}
 	}
 	if len(h.missing()) == 0 {
-		return h.client.Suppress(ctx)
+		h.demo.soft("suppress", h.client.Suppress(ctx))
 	}
 	return nil
 }
@@ -390,6 +385,9 @@ func (h *haDemo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	tr, known := h.recs[id]
 	if !known {
 		return nil
+	}
+	if h.client.IsStale(st) {
+		return nil // answers a reconciliation sent before the last launch: nothing new
 	}
 	if tr.State == stateLaunching && st.GetReason() == mesosproto.TaskStatus_REASON_RECONCILIATION && neverLaunched(st.GetState()) {
 		// Recorded, but the launch never reached the master: launch it now.
@@ -439,6 +437,12 @@ func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
 		expect = ha.Absent
 	}
 	v, err := h.tasks.Put(ctx, id, data, expect)
+	if errors.Is(err, ha.ErrOutcomeUnknown) { // read back: was it written?
+		var applied bool
+		if applied, v, err = h.tasks.Resolve(ctx, err); err == nil && !applied {
+			v, err = h.tasks.Put(ctx, id, data, expect)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("recording %s: %w", id, err)
 	}
@@ -448,7 +452,14 @@ func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
 
 // forget deletes a task's record, so that it is launched again.
 func (h *haDemo) forget(ctx context.Context, id string) error {
-	if err := h.tasks.Delete(ctx, id, h.versions[id]); err != nil {
+	err := h.tasks.Delete(ctx, id, h.versions[id])
+	if errors.Is(err, ha.ErrOutcomeUnknown) { // read back: was it deleted?
+		var applied bool
+		if applied, _, err = h.tasks.Resolve(ctx, err); err == nil && !applied {
+			err = h.tasks.Delete(ctx, id, h.versions[id])
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("forgetting %s: %w", id, err)
 	}
 	delete(h.recs, id)

@@ -5,22 +5,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/mesoskit/mesoskit/examples/internal/demoexec"
 	"github.com/mesoskit/mesoskit/mesostest"
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envExecutorMode) == "1" {
-		// The embedded agent started this test binary as the custom executor of TestExecutor.
-		os.Exit(demoexec.Main())
-	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -49,8 +43,8 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-// TestExecutor runs `-executor`: every task goes through the custom executor (here the test binary itself, started
-// again by the agent in executor mode, as `go run` does with the scheduler binary).
+// TestExecutor runs `-executor`: every task goes through the custom executor of examples/executor, which the
+// example builds with the go command (as under `go run`) since no binary named executor is beside the test.
 func TestExecutor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -32,7 +32,21 @@ type Hooks struct {
 	// task at once, without TASK_KILLING, and its terminal update is
 	// TASK_FAILED with REASON_MAX_COMPLETION_TIME_REACHED (Terminal).
 	MaxCompletion func()
+	// Probe, for metrics, receives every health check attempt's result,
+	// those Health does not report included (repeated successes, failures
+	// ignored in the grace period).
+	Probe func(ProbeResult)
 }
+
+// ProbeResult is the outcome of one health check attempt.
+type ProbeResult int
+
+// The results Hooks.Probe receives.
+const (
+	ProbeHealthy   ProbeResult = iota
+	ProbeUnhealthy             // a failure counted against consecutive_failures
+	ProbeGrace                 // a failure ignored in the grace period
+)
 
 // Config is where a Monitor's COMMAND probes run and how it starts its
 // goroutines.
@@ -80,7 +94,7 @@ func Start(task *mesosproto.TaskInfo, cfg Config, h Hooks) *Monitor {
 		if pr, err := healthProbe(hc); err != nil {
 			log.Error("cannot run health check", zap.Error(err))
 		} else {
-			hs := &healthState{hc: hc, pr: pr, cfg: cfg, log: log, report: h.Health, startTime: time.Now()}
+			hs := &healthState{hc: hc, pr: pr, cfg: cfg, log: log, report: h.Health, probed: h.Probe, startTime: time.Now()}
 			start(func() { hs.run(ctx) })
 		}
 	}
@@ -129,6 +143,7 @@ type healthState struct {
 	cfg       Config
 	log       *zap.Logger
 	report    func(healthy, kill bool)
+	probed    func(ProbeResult) // nil: not told
 	startTime time.Time
 
 	initializing bool
@@ -168,8 +183,10 @@ func (h *healthState) failure(err error) {
 	grace := Seconds(h.hc.GetGracePeriodSeconds())
 	if h.initializing && grace > 0 && time.Since(h.startTime) <= grace {
 		h.log.Info("ignoring health check failure: still in grace period", zap.Error(err))
+		h.tell(ProbeGrace)
 		return
 	}
+	h.tell(ProbeUnhealthy)
 	h.failures++
 	h.log.Warn("health check failed", zap.Error(err), zap.Uint32("consecutive_failures", h.failures))
 	h.report(false, h.failures >= h.hc.GetConsecutiveFailures())
@@ -178,11 +195,18 @@ func (h *healthState) failure(err error) {
 // success is HealthChecker::success: reported on the first success and on
 // the first success after failures.
 func (h *healthState) success() {
+	h.tell(ProbeHealthy)
 	if h.initializing || h.failures > 0 {
 		h.report(true, false)
 		h.initializing = false
 	}
 	h.failures = 0
+}
+
+func (h *healthState) tell(r ProbeResult) {
+	if h.probed != nil {
+		h.probed(r)
+	}
 }
 
 // runCheck is Mesos's Checker (src/checks/checker.cpp): a report each time

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package chaos
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"math/rand"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mesoskit/mesoskit/internal/zktest"
+)
+
+var (
+	fullFlag = flag.Bool("chaos.full", false, "run the full soak (make chaos): at least 500 faults, at most 10 minutes")
+	seedFlag = flag.Int64("chaos.seed", 1, "seed of the fault schedule")
+	sizeFlag = flag.Int("chaos.size", 0, "plain frameworks running at once (0: 2 small, 4 full); HA groups are half as many")
+)
+
+// plan is the size of one soak.
+type plan struct {
+	plain, haGroups, tasks int           // frameworks at once, HA groups (2 replicas each), tasks per framework
+	faults                 int           // keep injecting (and starting frameworks) until this many faults
+	limit                  time.Duration // stop injecting after this long whatever the count
+	interval               time.Duration // mean time between faults
+	taskTime               string        // how long each task sleeps (sh syntax)
+}
+
+func planFor() plan {
+	if *fullFlag {
+		p := plan{plain: 4, haGroups: 2, tasks: 6, faults: 520, limit: 7 * time.Minute, interval: 400 * time.Millisecond, taskTime: "1"}
+		if *sizeFlag > 0 {
+			p.plain, p.haGroups = *sizeFlag, max(1, *sizeFlag/2)
+		}
+		return p
+	}
+	p := plan{plain: 2, haGroups: 1, tasks: 3, faults: 30, limit: 18 * time.Second, interval: 250 * time.Millisecond, taskTime: "0.5"}
+	if *sizeFlag > 0 {
+		p.plain, p.haGroups = *sizeFlag, max(1, *sizeFlag/2)
+	}
+	return p
+}
+
+// soak is one run's state.
+type soak struct {
+	t        *testing.T
+	p        plan
+	bin      string // built binaries
+	dir      string // ground truth: one directory per framework
+	zkMaster *proxy // the masters' ZooKeeper connections
+	zkFw     *proxy // the frameworks' (detectors and HA replicas)
+	masters  []string
+	local    *proc
+
+	mu     sync.Mutex
+	procs  []*proc
+	groups map[int][]*proc // HA group → its replicas
+	fws    []string        // framework directories
+	faults map[string]int
+	total  int
+}
+
+// proc is a framework (or mesos-local) process.
+type proc struct {
+	name   string
+	cmd    *exec.Cmd
+	done   chan struct{}
+	code   int
+	killed bool // SIGKILLed by the soak: its exit status does not count
+	mu     sync.Mutex
+	lines  []string // stdout
+}
+
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("chaos soak skipped with -short")
+	}
+	start := time.Now()
+	p := planFor()
+	dir, err := os.MkdirTemp("", "chaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("ground truth and the frameworks' stderr kept in %s", dir)
+			return
+		}
+		_ = os.RemoveAll(dir)
+	})
+	s := &soak{t: t, p: p, dir: dir, groups: map[int][]*proc{}, faults: map[string]int{}}
+	s.build()
+	zk := zktest.Start(t)
+	if s.zkMaster, err = newProxy(zk.Servers()[0]); err != nil {
+		t.Fatal(err)
+	}
+	defer s.zkMaster.close()
+	if s.zkFw, err = newProxy(zk.Servers()[0]); err != nil {
+		t.Fatal(err)
+	}
+	defer s.zkFw.close()
+	s.startCluster()
+	defer s.stopCluster()
+
+	rng := rand.New(rand.NewSource(*seedFlag))
+	for i := 0; i < p.plain; i++ {
+		s.startPlain(i)
+	}
+	for g := 0; g < p.haGroups; g++ {
+		s.startReplica(g)
+		s.startReplica(g)
+	}
+	next, nextGroup := p.plain, p.haGroups
+	deadline := time.Now().Add(p.limit)
+	for s.count() < p.faults && time.Now().Before(deadline) {
+		time.Sleep(time.Duration(rng.Int63n(int64(2 * p.interval))))
+		s.inject(rng)
+		// Keep the cluster busy: a finished framework is replaced by a new one.
+		for s.runningPlain() < p.plain {
+			s.startPlain(next)
+			next++
+		}
+		for s.runningGroups() < p.haGroups {
+			s.startReplica(nextGroup)
+			s.startReplica(nextGroup)
+			nextGroup++
+		}
+	}
+	s.zkMaster.thaw()
+	s.zkFw.thaw()
+	s.waitFrameworks(3 * time.Minute)
+	s.report(time.Since(start))
+}
+
+// build compiles mesos-local and the example scheduler.
+func (s *soak) build() {
+	s.bin = s.t.TempDir()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, pkg := range []string{"./cmd/mesos-local", "./examples/scheduler"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(s.bin, filepath.Base(pkg)), pkg)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			s.t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+}
+
+func (s *soak) startCluster() {
+	args := []string{"-listen", "127.0.0.1:0", "-zk", "zk://" + s.zkMaster.addr() + "/mesos", "-masters", "3",
+		"-zk-session-timeout", "2s", "-restart-delay", "300ms", "-agents", "3",
+		"-resources", "cpus:8;mem:8192;disk:10000;ports:[31000-32000]", "-heartbeat", "1s", "-quiet"}
+	s.local = s.spawn("mesos-local", filepath.Join(s.bin, "mesos-local"), args...)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var masters []string
+		for _, l := range s.local.output() {
+			if f := strings.Fields(l); len(f) == 3 && f[0] == "master" {
+				masters = append(masters, f[2])
+			}
+		}
+		if len(masters) == 3 {
+			s.masters = masters
+			return
+		}
+		if time.Now().After(deadline) || s.local.exited() {
+			s.t.Fatalf("mesos-local did not start: %q", s.local.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *soak) stopCluster() {
+	_ = s.local.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.local.done:
+	case <-time.After(30 * time.Second):
+		_ = s.local.cmd.Process.Kill()
+		<-s.local.done
+	}
+}
+
+// taskCommand records the task's start and end in dir: one file per run, named by its pid.
+func (s *soak) taskCommand(dir string) string {
+	return fmt.Sprintf(`echo $$ > %[1]s/$MESOS_TASK_ID.start.$$; sleep %[2]s; echo $$ > %[1]s/$MESOS_TASK_ID.end.$$`, dir, s.p.taskTime)
+}
+
+func (s *soak) fwDir(name string) string {
+	d := filepath.Join(s.dir, name)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		s.t.Fatal(err)
+	}
+	return d
+}
+
+func (s *soak) startPlain(i int) {
+	name := fmt.Sprintf("plain-%d", i)
+	d := s.fwDir(name)
+	ct := []string{"protobuf", "json"}[i%2]
+	pr := s.spawn(name, filepath.Join(s.bin, "scheduler"), "-master", "zk://"+s.zkFw.addr()+"/mesos",
+		"-tasks", strconv.Itoa(s.p.tasks), "-cmd", s.taskCommand(d), "-content-type", ct, "-cpus", "0.1", "-mem", "16")
+	s.mu.Lock()
+	s.fws = append(s.fws, d)
+	s.total += s.p.tasks
+	s.mu.Unlock()
+	_ = pr
+}
+
+func (s *soak) startReplica(g int) {
+	name := fmt.Sprintf("ha-%d", g)
+	d := s.fwDir(name)
+	s.mu.Lock()
+	first := len(s.groups[g]) == 0
+	s.mu.Unlock()
+	pr := s.spawn(name, filepath.Join(s.bin, "scheduler"), "-master", "zk://"+s.zkFw.addr()+"/mesos",
+		"-ha", "zk://"+s.zkFw.addr()+"/"+name, "-ha-session-timeout", "3s",
+		"-tasks", strconv.Itoa(s.p.tasks), "-cmd", s.taskCommand(d), "-cpus", "0.1", "-mem", "16")
+	s.mu.Lock()
+	s.groups[g] = append(s.groups[g], pr)
+	if first {
+		s.fws = append(s.fws, d)
+		s.total += s.p.tasks
+	}
+	s.mu.Unlock()
+}
+
+func (s *soak) spawn(name, path string, args ...string) *proc {
+	pr := &proc{name: name, done: make(chan struct{})}
+	pr.cmd = exec.Command(path, args...)
+	pr.cmd.Dir = s.dir
+	stderr, err := os.Create(filepath.Join(s.dir, fmt.Sprintf("%s-%d.stderr", name, time.Now().UnixNano())))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	pr.cmd.Stderr = stderr
+	out, err := pr.cmd.StdoutPipe()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := pr.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			pr.mu.Lock()
+			pr.lines = append(pr.lines, sc.Text())
+			pr.mu.Unlock()
+		}
+		err := pr.cmd.Wait()
+		_ = stderr.Close()
+		pr.mu.Lock()
+		pr.code = pr.cmd.ProcessState.ExitCode()
+		if err != nil && pr.code == 0 {
+			pr.code = -1
+		}
+		pr.mu.Unlock()
+		close(pr.done)
+	}()
+	if name != "mesos-local" {
+		s.mu.Lock()
+		s.procs = append(s.procs, pr)
+		s.mu.Unlock()
+	}
+	return pr
+}
+
+func (p *proc) output() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// leading reports whether an HA replica's last election line says it leads.
+func (p *proc) leading() bool {
+	lines := p.output()
+	for i := len(lines) - 1; i >= 0; i-- {
+		switch l := lines[i]; {
+		case strings.HasPrefix(l, "leading "):
+			return true
+		case strings.HasPrefix(l, "standing by"), strings.HasPrefix(l, "leadership lost"):
+			return false
+		}
+	}
+	return false
+}
+
+func (s *soak) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.faults {
+		n += c
+	}
+	return n
+}
+
+func (s *soak) fault(kind string) {
+	s.mu.Lock()
+	s.faults[kind]++
+	s.mu.Unlock()
+}
+
+func (s *soak) runningPlain() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.procs {
+		if strings.HasPrefix(p.name, "plain-") && !p.exited() {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *soak) runningGroups() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, reps := range s.groups {
+		for _, p := range reps {
+			if !p.exited() {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// inject makes one fault, chosen by rng.
+func (s *soak) inject(rng *rand.Rand) {
+	switch k := rng.Intn(10); {
+	case k < 3:
+		if s.killLeader() {
+			s.fault("leader kill")
+		}
+	case k < 5:
+		s.zkFw.cut()
+		s.fault("framework ZooKeeper cut")
+	case k == 5:
+		s.zkMaster.cut()
+		s.fault("master ZooKeeper cut")
+	case k == 6:
+		s.zkFw.freeze()
+		time.Sleep(time.Duration(200+rng.Intn(1300)) * time.Millisecond)
+		s.zkFw.thaw()
+		s.fault("framework ZooKeeper freeze")
+	case k == 7:
+		// Longer than the masters' 2 s session timeout: their sessions expire, the leader dies and restarts.
+		s.zkMaster.freeze()
+		d := time.Duration(500+rng.Intn(2500)) * time.Millisecond
+		time.Sleep(d)
+		s.zkMaster.thaw()
+		if d > 2*time.Second {
+			s.fault("master ZooKeeper session expiry")
+		} else {
+			s.fault("master ZooKeeper freeze")
+		}
+	default:
+		if s.killHALeader(rng) {
+			s.fault("SIGKILL of the leading HA replica")
+		} else if s.killLeader() {
+			s.fault("leader kill")
+		}
+	}
+}
+
+// killLeader asks any master to kill the leading one.
+func (s *soak) killLeader() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, m := range s.masters {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(m, "/")+"/mesos-local/kill-leader", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode == http.StatusAccepted {
+			return true
+		}
+	}
+	return false
+}
+
+// killHALeader SIGKILLs the leading replica of a group still working and starts a new replica for it.
+func (s *soak) killHALeader(rng *rand.Rand) bool {
+	s.mu.Lock()
+	var victims []struct {
+		g int
+		p *proc
+	}
+	for g, reps := range s.groups {
+		for _, p := range reps {
+			if !p.exited() && p.leading() {
+				victims = append(victims, struct {
+					g int
+					p *proc
+				}{g, p})
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(victims) == 0 {
+		return false
+	}
+	sort.Slice(victims, func(i, j int) bool { return victims[i].g < victims[j].g })
+	v := victims[rng.Intn(len(victims))]
+	v.p.mu.Lock()
+	v.p.killed = true
+	v.p.mu.Unlock()
+	_ = v.p.cmd.Process.Kill()
+	<-v.p.done
+	s.startReplica(v.g)
+	return true
+}
+
+// waitFrameworks waits for every framework process to exit, killing what is left after limit.
+func (s *soak) waitFrameworks(limit time.Duration) {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	expired := false
+	s.mu.Lock()
+	procs := append([]*proc(nil), s.procs...)
+	s.mu.Unlock()
+	for _, p := range procs {
+		if !expired {
+			select {
+			case <-p.done:
+				continue
+			case <-deadline.C:
+				expired = true
+			}
+		}
+		select {
+		case <-p.done:
+		default:
+			s.t.Errorf("%s (pid %d) still running after %v: killed", p.name, p.cmd.Process.Pid, limit)
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
+}
+
+// report counts from the ground truth and prints the table and the summary line.
+func (s *soak) report(took time.Duration) {
+	t := s.t
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var done, lost, dup, leaked int
+	for _, d := range s.fws {
+		for k := 1; k <= s.p.tasks; k++ {
+			id := "task-" + strconv.Itoa(k)
+			starts, _ := filepath.Glob(filepath.Join(d, id+".start.*"))
+			ends, _ := filepath.Glob(filepath.Join(d, id+".end.*"))
+			switch {
+			case len(ends) > 0:
+				done++
+			default:
+				lost++
+				t.Logf("lost: %s/%s (%d starts)", filepath.Base(d), id, len(starts))
+			}
+			if len(starts) > 1 {
+				dup += len(starts) - 1
+				t.Logf("ran %d times: %s/%s", len(starts), filepath.Base(d), id)
+			}
+			for _, f := range starts {
+				if pid, err := strconv.Atoi(f[strings.LastIndexByte(f, '.')+1:]); err == nil && syscall.Kill(pid, 0) == nil {
+					leaked++
+				}
+			}
+		}
+	}
+	exitedBad := 0
+	for _, p := range s.procs {
+		p.mu.Lock()
+		if !p.killed && p.code != 0 {
+			exitedBad++
+			t.Logf("%s (pid %d) exited %d; last lines: %q", p.name, p.cmd.Process.Pid, p.code, tail(p.lines, 5))
+		}
+		p.mu.Unlock()
+	}
+	var kinds []string
+	total := 0
+	for k, n := range s.faults {
+		kinds = append(kinds, fmt.Sprintf("%-36s %5d", k, n))
+		total += n
+	}
+	sort.Strings(kinds)
+	t.Logf("fault mix (seed %d):\n%s", *seedFlag, strings.Join(kinds, "\n"))
+	t.Logf("frameworks %d (%d processes), task processes still running %d", len(s.fws), len(s.procs), leaked)
+	line := fmt.Sprintf("chaos: %d faults, %d/%d tasks finished, %d lost, %d duplicate launches, %d framework processes exited non-zero, %d s",
+		total, done, s.total, lost, dup, exitedBad, int(took.Seconds()))
+	fmt.Println(line)
+	if lost != 0 || dup != 0 || exitedBad != 0 || done != s.total || leaked != 0 {
+		t.Errorf("%s", line)
+	}
+}
+
+func tail(lines []string, n int) []string {
+	if len(lines) > n {
+		return lines[len(lines)-n:]
+	}
+	return lines
+}
