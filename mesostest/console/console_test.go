@@ -136,6 +136,14 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.shot("framework")
 	})
 
+	t.Run("agent", func(t *testing.T) {
+		b.tb = t
+		id := srv.AgentIDs()[0]
+		b.route("#/agents/" + id)
+		b.waitText("agent", "Agent "+hostPort(srv.AgentURL(id)), "Total", "cpus 8", "Free", "Executors", "web-1", "health-1")
+		b.shot("agent")
+	})
+
 	t.Run("failed task", func(t *testing.T) {
 		b.tb = t
 		b.route("#/tasks/" + fwID + "/fail-1")
