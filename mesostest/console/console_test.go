@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesostest"
+	"github.com/mesoskit/mesoskit/mesostest/console"
 	"github.com/mesoskit/mesoskit/scheduler"
 )
 
@@ -134,6 +136,14 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.shot("framework")
 	})
 
+	t.Run("agent", func(t *testing.T) {
+		b.tb = t
+		id := srv.AgentIDs()[0]
+		b.route("#/agents/" + id)
+		b.waitText("agent", "Agent "+hostPort(srv.AgentURL(id)), "Total", "cpus 8", "Free", "Executors", "web-1", "health-1")
+		b.shot("agent")
+	})
+
 	t.Run("failed task", func(t *testing.T) {
 		b.tb = t
 		b.route("#/tasks/" + fwID + "/fail-1")
@@ -212,9 +222,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.waitText("finished-tasks", "fail-1", "FAILED", "kill-1", "KILLED")
 	})
 
+	t.Run("separate tool", func(t *testing.T) {
+		b.tb = t
+		// What mesos-local -console-for serves: the console of another process, proxying to the masters.
+		ts := httptest.NewServer(console.New(console.WithUpstream(masters...)))
+		defer func() {
+			ts.CloseClientConnections() // the page's proxied event stream never ends by itself
+			ts.Close()
+		}()
+		b.open(ts.URL + "/#/tasks/" + fwID + "/web-1")
+		b.waitText("separate-tool", "Task web-1", "console-demo", "hello-from-web-1")
+		b.shot("separate-tool")
+	})
+
 	t.Run("leader killed", func(t *testing.T) {
 		b.tb = t
-		b.route("#/frameworks/" + fwID)
+		b.open(masters[leader] + "/#/frameworks/" + fwID)
 		b.waitText("before-failover", "Framework console-demo")
 		if err := srv.KillMaster(leader); err != nil {
 			t.Fatal(err)

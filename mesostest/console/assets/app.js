@@ -673,7 +673,8 @@ function sandboxFor(fwID, taskID) {
 }
 async function tailSandbox(fwID, taskID, k) {
   const t = M.tasks.get(tkey(fwID, taskID));
-  if (!t || sandbox.key !== k) return;
+  if (sandbox.key !== k) return;
+  if (!t) { sandbox.timer = setTimeout(() => tailSandbox(fwID, taskID, k), 500); return; } // not synchronised yet
   const base = agentURL(val(t.agent_id)), dir = sandboxPath(t);
   try {
     if (!base) throw new Error('agent ' + val(t.agent_id) + ' is not registered');
