@@ -31,6 +31,9 @@ type operatorState struct {
 	quotas map[string]*quotapb.QuotaConfig // by role (operator_quota.go)
 
 	deactivated map[string]bool // agent ids (operator_agents.go)
+
+	agentLogLevel  map[string]uint32      // by agent id (agent_operator_calls.go)
+	agentLogRevert map[string]*time.Timer // by agent id
 }
 
 // operatorWriteLocked answers the calls that change state. A nil Response
