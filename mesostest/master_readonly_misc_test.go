@@ -63,7 +63,7 @@ func TestResourceOperationChecks(t *testing.T) {
 		{"/destroy-volumes", "slaveId=" + agent + "&volumes={", "400", "Error in parsing 'volumes' query parameter in the request body: "},
 		{"/reserve", "slaveId=nope&resources=" + res, "400", "No agent found with specified ID"},
 		{"/reserve", "slaveId=%zz", "400", "Unable to decode query string: "},
-		{"/reserve", "slaveId=" + agent + "&resources=" + res, "501", "mesostest: "},
+		{"/reserve", "slaveId=" + agent + "&resources=" + res, "202", ""}, // applied: operator_resources_test.go
 	} {
 		r := c.raw(http.MethodPost, tc.path, []byte(tc.body))
 		if strconv.Itoa(r.status) != tc.status || !strings.HasPrefix(r.body, tc.msg) {

@@ -43,6 +43,9 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 	if resp, status, text, ok := m.operatorMaintenanceLocked(call); ok { // operator_maintenance.go
 		return resp, status, text, true
 	}
+	if status, body, ok := m.operatorResourceCallLocked(call); ok { // operator_resources.go
+		return nil, status, body, true
+	}
 	switch call.GetType() {
 	case masterpb.Call_UPDATE_WEIGHTS:
 		status, body := s.updateWeightsLocked(call.GetUpdateWeights().GetWeightInfos())
