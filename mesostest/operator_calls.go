@@ -72,6 +72,9 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 	case masterpb.Call_UPDATE_QUOTA:
 		status, body := s.updateQuotaLocked(call.GetUpdateQuota())
 		return nil, status, body, true
+	case masterpb.Call_SET_QUOTA: //lint:ignore SA1019 a master still serves the deprecated call
+		status, body := m.setQuotaLocked(call.GetSetQuota().GetQuotaRequest()) //lint:ignore SA1019 see above (operator_setquota.go)
+		return nil, status, body, true
 	case masterpb.Call_GET_WEIGHTS:
 		return &masterpb.Response{Type: masterpb.Response_GET_WEIGHTS.Enum(), GetWeights: s.getWeightsLocked()}, http.StatusOK, "", true
 	case masterpb.Call_GET_LOGGING_LEVEL:
