@@ -32,6 +32,8 @@ type operatorState struct {
 
 	deactivated map[string]bool // agent ids (operator_agents.go)
 
+	gone map[string]bool // agents marked gone (operator_gone.go)
+
 	agentLogLevel  map[string]uint32      // by agent id (agent_operator_calls.go)
 	agentLogRevert map[string]*time.Timer // by agent id
 }
@@ -44,6 +46,9 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 		return resp, status, text, true
 	}
 	if status, body, ok := m.operatorResourceCallLocked(call); ok { // operator_resources.go
+		return nil, status, body, true
+	}
+	if status, body, ok := m.operatorRemovalLocked(call); ok { // operator_gone.go
 		return nil, status, body, true
 	}
 	switch call.GetType() {
