@@ -105,7 +105,7 @@ func TestMaintenanceEndpoints(t *testing.T) {
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{}]`)), http.StatusBadRequest,
 		"Both 'hostname' and 'ip' for a machine are empty")
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{"ip":"a"},{"ip":"a"}]`)), http.StatusBadRequest,
-		"Failed to parse IP address 'a'")
+		"Failed to parse IPv4: a") // net::IP::parse(ip, AF_INET), 3rdparty/stout/include/stout/ip.hpp
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{"hostname":"a"},{"hostname":"a"}]`)), http.StatusBadRequest,
 		`Machine '{"hostname":"a"}' appears more than once in the schedule`)
 	expect(t, c.raw(http.MethodPost, "/maintenance/schedule", []byte(`{"windows":[{"machine_ids":[],"unavailability":{"start":{"nanoseconds":1}}}]}`)),

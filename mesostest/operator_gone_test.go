@@ -117,3 +117,32 @@ func TestOperatorStartMaintenance(t *testing.T) {
 		})
 	}
 }
+
+// TestMachineDownUpEndpoints: /machine/down brings a machine scheduled
+// through /maintenance/schedule DOWN as START_MAINTENANCE does (its agent
+// removed, the task TASK_LOST), /machine/up brings it back UP
+// (Master::Http::machineDown, machineUp, src/master/http.cpp).
+func TestMachineDownUpEndpoints(t *testing.T) {
+	srv := newServer(t, WithAgent(AgentConfig{Hostname: "http-down"}))
+	c := newClient(t, srv, httpapi.JSON)
+	sched := newClient(t, srv, httpapi.Protobuf).subscribe(frameworkInfo("httpdown"))
+	o := sched.offers()[0]
+	sched.mustCall(launchCall(o, nil, shellTask("busy", o, "sleep 60")), http.StatusAccepted)
+	waitTaskUpdate(t, sched, "busy", mesosproto.TaskState_TASK_RUNNING)
+	machine := `[{"hostname":"http-down","ip":"127.0.0.1"}]`
+	sc := `{"windows":[{"machine_ids":` + machine + `,"unavailability":{"start":{"nanoseconds":1},"duration":{"nanoseconds":3600000000000}}}]}`
+	expect(t, c.raw(http.MethodPost, "/maintenance/schedule", []byte(sc)), http.StatusOK, "")
+	notDown := `Machine '{"hostname":"http-down","ip":"127.0.0.1"}' is not in DOWN mode and cannot be brought up`
+	expect(t, c.raw(http.MethodPost, "/machine/up", []byte(machine)), http.StatusBadRequest, notDown)
+	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(machine)), http.StatusOK, "")
+	st := waitTaskUpdate(t, sched, "busy", mesosproto.TaskState_TASK_LOST)
+	if st.GetMessage() != "Agent http-down removed: Operator initiated 'Machine DOWN'" {
+		t.Fatalf("status %v", st)
+	}
+	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(machine)), http.StatusBadRequest,
+		`Machine '{"hostname":"http-down","ip":"127.0.0.1"}' is not in DRAINING mode and cannot be brought down`)
+	expect(t, c.raw(http.MethodPost, "/machine/up", []byte(machine)), http.StatusOK, "")
+	if n := agentCount(t, c); n != 0 {
+		t.Fatalf("%d agents after /machine/down", n)
+	}
+}
