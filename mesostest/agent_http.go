@@ -44,6 +44,7 @@ var agentRoutes = map[string]agentRoute{
 	},
 	"containers":         (*Server).serveAgentContainers,
 	"monitor/statistics": (*Server).serveAgentStatistics,
+	"api/v1":             (*Server).serveAgentOperator, // agent_operator_http.go
 }
 
 // serveAgentHTTP routes a request to the agent's endpoint that is not for

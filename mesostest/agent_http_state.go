@@ -177,6 +177,13 @@ func (s *Server) executorModelLocked(a *agent, r *sandboxRun) jsonObject {
 // statuses the agent saw, the latest of each state (Executor::updateTaskState
 // keeps one per state). Without history (WithoutHistory) only the state is known.
 func (s *Server) agentTaskModelLocked(a *agent, t *task) jsonObject {
+	statuses, state := s.agentTaskStatusesLocked(a, t)
+	return taskModel(t.info, t.key.framework, t.role, state, statuses)
+}
+
+// agentTaskStatusesLocked is t's state and statuses as agent a knows them
+// (for /state and the agent operator API).
+func (s *Server) agentTaskStatusesLocked(a *agent, t *task) ([]*mesosproto.TaskStatus, mesosproto.TaskState) {
 	var statuses []*mesosproto.TaskStatus
 	for _, st := range s.history[t.key.task] {
 		if st.GetAgentId().GetValue() != a.id || st.GetSource() == mesosproto.TaskStatus_SOURCE_MASTER {
@@ -194,7 +201,7 @@ func (s *Server) agentTaskModelLocked(a *agent, t *task) jsonObject {
 	if t.gone && !mesosproto.IsTerminalState(state) {
 		state = mesosproto.TaskState_TASK_KILLED // the framework's shutdown killed it
 	}
-	return taskModel(t.info, t.key.framework, t.role, state, statuses)
+	return statuses, state
 }
 
 // agentFlagsLocked is the agent's flags as /flags and /state show them

@@ -48,8 +48,31 @@ func (s *Server) LoseAgent(agentID string) error {
 	if a == nil {
 		return fmt.Errorf("mesostest: LoseAgent: unknown agent %q", agentID)
 	}
+	s.loseAgentLocked(a, agentLoss{message: "health check timed out", unreachable: true})
+	return nil
+}
+
+// agentLoss says how an agent leaves: marked unreachable (Master::
+// markUnreachable) or removed by the operator (Master::markGone,
+// Master::Http::_startMaintenance: __removeSlave without unreachable time).
+type agentLoss struct {
+	message     string // the tasks' status message
+	unreachable bool
+	opMessage   string // operations' feedback message when removed by the operator; none when empty
+	lostOnly    bool   // TASK_LOST for every framework (Master::_removeSlave)
+}
+
+// loseAgentLocked is LoseAgent's work (see there) for an agent that is
+// marked unreachable, or, by the operator, removed: then its tasks get
+// TASK_GONE_BY_OPERATOR (REASON_AGENT_REMOVED_BY_OPERATOR) for
+// PARTITION_AWARE frameworks and TASK_LOST (REASON_AGENT_REMOVED) for the
+// others (TASK_LOST, REASON_AGENT_REMOVED for all with lostOnly), with no
+// unreachable_time, and complete instead of becoming unreachable; its
+// operations get OPERATION_GONE_BY_OPERATOR when opMessage is set.
+func (s *Server) loseAgentLocked(a *agent, how agentLoss) {
+	agentID := a.id
 	if a.unreachable != nil {
-		return nil
+		return
 	}
 	now := time.Now()
 	a.unreachable = &mesosproto.TimeInfo{Nanoseconds: proto.Int64(now.UnixNano())}
@@ -69,14 +92,18 @@ func (s *Server) LoseAgent(agentID string) error {
 	for _, run := range ops {
 		run.stopLocked()
 		delete(a.operations, run.key)
-		if !registered {
+		if !registered || (!how.unreachable && how.opMessage == "") {
 			continue
 		}
 		if fw := m.st.frameworks[run.key.framework]; fw != nil {
+			state, msg := mesosproto.OperationState_OPERATION_UNREACHABLE, "Agent was marked unreachable"
+			if !how.unreachable {
+				state, msg = mesosproto.OperationState_OPERATION_GONE_BY_OPERATOR, how.opMessage
+			}
 			fw.sendLocked(operationUpdateEvent(&mesosproto.OperationStatus{
 				OperationId: proto.Clone(run.latest.GetOperationId()).(*mesosproto.OperationID),
-				State:       mesosproto.OperationState_OPERATION_UNREACHABLE.Enum(),
-				Message:     proto.String("Agent was marked unreachable"),
+				State:       state.Enum(),
+				Message:     proto.String(msg),
 				AgentId:     &mesosproto.AgentID{Value: proto.String(a.id)},
 			}))
 		}
@@ -101,12 +128,20 @@ func (s *Server) LoseAgent(agentID string) error {
 				st := &mesosproto.TaskStatus{
 					TaskId:          &mesosproto.TaskID{Value: proto.String(t.key.task)},
 					State:           lostState(fw, mesosproto.TaskState_TASK_UNREACHABLE).Enum(),
-					Message:         proto.String("health check timed out"),
+					Message:         proto.String(how.message),
 					Source:          mesosproto.TaskStatus_SOURCE_MASTER.Enum(),
 					Reason:          mesosproto.TaskStatus_REASON_AGENT_REMOVED.Enum(),
 					AgentId:         &mesosproto.AgentID{Value: proto.String(a.id)},
 					Timestamp:       proto.Float64(nowSeconds()),
 					UnreachableTime: proto.Clone(a.unreachable).(*mesosproto.TimeInfo),
+				}
+				if !how.unreachable {
+					st.UnreachableTime = nil
+					st.State = mesosproto.TaskState_TASK_LOST.Enum()
+					if fw.partitionAware() && !how.lostOnly {
+						st.State = mesosproto.TaskState_TASK_GONE_BY_OPERATOR.Enum()
+						st.Reason = mesosproto.TaskStatus_REASON_AGENT_REMOVED_BY_OPERATOR.Enum()
+					}
 				}
 				if t.hasExecutorInfo() { // command tasks have no executor_id in the master
 					st.ExecutorId = &mesosproto.ExecutorID{Value: proto.String(t.executorID)}
@@ -116,7 +151,7 @@ func (s *Server) LoseAgent(agentID string) error {
 				s.operatorTaskStatusLocked(fw.id, st.GetState(), func() *mesosproto.TaskStatus { return st }) // Master::updateTask
 			}
 		}
-		if registered && !t.gone {
+		if registered && !t.gone && how.unreachable {
 			m.addUnreachableTaskLocked(t.key.framework, t.key.task) // unreachable.go
 		}
 		t.stopLocked()
@@ -151,5 +186,4 @@ func (s *Server) LoseAgent(agentID string) error {
 		}
 	}
 	s.notifyLocked()
-	return nil
 }

@@ -322,9 +322,10 @@ func (s *Server) scheduledLocked(id machineID) bool {
 }
 
 // serveMachineDown is Master::Http::machineDown: every machine must be in
-// the schedule and DRAINING. Bringing a machine down (shutting its agents
-// down) is not modelled: a request that passes the checks gets 501
-// (docs/MESOSTEST-DEVIATIONS.md).
+// the schedule and DRAINING; then START_MAINTENANCE's work brings them
+// DOWN (startMaintenanceLocked, operator_gone.go). A machine scheduled
+// through /maintenance/schedule joins the operator API's machines as
+// DRAINING first.
 func (m *master) serveMachineDown(w http.ResponseWriter, r *http.Request, _ url.Values) {
 	ids, ok := machineIDsBody(w, r)
 	if !ok {
@@ -334,12 +335,27 @@ func (m *master) serveMachineDown(w http.ResponseWriter, r *http.Request, _ url.
 		writeText(w, http.StatusBadRequest, msg)
 		return
 	}
-	writeText(w, http.StatusNotImplemented, "mesostest: bringing machines down is not modelled")
+	s := m.s
+	s.mu.Lock()
+	pb := make([]*mesosproto.MachineID, 0, len(ids))
+	for _, id := range ids {
+		mid := id.proto()
+		if _, ok := s.op.machines[machineKeyOf(mid)]; !ok {
+			if s.op.machines == nil {
+				s.op.machines = map[machineKey]*machine{}
+			}
+			s.op.machines[machineKeyOf(mid)] = &machine{id: mid}
+		}
+		pb = append(pb, mid)
+	}
+	status, body := m.startMaintenanceLocked(pb)
+	s.mu.Unlock()
+	writeText(w, status, body)
 }
 
 // serveMachineUp is Master::Http::machineUp: every machine must be in the
-// schedule and DOWN; the fake has no DOWN machine, so a scheduled machine
-// gets Mesos's answer for a DRAINING one.
+// schedule and DOWN (STOP_MAINTENANCE's work, stopMaintenanceLocked); a
+// machine only the agents' schedule knows is DRAINING.
 func (m *master) serveMachineUp(w http.ResponseWriter, r *http.Request, _ url.Values) {
 	ids, ok := machineIDsBody(w, r)
 	if !ok {
@@ -349,7 +365,33 @@ func (m *master) serveMachineUp(w http.ResponseWriter, r *http.Request, _ url.Va
 		writeText(w, http.StatusBadRequest, msg)
 		return
 	}
-	writeText(w, http.StatusBadRequest, "Machine '"+ids[0].jsonText()+"' is not in DOWN mode and cannot be brought up")
+	s := m.s
+	s.mu.Lock()
+	pb := make([]*mesosproto.MachineID, 0, len(ids))
+	for _, id := range ids {
+		mid := id.proto()
+		if mc := s.op.machines[machineKeyOf(mid)]; mc == nil || !mc.down {
+			s.mu.Unlock()
+			writeText(w, http.StatusBadRequest, "Machine '"+id.jsonText()+"' is not in DOWN mode and cannot be brought up")
+			return
+		}
+		pb = append(pb, mid)
+	}
+	status, body := s.stopMaintenanceLocked(pb)
+	s.mu.Unlock()
+	writeText(w, status, body)
+}
+
+// proto is the MachineID of id.
+func (id machineID) proto() *mesosproto.MachineID {
+	out := &mesosproto.MachineID{}
+	if id.Hostname != "" {
+		out.Hostname = proto.String(id.Hostname)
+	}
+	if id.IP != "" {
+		out.Ip = proto.String(id.IP)
+	}
+	return out
 }
 
 // unscheduled returns Mesos's answer for the first machine that is not in

@@ -63,7 +63,7 @@ func TestResourceOperationChecks(t *testing.T) {
 		{"/destroy-volumes", "slaveId=" + agent + "&volumes={", "400", "Error in parsing 'volumes' query parameter in the request body: "},
 		{"/reserve", "slaveId=nope&resources=" + res, "400", "No agent found with specified ID"},
 		{"/reserve", "slaveId=%zz", "400", "Unable to decode query string: "},
-		{"/reserve", "slaveId=" + agent + "&resources=" + res, "501", "mesostest: "},
+		{"/reserve", "slaveId=" + agent + "&resources=" + res, "202", ""}, // applied: operator_resources_test.go
 	} {
 		r := c.raw(http.MethodPost, tc.path, []byte(tc.body))
 		if strconv.Itoa(r.status) != tc.status || !strings.HasPrefix(r.body, tc.msg) {
@@ -105,7 +105,7 @@ func TestMaintenanceEndpoints(t *testing.T) {
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{}]`)), http.StatusBadRequest,
 		"Both 'hostname' and 'ip' for a machine are empty")
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{"ip":"a"},{"ip":"a"}]`)), http.StatusBadRequest,
-		"Failed to parse IPv4: a")
+		"Failed to parse IPv4: a") // net::IP::parse(ip, AF_INET), 3rdparty/stout/include/stout/ip.hpp
 	expect(t, c.raw(http.MethodPost, "/machine/down", []byte(`[{"hostname":"a"},{"hostname":"a"}]`)), http.StatusBadRequest,
 		`Machine '{"hostname":"a"}' appears more than once in the schedule`)
 	expect(t, c.raw(http.MethodPost, "/maintenance/schedule", []byte(`{"windows":[{"machine_ids":[],"unavailability":{"start":{"nanoseconds":1}}}]}`)),

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
 // The operator's write endpoints of src/master/http.cpp. Each opens with
@@ -107,11 +109,9 @@ func checkJSONType(b []byte, want byte) string {
 
 // serveResourceOperation answers /reserve, /unreserve, /create-volumes and
 // /destroy-volumes: the method and parameter checks of their handlers in
-// src/master/http.cpp, then, for an unknown agent, 400 "No agent found
-// with specified ID" (Master::Http::_reserve and the others). Applying the
-// operation itself is not modelled: a request that passes these checks
-// gets 501 (docs/MESOSTEST-DEVIATIONS.md).
-func (m *master) serveResourceOperation(w http.ResponseWriter, r *http.Request, params []string, parseMsg string) {
+// src/master/http.cpp, then the operation as the v1 calls apply it
+// (operatorResourceOperationLocked, operator_resources.go).
+func (m *master) serveResourceOperation(w http.ResponseWriter, r *http.Request, typ mesosproto.Offer_Operation_Type, params []string, parseMsg string) {
 	vals, ok := postForm(w, r)
 	if !ok {
 		return
@@ -130,29 +130,33 @@ func (m *master) serveResourceOperation(w http.ResponseWriter, r *http.Request, 
 			return
 		}
 	}
-	m.s.mu.Lock()
-	known := m.st != nil && m.s.agentByID[agentID[len(agentID)-1]] != nil &&
-		m.registeredLocked(m.s.agentByID[agentID[len(agentID)-1]])
-	m.s.mu.Unlock()
-	if !known {
-		writeText(w, http.StatusBadRequest, "No agent found with specified ID")
+	msg := parseMsg
+	if msg == "" {
+		msg = "Error parsing '" + params[0] + "' query parameter in the request body"
+	}
+	op, perr := resourceOperationFromForm(typ, vals, params[0], msg)
+	if perr != "" {
+		writeText(w, http.StatusBadRequest, perr)
 		return
 	}
-	writeText(w, http.StatusNotImplemented, "mesostest: operator resource operations are not modelled")
+	m.s.mu.Lock()
+	status, body := m.operatorResourceOperationLocked(agentID[len(agentID)-1], op)
+	m.s.mu.Unlock()
+	writeText(w, status, body)
 }
 
 func (m *master) serveReserve(w http.ResponseWriter, r *http.Request, _ url.Values) {
-	m.serveResourceOperation(w, r, []string{"resources"}, "")
+	m.serveResourceOperation(w, r, mesosproto.Offer_Operation_RESERVE, []string{"resources"}, "")
 }
 
 func (m *master) serveUnreserve(w http.ResponseWriter, r *http.Request, _ url.Values) {
-	m.serveResourceOperation(w, r, []string{"resources"}, "Error in parsing 'resources' query parameter in the request body")
+	m.serveResourceOperation(w, r, mesosproto.Offer_Operation_UNRESERVE, []string{"resources"}, "Error in parsing 'resources' query parameter in the request body")
 }
 
 func (m *master) serveCreateVolumes(w http.ResponseWriter, r *http.Request, _ url.Values) {
-	m.serveResourceOperation(w, r, []string{"volumes"}, "Error in parsing 'volumes' query parameter in the request body")
+	m.serveResourceOperation(w, r, mesosproto.Offer_Operation_CREATE, []string{"volumes"}, "Error in parsing 'volumes' query parameter in the request body")
 }
 
 func (m *master) serveDestroyVolumes(w http.ResponseWriter, r *http.Request, _ url.Values) {
-	m.serveResourceOperation(w, r, []string{"volumes"}, "Error in parsing 'volumes' query parameter in the request body")
+	m.serveResourceOperation(w, r, mesosproto.Offer_Operation_DESTROY, []string{"volumes"}, "Error in parsing 'volumes' query parameter in the request body")
 }

@@ -110,7 +110,10 @@ func (m *master) conversionLocked(fw *framework, a *agent, role string, op *meso
 		}
 		return rs, nil
 	}
-	principal := fw.info.Principal
+	var principal *string
+	if fw != nil { // nil: an operator's operation (the operator API is not authenticated here)
+		principal = fw.info.Principal
+	}
 	switch op.GetType() {
 	case mesosproto.Offer_Operation_RESERVE:
 		target, err := parse("resources", op.GetReserve().GetResources())
@@ -133,7 +136,7 @@ func (m *master) conversionLocked(fw *framework, a *agent, role string, op *meso
 						"', which does not match a reserved resource in the request with principal '" + last.GetPrincipal() + "'")
 				}
 			}
-			if k.role != role {
+			if fw != nil && k.role != role {
 				return nil, nil, mesosErr("A reserve operation was attempted for a resource with role '" + k.role +
 					"', but the resource was allocated to role '" + role + "'")
 			}
@@ -176,7 +179,9 @@ func (m *master) conversionLocked(fw *framework, a *agent, role string, op *meso
 			return nil, nil, err
 		}
 		ids := map[[2]string]bool{}
-		for k := range a.total.plus(vols) {
+		// Non-shared volumes never merge in Mesos's Resources sum, so a
+		// volume equal to one the agent has collides with it.
+		for _, k := range append(a.total.sortedKeys(), vols.sortedKeys()...) {
 			if !k.persistentVolume() {
 				continue
 			}
@@ -187,7 +192,7 @@ func (m *master) conversionLocked(fw *framework, a *agent, role string, op *meso
 			ids[id] = true
 		}
 		for _, v := range op.GetCreate().GetVolumes() {
-			if v.Shared != nil && !hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_SHARED_RESOURCES) {
+			if fw != nil && v.Shared != nil && !hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_SHARED_RESOURCES) {
 				return nil, nil, mesosErr("Create volume operation for '" + keyOf(v).describe() + "' has been attempted by framework '" +
 					fw.id + "' with no SHARED_RESOURCES capability")
 			}

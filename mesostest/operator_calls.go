@@ -31,6 +31,11 @@ type operatorState struct {
 	quotas map[string]*quotapb.QuotaConfig // by role (operator_quota.go)
 
 	deactivated map[string]bool // agent ids (operator_agents.go)
+
+	gone map[string]bool // agents marked gone (operator_gone.go)
+
+	agentLogLevel  map[string]uint32      // by agent id (agent_operator_calls.go)
+	agentLogRevert map[string]*time.Timer // by agent id
 }
 
 // operatorWriteLocked answers the calls that change state. A nil Response
@@ -39,6 +44,12 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 	s := m.s
 	if resp, status, text, ok := m.operatorMaintenanceLocked(call); ok { // operator_maintenance.go
 		return resp, status, text, true
+	}
+	if status, body, ok := m.operatorResourceCallLocked(call); ok { // operator_resources.go
+		return nil, status, body, true
+	}
+	if status, body, ok := m.operatorRemovalLocked(call); ok { // operator_gone.go
+		return nil, status, body, true
 	}
 	switch call.GetType() {
 	case masterpb.Call_UPDATE_WEIGHTS:
@@ -65,6 +76,9 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 		return &masterpb.Response{Type: masterpb.Response_GET_QUOTA.Enum(), GetQuota: s.getQuotaLocked()}, http.StatusOK, "", true
 	case masterpb.Call_UPDATE_QUOTA:
 		status, body := s.updateQuotaLocked(call.GetUpdateQuota())
+		return nil, status, body, true
+	case masterpb.Call_SET_QUOTA: //lint:ignore SA1019 a master still serves the deprecated call
+		status, body := m.setQuotaLocked(call.GetSetQuota().GetQuotaRequest()) //lint:ignore SA1019 see above (operator_setquota.go)
 		return nil, status, body, true
 	case masterpb.Call_GET_WEIGHTS:
 		return &masterpb.Response{Type: masterpb.Response_GET_WEIGHTS.Enum(), GetWeights: s.getWeightsLocked()}, http.StatusOK, "", true

@@ -159,6 +159,10 @@ func (m *master) operatorCallLocked(call *masterpb.Call) (*masterpb.Response, in
 		}, http.StatusOK, ""
 	case masterpb.Call_GET_MASTER:
 		return &masterpb.Response{Type: masterpb.Response_GET_MASTER.Enum(), GetMaster: m.getMasterLocked()}, http.StatusOK, ""
+	case masterpb.Call_GET_FLAGS:
+		return m.getFlagsLocked(), http.StatusOK, "" // operator_flags_metrics.go
+	case masterpb.Call_GET_METRICS:
+		return m.getMetricsLocked(), http.StatusOK, "" // operator_flags_metrics.go
 	case masterpb.Call_GET_STATE:
 		return &masterpb.Response{Type: masterpb.Response_GET_STATE.Enum(), GetState: m.getStateLocked()}, http.StatusOK, ""
 	case masterpb.Call_GET_AGENTS:
