@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/retry"
 )
 
 // callAttempts bounds how often a read-only call is sent when the master
@@ -124,7 +125,7 @@ func (c *conn) fetchRetried(ctx context.Context, t target, r *request) ([]byte, 
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.callTimeout)
 		defer cancel()
 	}
-	var bo *retryBackoff
+	var bo *retry.Backoff
 	for attempt := 1; ; attempt++ {
 		body, ct, err := c.fetchOnce(ctx, t, r)
 		if err == nil {
@@ -134,11 +135,11 @@ func (c *conn) fetchRetried(ctx context.Context, t target, r *request) ([]byte, 
 			return nil, "", callErr(r.name, err)
 		}
 		if bo == nil {
-			bo = newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax)
+			bo = retry.New(c.cfg.backoffInitial, c.cfg.backoffMax)
 		}
-		d := bo.next()
+		d := bo.Next()
 		c.log.Debug("retrying call", zap.String("call", r.name), zap.Error(err), zap.Duration("delay", d))
-		if !sleep(ctx, d, nil) {
+		if !retry.Sleep(ctx, d, nil) {
 			return nil, "", callErr(r.name, err)
 		}
 	}

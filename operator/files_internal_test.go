@@ -87,15 +87,3 @@ func TestResolveLocation(t *testing.T) {
 		}
 	}
 }
-
-func TestHeartbeatTimeout(t *testing.T) {
-	if got := heartbeatTimeout(0, 5); got != 5*DefaultHeartbeatInterval {
-		t.Errorf("no interval: %v", got)
-	}
-	if got := heartbeatTimeout(0.5, 4); got.Seconds() != 2 {
-		t.Errorf("0.5 s × 4 = %v", got)
-	}
-	if got := heartbeatTimeout(1e12, 1); got != DefaultHeartbeatInterval {
-		t.Errorf("absurd interval: %v", got)
-	}
-}

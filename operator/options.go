@@ -206,3 +206,8 @@ func (c *config) validate() error {
 	errs = append(errs, c.validateTLS()...)
 	return errors.Join(errs...)
 }
+
+// DefaultHeartbeatInterval is the heartbeat interval assumed until the master's SUBSCRIBED event announces
+// one: Mesos's DEFAULT_HEARTBEAT_INTERVAL, 15 s (src/master/constants.hpp), which is also what its operator
+// subscribers get (src/master/master.hpp, Master::Subscribers::Subscriber).
+const DefaultHeartbeatInterval = httpapi.DefaultHeartbeatInterval

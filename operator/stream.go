@@ -82,14 +82,14 @@ func (s *subscription) stream(master *url.URL, changed <-chan struct{}) (out out
 
 	first := m.cfg.callTimeout
 	if first <= 0 {
-		first = heartbeatTimeout(0, m.cfg.missedHeartbeats)
+		first = httpapi.HeartbeatTimeout(0, m.cfg.missedHeartbeats)
 	}
-	wd := newWatchdog(first, func() { cancel(ErrMissedHeartbeats) })
-	defer wd.stop()
+	wd := httpapi.NewWatchdog(first, func() { cancel(ErrMissedHeartbeats) })
+	defer wd.Stop()
 	events := make(chan *masterpb.Event, eventQueueLen)
 	rd := &eventReader{
 		ctx: sctx, codec: codec, out: events, wd: wd, missed: m.cfg.missedHeartbeats, log: log,
-		r: recordio.NewReader(&livenessReader{r: resp.Body, wd: wd}, m.cfg.maxFrameSize),
+		r: recordio.NewReader(wd.Reader(resp.Body), m.cfg.maxFrameSize),
 	}
 	wg.Add(1)
 	go func() {
@@ -136,7 +136,7 @@ func (s *subscription) dispatch(sctx context.Context, events <-chan *masterpb.Ev
 		hctx := sctx
 		if ev.GetType() == masterpb.Event_SUBSCRIBED {
 			*subscribed = true
-			s.bo.reset()
+			s.bo.Reset()
 			if s.subscribed > 0 {
 				hctx = context.WithValue(sctx, resyncKey{}, true)
 			}
@@ -208,7 +208,7 @@ type eventReader struct {
 	r      *recordio.Reader
 	codec  httpapi.Codec
 	out    chan<- *masterpb.Event
-	wd     *watchdog
+	wd     *httpapi.Watchdog
 	missed int
 	log    *zap.Logger
 
@@ -237,7 +237,7 @@ func (rd *eventReader) run() {
 			return
 		}
 		if ev.GetType() == masterpb.Event_SUBSCRIBED {
-			rd.wd.setTimeout(heartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
+			rd.wd.SetTimeout(httpapi.HeartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
 		}
 		select {
 		case rd.out <- ev:

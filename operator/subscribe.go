@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/detector"
+	"github.com/mesoskit/mesoskit/internal/retry"
 )
 
 // Subscribe opens the master's operator event stream (SUBSCRIBE, served by
@@ -50,7 +51,7 @@ func (m *Master) Subscribe(ctx context.Context, h Handler) error {
 	if err != nil {
 		return err
 	}
-	s := &subscription{m: m, ctx: ctx, h: h, bo: newBackoff(m.cfg.backoffInitial, m.cfg.backoffMax)}
+	s := &subscription{m: m, ctx: ctx, h: h, bo: retry.New(m.cfg.backoffInitial, m.cfg.backoffMax)}
 	s.dh, _ = h.(DisconnectHandler)
 	err = s.loop(det)
 	if err != nil {
@@ -65,7 +66,7 @@ type subscription struct {
 	ctx        context.Context
 	h          Handler
 	dh         DisconnectHandler
-	bo         *retryBackoff
+	bo         *retry.Backoff
 	subscribed int // SUBSCRIBED events delivered so far
 }
 
@@ -111,9 +112,9 @@ func (s *subscription) loop(det detector.Detector) error {
 				m.log.Info("event stream ended; resubscribing", zap.String("master", u.Host), zap.Error(err))
 			}
 		}
-		d := s.bo.next()
+		d := s.bo.Next()
 		m.log.Warn("subscribe failed; retrying", zap.Error(err), zap.Duration("delay", d))
-		if !sleep(s.ctx, d, changed) {
+		if !retry.Sleep(s.ctx, d, changed) {
 			return nil
 		}
 	}

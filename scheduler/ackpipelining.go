@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/retry"
 )
 
 // pipelinedAckWindow is the least number of automatic acknowledgements in
@@ -412,11 +413,11 @@ func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, jo
 
 // postLater sends job through net/http on a goroutine of its own (counted
 // in the session's calls), which finishes it: an acknowledgement queued
-// when the pipelined connection ended, or one answered 503 (retry; it waits
+// when the pipelined connection ended, or one answered 503 (again; it waits
 // the first backoff delay before). Each holds a slot, so at most the window
 // run at once. Called by the writer or the reader, themselves counted in
 // the session's calls.
-func (p *ackPipeline) postLater(job ackJob, retry bool) {
+func (p *ackPipeline) postLater(job ackJob, again bool) {
 	p.s.calls.Add(1)
 	go func() {
 		defer p.s.calls.Done()
@@ -425,7 +426,7 @@ func (p *ackPipeline) postLater(job ackJob, retry bool) {
 			ctx, cancel = context.WithTimeoutCause(p.s.ctx, t, errCallTimedOut)
 		}
 		var err error
-		if retry && !sleep(ctx, newBackoff(p.c.cfg.backoffInitial, p.c.cfg.backoffMax).next(), nil) {
+		if again && !retry.Sleep(ctx, retry.New(p.c.cfg.backoffInitial, p.c.cfg.backoffMax).Next(), nil) {
 			err = callErr(job.typ, context.Cause(ctx))
 		} else {
 			err = p.c.postAttempts(ctx, p.s, job.typ, job.body)

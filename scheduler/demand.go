@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/mesoskit/mesoskit/internal/retry"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
@@ -253,7 +254,7 @@ func (c *Client) subscribeSuppressed() []string {
 // demandLoop applies demand changes on subscription s until it ends.
 func (r *runner) demandLoop(s *session, log *zap.Logger) {
 	c := r.c
-	bo := newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax)
+	bo := retry.New(c.cfg.backoffInitial, c.cfg.backoffMax)
 	for {
 		c.mu.Lock()
 		want, all, since := c.demand.want, c.demand.all, time.Since(c.demand.changed)
@@ -278,13 +279,13 @@ func (r *runner) demandLoop(s *session, log *zap.Logger) {
 			return
 		}
 		if err != nil {
-			wait = bo.next()
+			wait = bo.Next()
 			log.Warn("changing offer suppression failed; retrying", zap.Error(err), zap.Duration("delay", wait))
 		} else {
-			bo.reset()
+			bo.Reset()
 		}
 		if wait >= 0 {
-			if !sleep(s.ctx, wait, c.demand.wake) {
+			if !retry.Sleep(s.ctx, wait, c.demand.wake) {
 				return
 			}
 			continue

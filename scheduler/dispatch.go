@@ -130,7 +130,7 @@ func (r *runner) startSession(s *session, id string, sub *schedulerpb.Event_Subs
 	c.target.Store(c.newCallTarget(s))
 	c.first.mark()
 	r.acks = newAckPipeline(c, s, log)
-	r.bo.reset()
+	r.bo.Reset()
 	c.m.subscribed(prev != "", r.since)
 
 	fields := []zap.Field{zap.String("framework_id", id), zap.Float64("heartbeat_interval_seconds", sub.GetHeartbeatIntervalSeconds())}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/internal/retry"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
@@ -105,10 +106,10 @@ func (r *runner) reconcileLoop(s *session, log *zap.Logger) {
 	if iv <= 0 {
 		return
 	}
-	if !s.resubscribed && !sleep(s.ctx, iv, nil) {
+	if !s.resubscribed && !retry.Sleep(s.ctx, iv, nil) {
 		return
 	}
-	bo := newBackoff(c.cfg.reconcileInitial, c.cfg.reconcileMax)
+	bo := retry.New(c.cfg.reconcileInitial, c.cfg.reconcileMax)
 	for {
 		c.m.reconciled(true)
 		err := c.send(s.ctx, s, reconcileCall(nil))
@@ -117,13 +118,13 @@ func (r *runner) reconcileLoop(s *session, log *zap.Logger) {
 		}
 		wait := iv
 		if err != nil {
-			wait = min(bo.next(), iv)
+			wait = min(bo.Next(), iv)
 			log.Warn("implicit reconciliation failed; retrying", zap.Error(err), zap.Duration("delay", wait))
 		} else {
-			bo.reset()
+			bo.Reset()
 			log.Debug("implicit reconciliation requested")
 		}
-		if !sleep(s.ctx, wait, nil) {
+		if !retry.Sleep(s.ctx, wait, nil) {
 			return
 		}
 	}
@@ -157,7 +158,7 @@ func (r *runner) reconcileExplicitly(s *session, log *zap.Logger) bool {
 		return true
 	}
 	start := time.Now()
-	bo := newBackoff(c.cfg.reconcileInitial, c.cfg.reconcileMax)
+	bo := retry.New(c.cfg.reconcileInitial, c.cfg.reconcileMax)
 	for round := 1; ; round++ {
 		list := s.rec.remaining()
 		if len(list) == 0 {
@@ -175,7 +176,7 @@ func (r *runner) reconcileExplicitly(s *session, log *zap.Logger) bool {
 		if s.ctx.Err() != nil {
 			return false
 		}
-		d := bo.next()
+		d := bo.Next()
 		if err != nil {
 			log.Warn("explicit reconciliation failed; retrying", zap.Error(err), zap.Duration("delay", d))
 		}

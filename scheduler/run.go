@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/detector"
+	"github.com/mesoskit/mesoskit/internal/retry"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -22,7 +23,7 @@ type runner struct {
 	h        Handler
 	dh       DisconnectHandler  // h, when it implements it
 	rh       ResubscribeHandler // h, when it implements it
-	bo       *retryBackoff
+	bo       *retry.Backoff
 	attempt  int          // retries since the last SUBSCRIBED (or since Run started)
 	storedID string       // the ID the store is known to hold
 	acks     *ackPipeline // automatic acknowledgements of the live session
@@ -110,7 +111,7 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 		det = d
 	}
 
-	r := &runner{c: c, ctx: ctx, h: h, bo: newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax), since: time.Now()}
+	r := &runner{c: c, ctx: ctx, h: h, bo: retry.New(c.cfg.backoffInitial, c.cfg.backoffMax), since: time.Now()}
 	r.dh, _ = optional[DisconnectHandler](h)
 	r.rh, _ = optional[ResubscribeHandler](h)
 	if err := r.loadID(); err != nil {
@@ -194,10 +195,10 @@ func (r *runner) loop(det detector.Detector) error {
 		}
 		u, err := c.masterURL(det, leader)
 		if err != nil {
-			d := r.bo.next()
+			d := r.bo.Next()
 			r.warn.log(c.log, "leading master has no usable address; retrying", err, zap.Duration("delay", d))
 			r.retryAfter(d, err)
-			if !sleep(r.ctx, d, changed) {
+			if !retry.Sleep(r.ctx, d, changed) {
 				return nil
 			}
 			continue
@@ -219,7 +220,7 @@ func (r *runner) loop(det detector.Detector) error {
 			}
 			return out.err
 		}
-		d := r.bo.next()
+		d := r.bo.Next()
 		wake := changed
 		if out.subscribed {
 			r.attempt = 0 // SUBSCRIBED reset the count; this is the first retry since
@@ -234,7 +235,7 @@ func (r *runner) loop(det detector.Detector) error {
 			}
 		}
 		r.retryAfter(d, out.err)
-		if !sleep(r.ctx, d, wake) {
+		if !retry.Sleep(r.ctx, d, wake) {
 			return nil
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/retry"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
@@ -117,8 +118,8 @@ func (c *Client) postAttempts(ctx context.Context, s *session, typ schedulerpb.C
 }
 
 func (c *Client) postRetried(ctx context.Context, s *session, typ schedulerpb.Call_Type, body []byte) error {
-	retry := idempotent(typ)
-	var bo *retryBackoff
+	again := idempotent(typ)
+	var bo *retry.Backoff
 	for attempt := 1; ; attempt++ {
 		err := c.post(ctx, s, typ, body)
 		if err == nil {
@@ -127,15 +128,15 @@ func (c *Client) postRetried(ctx context.Context, s *session, typ schedulerpb.Ca
 		if ctx.Err() != nil {
 			return callErr(typ, ctxCause(ctx, err))
 		}
-		if !retry || attempt >= callAttempts || !retryable(err) {
+		if !again || attempt >= callAttempts || !retryable(err) {
 			return callErr(typ, err)
 		}
 		if bo == nil {
-			bo = newBackoff(c.cfg.backoffInitial, c.cfg.backoffMax)
+			bo = retry.New(c.cfg.backoffInitial, c.cfg.backoffMax)
 		}
-		d := bo.next()
+		d := bo.Next()
 		c.log.Debug("retrying call", zap.Stringer("call", typ), zap.Error(err), zap.Duration("delay", d))
-		if !sleep(ctx, d, nil) {
+		if !retry.Sleep(ctx, d, nil) {
 			return callErr(typ, ctxCause(ctx, err))
 		}
 	}

@@ -103,15 +103,15 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	// announced in SUBSCRIBED decides.
 	first := c.cfg.callTimeout
 	if first <= 0 {
-		first = heartbeatTimeout(0, c.cfg.missedHeartbeats)
+		first = httpapi.HeartbeatTimeout(0, c.cfg.missedHeartbeats)
 	}
-	wd := newWatchdog(first, func() { cancel(ErrMissedHeartbeats) })
-	defer wd.stop()
+	wd := httpapi.NewWatchdog(first, func() { cancel(ErrMissedHeartbeats) })
+	defer wd.Stop()
 
 	events := make(chan *schedulerpb.Event, eventQueueLen)
 	rd := &streamReader{
 		ctx:    sctx,
-		r:      recordio.NewReader(&livenessReader{r: resp.Body, wd: wd}, c.cfg.maxFrameSize),
+		r:      recordio.NewReader(wd.Reader(resp.Body), c.cfg.maxFrameSize),
 		codec:  codec,
 		out:    events,
 		wd:     wd,
@@ -315,7 +315,7 @@ type streamReader struct {
 	r      *recordio.Reader
 	codec  httpapi.Codec
 	out    chan<- *schedulerpb.Event
-	wd     *watchdog
+	wd     *httpapi.Watchdog
 	missed int
 	log    *zap.Logger
 	m      *metrics
@@ -344,7 +344,7 @@ func (rd *streamReader) run() {
 		}
 		rd.m.event(ev)
 		if ev.GetType() == schedulerpb.Event_SUBSCRIBED {
-			rd.wd.setTimeout(heartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
+			rd.wd.SetTimeout(httpapi.HeartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
 		}
 		select {
 		case rd.out <- ev:
