@@ -31,6 +31,9 @@ type demo struct {
 
 	portOffer  string // -announce: the offer ports are being taken from (announce.go)
 	portsTaken int    // and how many
+
+	again      []string // tasks Mesos reported gone, to launch again (the relaunch rule)
+	noRelaunch bool     // -ha relaunches through its records instead (ha.go)
 }
 
 func newDemo(c *scheduler.Client, o options, out io.Writer) *demo {
@@ -70,6 +73,14 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 			needMem += executorMem
 		}
 		var tasks []*mesosproto.TaskInfo
+		relaunched := 0
+		for len(d.again) > 0 && cpus >= needCPUs && mem >= needMem {
+			tasks = append(tasks, d.task(offer, d.again[0]))
+			d.again = d.again[1:]
+			relaunched++
+			cpus -= needCPUs
+			mem -= needMem
+		}
 		for d.next < d.opts.tasks && cpus >= needCPUs && mem >= needMem {
 			d.next++
 			tasks = append(tasks, d.task(offer, "task-"+strconv.Itoa(d.next)))
@@ -81,7 +92,10 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 		}
 		if err := d.client.Launch(ctx, []*mesosproto.OfferID{offer.GetId()}, tasks, nil); err != nil {
 			// The launch did not reach the master: give the tasks back to the next offers.
-			d.next -= len(tasks)
+			for _, t := range tasks[:relaunched] {
+				d.again = append(d.again, t.GetTaskId().GetValue())
+			}
+			d.next -= len(tasks) - relaunched
 			fmt.Fprintf(d.out, "launch on %s failed: %v\n", offer.GetHostname(), err)
 			continue
 		}
@@ -90,7 +104,7 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 			fmt.Fprintf(d.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), offer.GetHostname())
 		}
 	}
-	if d.next == d.opts.tasks {
+	if d.next == d.opts.tasks && len(d.again) == 0 {
 		// Nothing left to launch: stop receiving offers.
 		d.soft("suppress", d.client.Suppress(ctx)) // the Client states it again after resubscribing
 	}
@@ -155,6 +169,19 @@ func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	prev, known := d.state[id]
 	if !known || prev == st.GetState() || mesosproto.IsTerminalState(prev) {
 		return nil // a duplicate, a reconciliation answer with nothing new, or a task we do not own
+	}
+	if d.client.IsStale(st) {
+		return nil // answers a reconciliation sent before the task's last launch: nothing new
+	}
+	if scheduler.IsLost(st.GetState()) && !d.noRelaunch {
+		// The relaunch rule: a task Mesos reports gone (never launched, or lost with its agent or master)
+		// is launched again under the same ID. Stale answers were left out above: they would make it run
+		// twice.
+		fmt.Fprintf(d.out, "%-8s %-14s %s; launching it again\n", id, st.GetState(), st.GetMessage())
+		delete(d.state, id)
+		d.again = append(d.again, id)
+		d.soft("revive", d.client.Revive(ctx))
+		return nil
 	}
 	d.state[id] = st.GetState()
 	if mesosproto.IsTerminalState(st.GetState()) {
