@@ -93,7 +93,7 @@ func (c *Conn) putNode(ctx context.Context, fence *Term, p string, data []byte, 
 				resent = oe
 				attempt-- // the same write again
 				if !sleepCtx(ctx, minRetryDelay) {
-					return 0, oe.withCause(ctx.Err(), true)
+					return 0, oe.withCause(ctx.Err())
 				}
 			}
 		default:
@@ -133,7 +133,7 @@ func (c *Conn) deleteNodeAt(ctx context.Context, fence *Term, p string, expect V
 				return nil
 			case retry:
 				if !sleepCtx(ctx, minRetryDelay) {
-					return oe.withCause(ctx.Err(), true)
+					return oe.withCause(ctx.Err())
 				}
 				continue // resent
 			}
