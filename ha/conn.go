@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -420,14 +422,18 @@ func (c *Conn) once(ctx context.Context, fn func(z *zk.Conn) error) error {
 	return c.do(ctx, fn)
 }
 
-// transient reports whether a ZooKeeper error may go away by itself.
+// transient reports whether a ZooKeeper error may go away by itself. Besides go-zookeeper's own, a
+// request can fail with the connection's I/O error itself ("write: broken pipe", "connection reset by
+// peer", EOF) when the connection dies as it is sent (seen under the chaos soak, internal/chaos).
 func transient(err error) bool {
-	for _, e := range []error{zk.ErrConnectionClosed, zk.ErrNoServer, zk.ErrSessionExpired, zk.ErrSessionMoved} {
+	for _, e := range []error{zk.ErrConnectionClosed, zk.ErrNoServer, zk.ErrSessionExpired, zk.ErrSessionMoved,
+		syscall.EPIPE, syscall.ECONNRESET, syscall.ECONNREFUSED, syscall.ECONNABORTED, io.EOF, io.ErrUnexpectedEOF, net.ErrClosed} {
 		if errors.Is(err, e) {
 			return true
 		}
 	}
-	return false
+	var op *net.OpError
+	return errors.As(err, &op)
 }
 
 // opError wraps a ZooKeeper error with the operation and node. Permission errors also match

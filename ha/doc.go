@@ -77,7 +77,10 @@
 // small versioned records, one child node per key, with compare-and-set on the znode version (a
 // *[ConflictError], matching ErrConflict, when the version differs; nothing is overwritten) and a size check
 // before sending (a *[SizeError], matching ErrTooLarge, above ZooKeeper's request limit). Both offer a view
-// fenced by a Term.
+// fenced by a Term. A conditional write whose answer is lost (the connection died, ctx ended in flight) is
+// read back and, if it was not applied, sent again while ctx and the fence last; when that cannot decide, it
+// fails with a *[OutcomeError] matching [ErrOutcomeUnknown], which [Records.Resolve] settles later.
+// [FrameworkIDStore.Dropping] makes Forget drop the framework's records with its ID.
 //
 // # ACLs
 //

@@ -42,6 +42,7 @@ func (c *Conn) putNode(ctx context.Context, fence *Term, p string, data []byte, 
 		return 0, fmt.Errorf("ha: put %q: invalid expected version %d", p, int32(expect))
 	}
 	createdParents := false
+	var resent *OutcomeError // the write is being sent again after a lost answer
 	for attempt := 0; ; attempt++ {
 		var op any
 		create := expect == Absent || (expect == Any && attempt%2 == 1)
@@ -70,6 +71,12 @@ func (c *Conn) putNode(ctx context.Context, fence *Term, p string, data []byte, 
 		case errors.Is(err, zk.ErrNodeExists) && expect == Any && attempt < 4:
 			// Created meanwhile: overwrite it (next attempt).
 		case errors.Is(err, zk.ErrNodeExists), errors.Is(err, zk.ErrBadVersion), errors.Is(err, zk.ErrNoNode) && !create:
+			if resent != nil {
+				// The first attempt, still on its way when we read back, may have been applied since.
+				if applied, v, rerr := c.readBack(ctx, resent); rerr == nil && applied {
+					return v, nil
+				}
+			}
 			return 0, c.conflict(ctx, p, expect)
 		case errors.Is(err, ErrNotLeader), errors.Is(err, ErrTooLarge):
 			return 0, err
@@ -83,9 +90,10 @@ func (c *Conn) putNode(ctx context.Context, fence *Term, p string, data []byte, 
 			case applied:
 				return v, nil
 			case retry:
+				resent = oe
 				attempt-- // the same write again
 				if !sleepCtx(ctx, minRetryDelay) {
-					return 0, oe.withCause(ctx.Err(), true)
+					return 0, oe.withCause(ctx.Err())
 				}
 			}
 		default:
@@ -103,13 +111,13 @@ func (c *Conn) deleteNodeAt(ctx context.Context, fence *Term, p string, expect V
 	if expect == Any {
 		v = -1
 	}
-	for {
+	for resent := false; ; resent = true {
 		_, err := c.write(ctx, fence, p, nil, &zk.DeleteRequest{Path: p, Version: v}, expect == Any)
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, zk.ErrNoNode) && expect == Any:
-			return nil
+		case errors.Is(err, zk.ErrNoNode) && (expect == Any || resent):
+			return nil // a first attempt still on its way when we read back was applied since
 		case errors.Is(err, zk.ErrNoNode), errors.Is(err, zk.ErrBadVersion):
 			return c.conflict(ctx, p, expect)
 		case errors.Is(err, ErrNotLeader):
@@ -125,9 +133,9 @@ func (c *Conn) deleteNodeAt(ctx context.Context, fence *Term, p string, expect V
 				return nil
 			case retry:
 				if !sleepCtx(ctx, minRetryDelay) {
-					return oe.withCause(ctx.Err(), true)
+					return oe.withCause(ctx.Err())
 				}
-				continue
+				continue // resent
 			}
 		}
 		return c.opError("delete", p, err)

@@ -164,16 +164,15 @@ func (c *Conn) settle(ctx context.Context, fence *Term, oe *OutcomeError) (retry
 	case applied:
 		return false, true, v, nil
 	case ctx.Err() != nil:
-		return false, false, 0, oe.withCause(ctx.Err(), false)
+		return false, false, 0, oe.withCause(ctx.Err())
 	case fence != nil && fence.Err() != nil:
 		return false, false, 0, fmt.Errorf("%w: write %q: the Term ended: %w", ErrNotLeader, oe.Path, fence.Err())
 	}
 	return true, false, 0, nil
 }
 
-// withCause returns oe with err as its cause; certainNotApplied is kept for
-// symmetry of the call sites.
-func (e *OutcomeError) withCause(err error, _ bool) error {
+// withCause returns a copy of e with err as its cause.
+func (e *OutcomeError) withCause(err error) error {
 	cp := *e
 	cp.Err = err
 	return &cp

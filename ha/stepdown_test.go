@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"syscall"
 	"testing"
 
 	"github.com/go-zookeeper/zk"
@@ -46,5 +48,25 @@ func TestRunStepsDownOnTransientError(t *testing.T) {
 	err = ha.Run(ctx, a.el, func(ctx context.Context, term *ha.Term) error { return permanent })
 	if !errors.Is(err, permanent) {
 		t.Errorf("Run = %v, want the non-transient error", err)
+	}
+}
+
+// A request that fails with the connection's own I/O error (the connection
+// died as it was sent) is transient like go-zookeeper's ErrConnectionClosed:
+// the chaos soak saw a leader end Run on `read …: write: broken pipe`.
+func TestRunStepsDownOnConnectionIOError(t *testing.T) {
+	zkc := sharedZK(t)
+	ctx := testCtx(t)
+	a := newReplica(t, zkc, basePath(t)+"/leader", 0, shortSession)
+	calls := 0
+	err := ha.Run(ctx, a.el, func(ctx context.Context, term *ha.Term) error {
+		calls++
+		if calls == 1 {
+			return fmt.Errorf("ha: ZooKeeper: read %q: %w", "/x", &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE})
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Fatalf("Run = %v after %d calls, want nil after 2", err, calls)
 	}
 }

@@ -253,7 +253,9 @@ func (c *Client) UpdateFramework(ctx context.Context, fw *mesosproto.FrameworkIn
 // reaches the handler any more (events already read are dropped, the
 // subscription's ctx is cancelled with a cause wrapping ErrTornDown), the
 // FrameworkIDStore forgets the ID, and Run returns nil, even when a handler
-// still running then fails. Cancelling Run's ctx, by contrast, only disconnects.
+// still running then fails. When its answer is lost (a transport error: it
+// may have been applied), a later ERROR "Framework has been removed" from
+// the next master confirms it, and Run returns nil too. Cancelling Run's ctx, by contrast, only disconnects.
 func (c *Client) Teardown(ctx context.Context) error {
 	s, err := c.acquire()
 	if err != nil {
@@ -269,6 +271,10 @@ func (c *Client) Teardown(ctx context.Context) error {
 		// (its reader, the handler's ctx and calls in flight) now rather
 		// than when the master closes the stream.
 		s.cancel(ErrTornDown)
+	} else if mayHaveReached(err) {
+		c.mu.Lock()
+		c.tdLost = true // outcome unknown: a later "Framework has been removed" confirms it
+		c.mu.Unlock()
 	}
 	return err
 }

@@ -60,6 +60,7 @@ type Client struct {
 	frameworkID string
 	live        *session // nil unless subscribed
 	tornDown    bool
+	tdLost      bool                           // a TEARDOWN whose answer was lost was sent (calls.go, dispatch.go)
 	track       tracking                       // the defaults for the event being dispatched
 	tasks       map[string]*mesosproto.AgentID // tasks seen and not seen end (reconcile.go)
 	demand      demandState                    // offer demand and suppression (demand.go)

@@ -27,6 +27,9 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 		msg := ev.GetError().GetMessage()
 		log.Warn("master sent ERROR", zap.String("message", msg))
 		ferr := &FrameworkError{Message: msg}
+		if ferr.Removed() && c.confirmTeardown() {
+			return false, nil // the lost TEARDOWN had removed it: Run returns nil when the stream ends
+		}
 		herr := r.handle(s, ev)
 		if ferr.Removed() {
 			r.forgetID()
@@ -93,6 +96,17 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 		r.startBackground(s, log)
 	}
 	return false, nil
+}
+
+// confirmTeardown reports whether a TEARDOWN whose answer was lost had been
+// sent, and then counts it as successful: the framework is gone.
+func (c *Client) confirmTeardown() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tdLost {
+		c.tornDown = true
+	}
+	return c.tdLost
 }
 
 // startBackground starts the goroutines of subscription s, once its

@@ -112,7 +112,9 @@
 // Answers arrive as UPDATE events without uuid (reason
 // REASON_RECONCILIATION) through Update; Callbacks.Lost additionally
 // receives every update saying a task is lost, unknown, gone or dropped
-// ([IsLost]).
+// ([IsLost]), except stale reconciliation answers: ones produced before this
+// Client last launched the task ([Client.IsStale]), which would otherwise
+// make a relaunch run the task twice.
 //
 // Offer demand: SetDemand(false) tells the Client the framework has nothing
 // to launch; once that has lasted [WithSuppressDelay] (default 1 s) it

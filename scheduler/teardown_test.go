@@ -7,8 +7,12 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/mesosproto"
+	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"github.com/mesoskit/mesoskit/scheduler"
 )
 
@@ -88,6 +92,43 @@ func TestTeardownFromAnotherGoroutine(t *testing.T) {
 		}
 		if err := recv(t, "Disconnected", sig.disconnected); !errors.Is(err, scheduler.ErrTornDown) {
 			t.Errorf("Disconnected(%v), want ErrTornDown", err)
+		}
+	})
+}
+
+// A TEARDOWN whose answer was lost (the master died as it answered) may
+// have removed the framework: when the next master then says "Framework has
+// been removed", the teardown succeeded and Run returns nil. Found by the
+// chaos soak (internal/chaos), where the example exited 1 for it.
+func TestTeardownAnswerLostThenRemoved(t *testing.T) {
+	forEachCodec(t, func(t *testing.T, ct string) {
+		var f *fakeMaster
+		f = newFakeMaster(t, func(n int, s *fakeStream) {
+			if n == 1 {
+				s.subscribed(testHeartbeat)
+				for f.attempts.Load() == 0 && s.ctx.Err() == nil {
+					time.Sleep(5 * time.Millisecond)
+				}
+				return
+			}
+			s.header("")
+			s.event(&schedulerpb.Event{Type: schedulerpb.Event_ERROR.Enum(),
+				Error: &schedulerpb.Event_Error{Message: proto.String("Framework has been removed")}})
+		})
+		f.drop.Store(1) // the TEARDOWN is cut off unanswered
+		c := newFakeClient(t, f, ct)
+		tried := make(chan error, 1)
+		r := start(t, c, scheduler.Callbacks{
+			Subscribed: func(ctx context.Context, _ *schedulerpb.Event_Subscribed) error {
+				tried <- c.Teardown(ctx)
+				return nil
+			},
+		})
+		if err := recv(t, "Teardown", tried); err == nil {
+			t.Fatal("Teardown cut off unanswered succeeded")
+		}
+		if err := r.wait(); err != nil {
+			t.Errorf("Run = %v, want nil: the lost TEARDOWN had removed the framework", err)
 		}
 	})
 }

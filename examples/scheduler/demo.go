@@ -23,6 +23,8 @@ type demo struct {
 	state   map[string]mesosproto.TaskState // latest state of every launched task
 	done    int                             // tasks in a terminal state
 	success int                             // tasks that finished
+	// noRelaunch: -ha relaunches through its records (ha.go), not by the relaunch rule of update.
+	noRelaunch bool
 }
 
 func newDemo(c *scheduler.Client, o options, out io.Writer) *demo {
@@ -55,6 +57,17 @@ func (d *demo) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 	prev, known := d.state[id]
 	if !known || prev == st.GetState() || mesosproto.IsTerminalState(prev) {
 		return nil // a duplicate, a reconciliation answer with nothing new, or a task we do not own
+	}
+	if d.client.IsStale(st) {
+		return nil // answers a reconciliation sent before the task's last launch: nothing new
+	}
+	if scheduler.IsLost(st.GetState()) && !d.noRelaunch {
+		// The relaunch rule: a task Mesos reports gone (never launched, or lost with its agent or master) is
+		// launched again under the same ID. Stale answers were left out above: they would make it run twice.
+		fmt.Fprintf(d.out, "%-8s %-14s %s; launching it again\n", id, st.GetState(), st.GetMessage())
+		delete(d.state, id) // missing() lists it again (launch.go)
+		d.soft("revive", d.client.Revive(ctx))
+		return nil
 	}
 	d.state[id] = st.GetState()
 	if mesosproto.IsTerminalState(st.GetState()) {

@@ -218,7 +218,8 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 		return err
 	}
 	h := &haDemo{demo: newDemo(client, r.o, r.out), r: r, tasks: r.tasks.Fenced(term), state: r.state.Fenced(term),
-		recs: map[string]taskRecord{}, versions: map[string]ha.Version{}}
+		recs: map[string]taskRecord{}, versions: map[string]ha.Version{}, unknown: map[string]bool{}}
+	h.demo.noRelaunch = true // -ha relaunches through its records instead
 	if err := h.load(ctx); err != nil {
 		return err
 	}
@@ -255,6 +256,7 @@ type haDemo struct {
 	state    *ha.Records
 	recs     map[string]taskRecord
 	versions map[string]ha.Version
+	unknown  map[string]bool             // records whose last write's outcome is unknown (unsure)
 	live     *atomic.Pointer[liveConfig] // -ha-config: the latest configuration (config.go)
 }
 
@@ -431,6 +433,9 @@ func neverLaunched(s mesosproto.TaskState) bool {
 
 // save writes a task's record with compare-and-set.
 func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
+	if err := h.reread(ctx, id); err != nil {
+		return err
+	}
 	data, _ := json.Marshal(tr)
 	expect, ok := h.versions[id]
 	if !ok {
@@ -444,6 +449,7 @@ func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
 		}
 	}
 	if err != nil {
+		h.unsure(id, err)
 		return fmt.Errorf("recording %s: %w", id, err)
 	}
 	h.recs[id], h.versions[id] = tr, v
@@ -452,6 +458,9 @@ func (h *haDemo) save(ctx context.Context, id string, tr taskRecord) error {
 
 // forget deletes a task's record, so that it is launched again.
 func (h *haDemo) forget(ctx context.Context, id string) error {
+	if err := h.reread(ctx, id); err != nil {
+		return err
+	}
 	err := h.tasks.Delete(ctx, id, h.versions[id])
 	if errors.Is(err, ha.ErrOutcomeUnknown) { // read back: was it deleted?
 		var applied bool
@@ -460,10 +469,38 @@ func (h *haDemo) forget(ctx context.Context, id string) error {
 		}
 	}
 	if err != nil {
+		h.unsure(id, err)
 		return fmt.Errorf("forgetting %s: %w", id, err)
 	}
 	delete(h.recs, id)
 	delete(h.versions, id)
 	delete(h.demo.state, id)
+	return nil
+}
+
+// unsure notes a write whose outcome stayed unknown (its ctx ended before ZooKeeper's answer or a read-back:
+// the Client then treats the handler's error as the end of the subscription, not of Run): the record's
+// version is read again before the next write (found by the chaos soak, internal/chaos).
+func (h *haDemo) unsure(id string, err error) {
+	if errors.Is(err, ha.ErrOutcomeUnknown) {
+		h.unknown[id] = true
+	}
+}
+
+// reread takes the record's version from ZooKeeper after a write whose outcome stayed unknown.
+func (h *haDemo) reread(ctx context.Context, id string) error {
+	if !h.unknown[id] {
+		return nil
+	}
+	rec, err := h.tasks.Get(ctx, id)
+	switch {
+	case errors.Is(err, ha.ErrNotFound):
+		delete(h.versions, id)
+	case err != nil:
+		return fmt.Errorf("re-reading %s: %w", id, err)
+	default:
+		h.versions[id] = rec.Version
+	}
+	delete(h.unknown, id)
 	return nil
 }

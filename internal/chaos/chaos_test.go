@@ -484,9 +484,9 @@ func (s *soak) report(took time.Duration) {
 				lost++
 				t.Logf("lost: %s/%s (%d starts)", filepath.Base(d), id, len(starts))
 			}
-			if len(starts) > 1 {
-				dup += len(starts) - 1
-				t.Logf("ran %d times: %s/%s", len(starts), filepath.Base(d), id)
+			if n := duplicates(starts); n > 0 {
+				dup += n
+				t.Logf("ran twice: %s/%s (%d runs, %d ended)", filepath.Base(d), id, len(starts), len(ends))
 			}
 			for _, f := range starts {
 				if pid, err := strconv.Atoi(f[strings.LastIndexByte(f, '.')+1:]); err == nil && syscall.Kill(pid, 0) == nil {
@@ -519,6 +519,39 @@ func (s *soak) report(took time.Duration) {
 	if lost != 0 || dup != 0 || exitedBad != 0 || done != s.total || leaked != 0 {
 		t.Errorf("%s", line)
 	}
+}
+
+// duplicates counts the runs of one task that make it run twice: a run that completed after another one
+// had (the task finished twice), or one that started while an earlier run was still going. A run killed
+// with its task (lost: no end file) and launched again is not a duplicate.
+func duplicates(starts []string) int {
+	type run struct{ start, end time.Time }
+	var runs []run
+	for _, f := range starts {
+		st, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		r := run{start: st.ModTime()}
+		if et, err := os.Stat(strings.Replace(f, ".start.", ".end.", 1)); err == nil {
+			r.end = et.ModTime()
+		}
+		runs = append(runs, r)
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].start.Before(runs[j].start) })
+	n, completed := 0, 0
+	for j, r := range runs {
+		if !r.end.IsZero() {
+			completed++
+		}
+		for _, e := range runs[:j] {
+			if !e.end.IsZero() && r.start.Before(e.end) {
+				n++
+				break
+			}
+		}
+	}
+	return n + max(0, completed-1)
 }
 
 func tail(lines []string, n int) []string {
