@@ -100,182 +100,206 @@ func (m *master) applyOperationLocked(fw *framework, a *agent, role string, op *
 // conversionLocked validates op and returns the resources it consumes and
 // what they become (getResourceConversions, src/common/resources_utils.cpp).
 func (m *master) conversionLocked(fw *framework, a *agent, role string, op *mesosproto.Offer_Operation) (consumed, converted resources, err error) {
-	parse := func(what string, list []*mesosproto.Resource) (resources, error) {
-		rs, err := resourcesFromProto(list)
-		if err != nil {
-			return nil, mesosErr("Invalid " + what + ": " + err.Error())
-		}
-		if rs.empty() {
-			return nil, mesosErr("Invalid " + what + ": Resource cannot be empty")
-		}
-		return rs, nil
-	}
 	var principal *string
 	if fw != nil { // nil: an operator's operation (the operator API is not authenticated here)
 		principal = fw.info.Principal
 	}
 	switch op.GetType() {
 	case mesosproto.Offer_Operation_RESERVE:
-		target, err := parse("resources", op.GetReserve().GetResources())
-		if err != nil {
-			return nil, nil, err
-		}
-		for k := range target {
-			if !k.dynamic() {
-				return nil, nil, mesosErr("Resource " + k.describe() + " is not dynamically reserved")
-			}
-			rs := k.template().GetReservations()
-			last := rs[len(rs)-1]
-			if principal != nil {
-				if last.Principal == nil {
-					return nil, nil, mesosErr("A reserve operation was attempted by principal '" + *principal +
-						"', but there is a reserved resource in the request with no principal set")
-				}
-				if last.GetPrincipal() != *principal {
-					return nil, nil, mesosErr("A reserve operation was attempted by authenticated principal '" + *principal +
-						"', which does not match a reserved resource in the request with principal '" + last.GetPrincipal() + "'")
-				}
-			}
-			if fw != nil && k.role != role {
-				return nil, nil, mesosErr("A reserve operation was attempted for a resource with role '" + k.role +
-					"', but the resource was allocated to role '" + role + "'")
-			}
-		}
-		if src := op.GetReserve().GetSource(); len(src) > 0 {
-			source, err := parse("source", src)
-			if err != nil {
-				return nil, nil, err
-			}
-			if !source.unreserved().equal(target.unreserved()) {
-				return nil, nil, mesosErr("Source and target resources should refer to identical resource quantities: " +
-					source.unreserved().String() + " vs. " + target.unreserved().String())
-			}
-			return source, target, nil
-		}
-		return target.mapKeys(rkey.popReservation), target, nil
-
+		return reserveConversion(fw, role, principal, op.GetReserve())
 	case mesosproto.Offer_Operation_UNRESERVE:
-		rs, err := parse("resources", op.GetUnreserve().GetResources())
-		if err != nil {
-			return nil, nil, err
-		}
-		for k := range rs {
-			if !k.dynamic() {
-				return nil, nil, mesosErr("Resource " + k.describe() + " is not dynamically reserved")
-			}
-			if k.persistentVolume() {
-				return nil, nil, mesosErr("A dynamically reserved persistent volume " + k.describe() +
-					" cannot be unreserved directly. Please destroy the persistent volume first then unreserve the resource")
-			}
-		}
-		return rs, rs.mapKeys(rkey.popReservation), nil
-
+		return unreserveConversion(op.GetUnreserve())
 	case mesosproto.Offer_Operation_CREATE:
-		vols, err := parse("resources", op.GetCreate().GetVolumes())
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := validatePersistentVolumes(op.GetCreate().GetVolumes()); err != nil {
-			return nil, nil, err
-		}
-		ids := map[[2]string]bool{}
-		// Non-shared volumes never merge in Mesos's Resources sum, so a
-		// volume equal to one the agent has collides with it.
-		for _, k := range append(a.total.sortedKeys(), vols.sortedKeys()...) {
-			if !k.persistentVolume() {
-				continue
-			}
-			id := [2]string{k.role, k.template().GetDisk().GetPersistence().GetId()}
-			if ids[id] {
-				return nil, nil, mesosErr("Persistence ID '" + id[1] + "' is not unique")
-			}
-			ids[id] = true
-		}
-		for _, v := range op.GetCreate().GetVolumes() {
-			if fw != nil && v.Shared != nil && !hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_SHARED_RESOURCES) {
-				return nil, nil, mesosErr("Create volume operation for '" + keyOf(v).describe() + "' has been attempted by framework '" +
-					fw.id + "' with no SHARED_RESOURCES capability")
-			}
-			if principal != nil {
-				p := v.GetDisk().GetPersistence()
-				if p.Principal == nil {
-					return nil, nil, mesosErr("Create volume operation attempted by principal '" + *principal +
-						"', but there is a volume in the operation with no principal set in 'disk.persistence'")
-				}
-				if p.GetPrincipal() != *principal {
-					return nil, nil, mesosErr("Create volume operation attempted by authenticated principal '" + *principal +
-						"', which does not match a volume in the operation with principal '" + p.GetPrincipal() + "' set in 'disk.persistence'")
-				}
-			}
-		}
-		return vols.mapKeys(rkey.stripVolume), vols, nil
-
+		return createConversion(fw, a, principal, op.GetCreate())
 	case mesosproto.Offer_Operation_DESTROY:
-		vols, err := parse("resources", op.GetDestroy().GetVolumes())
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := validatePersistentVolumes(op.GetDestroy().GetVolumes()); err != nil {
-			return nil, nil, err
-		}
-		if !a.total.contains(vols) {
-			return nil, nil, mesosErr("Persistent volumes not found")
-		}
-		for k, v := range vols {
-			if a.used.contains(resources{k: v}) {
-				return nil, nil, mesosErr("Persistent volumes in use")
-			}
-		}
-		return vols, vols.mapKeys(rkey.stripVolume), nil
-
+		return destroyConversion(a, op.GetDestroy())
 	case mesosproto.Offer_Operation_GROW_VOLUME:
-		g := op.GetGrowVolume()
-		if add := g.GetAddition().GetScalar().GetValue(); toMilli(add) <= 0 {
-			return nil, nil, mesosErr("The size of 'GrowVolume.addition' field must be greater than zero")
-		}
-		if err := validatePersistentVolumes([]*mesosproto.Resource{g.GetVolume()}); err != nil {
-			return nil, nil, mesosErr("Invalid persistent volume in the 'GrowVolume.volume' field: " + err.Error())
-		}
-		if g.GetVolume().Shared != nil {
-			return nil, nil, mesosErr("Growing a shared persistent volume is not supported")
-		}
-		vk, ak := keyOf(g.GetVolume()), keyOf(g.GetAddition())
-		if vk.stripVolume() != ak || g.GetVolume().GetType() != mesosproto.Value_SCALAR || g.GetAddition().GetType() != mesosproto.Value_SCALAR {
-			return nil, nil, mesosErr("Incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields")
-		}
-		vol := toMilli(g.GetVolume().GetScalar().GetValue())
-		add := toMilli(g.GetAddition().GetScalar().GetValue())
-		consumed = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol}, ak: {typ: mesosproto.Value_SCALAR, scalar: add}}
-		converted = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol + add}}
-		return consumed, converted, nil
-
+		return growConversion(op.GetGrowVolume())
 	case mesosproto.Offer_Operation_SHRINK_VOLUME:
-		sh := op.GetShrinkVolume()
-		sub := toMilli(sh.GetSubtract().GetValue())
-		vol := toMilli(sh.GetVolume().GetScalar().GetValue())
-		switch {
-		case sub <= 0:
-			return nil, nil, mesosErr("Value of 'ShrinkVolume.subtract' must be greater than zero")
-		case vol <= sub:
-			return nil, nil, mesosErr("Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'")
-		case sh.GetVolume().GetDisk().GetSource().GetType() == mesosproto.Resource_DiskInfo_Source_MOUNT:
-			return nil, nil, mesosErr("Shrinking a volume on a MOUNT disk is not supported")
-		}
-		if err := validatePersistentVolumes([]*mesosproto.Resource{sh.GetVolume()}); err != nil {
-			return nil, nil, mesosErr("Invalid persistent volume in the 'ShrinkVolume.volume' field: " + err.Error())
-		}
-		if sh.GetVolume().Shared != nil {
-			return nil, nil, mesosErr("Shrinking a shared persistent volume is not supported")
-		}
-		vk := keyOf(sh.GetVolume())
-		consumed = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol}}
-		converted = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol - sub}, vk.stripVolume(): {typ: mesosproto.Value_SCALAR, scalar: sub}}
-		return consumed, converted, nil
-
+		return shrinkConversion(op.GetShrinkVolume())
 	case mesosproto.Offer_Operation_CREATE_DISK, mesosproto.Offer_Operation_DESTROY_DISK:
 		return nil, nil, mesosErr(op.GetType().String() + " needs a resource provider, and agent " + a.id + " has none")
 	}
 	return nil, nil, mesosErr("Unknown operation " + op.GetType().String())
+}
+
+// parseOperationResources parses an operation's resources, which must not be empty.
+func parseOperationResources(what string, list []*mesosproto.Resource) (resources, error) {
+	rs, err := resourcesFromProto(list)
+	if err != nil {
+		return nil, mesosErr("Invalid " + what + ": " + err.Error())
+	}
+	if rs.empty() {
+		return nil, mesosErr("Invalid " + what + ": Resource cannot be empty")
+	}
+	return rs, nil
+}
+
+// reserveConversion is RESERVE: unreserved (or the source) resources become the target reservations.
+func reserveConversion(fw *framework, role string, principal *string, op *mesosproto.Offer_Operation_Reserve) (consumed, converted resources, err error) {
+	target, err := parseOperationResources("resources", op.GetResources())
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range target {
+		if !k.dynamic() {
+			return nil, nil, mesosErr("Resource " + k.describe() + " is not dynamically reserved")
+		}
+		rs := k.template().GetReservations()
+		last := rs[len(rs)-1]
+		if principal != nil {
+			if last.Principal == nil {
+				return nil, nil, mesosErr("A reserve operation was attempted by principal '" + *principal +
+					"', but there is a reserved resource in the request with no principal set")
+			}
+			if last.GetPrincipal() != *principal {
+				return nil, nil, mesosErr("A reserve operation was attempted by authenticated principal '" + *principal +
+					"', which does not match a reserved resource in the request with principal '" + last.GetPrincipal() + "'")
+			}
+		}
+		if fw != nil && k.role != role {
+			return nil, nil, mesosErr("A reserve operation was attempted for a resource with role '" + k.role +
+				"', but the resource was allocated to role '" + role + "'")
+		}
+	}
+	if src := op.GetSource(); len(src) > 0 {
+		source, err := parseOperationResources("source", src)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !source.unreserved().equal(target.unreserved()) {
+			return nil, nil, mesosErr("Source and target resources should refer to identical resource quantities: " +
+				source.unreserved().String() + " vs. " + target.unreserved().String())
+		}
+		return source, target, nil
+	}
+	return target.mapKeys(rkey.popReservation), target, nil
+}
+
+// unreserveConversion is UNRESERVE: dynamically reserved resources lose their last reservation.
+func unreserveConversion(op *mesosproto.Offer_Operation_Unreserve) (consumed, converted resources, err error) {
+	rs, err := parseOperationResources("resources", op.GetResources())
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range rs {
+		if !k.dynamic() {
+			return nil, nil, mesosErr("Resource " + k.describe() + " is not dynamically reserved")
+		}
+		if k.persistentVolume() {
+			return nil, nil, mesosErr("A dynamically reserved persistent volume " + k.describe() +
+				" cannot be unreserved directly. Please destroy the persistent volume first then unreserve the resource")
+		}
+	}
+	return rs, rs.mapKeys(rkey.popReservation), nil
+}
+
+// createConversion is CREATE: disk becomes persistent volumes with unique persistence IDs.
+func createConversion(fw *framework, a *agent, principal *string, op *mesosproto.Offer_Operation_Create) (consumed, converted resources, err error) {
+	vols, err := parseOperationResources("resources", op.GetVolumes())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := validatePersistentVolumes(op.GetVolumes()); err != nil {
+		return nil, nil, err
+	}
+	ids := map[[2]string]bool{}
+	// Non-shared volumes never merge in Mesos's Resources sum, so a
+	// volume equal to one the agent has collides with it.
+	for _, k := range append(a.total.sortedKeys(), vols.sortedKeys()...) {
+		if !k.persistentVolume() {
+			continue
+		}
+		id := [2]string{k.role, k.template().GetDisk().GetPersistence().GetId()}
+		if ids[id] {
+			return nil, nil, mesosErr("Persistence ID '" + id[1] + "' is not unique")
+		}
+		ids[id] = true
+	}
+	for _, v := range op.GetVolumes() {
+		if fw != nil && v.Shared != nil && !hasCapability(fw.info, mesosproto.FrameworkInfo_Capability_SHARED_RESOURCES) {
+			return nil, nil, mesosErr("Create volume operation for '" + keyOf(v).describe() + "' has been attempted by framework '" +
+				fw.id + "' with no SHARED_RESOURCES capability")
+		}
+		if principal != nil {
+			p := v.GetDisk().GetPersistence()
+			if p.Principal == nil {
+				return nil, nil, mesosErr("Create volume operation attempted by principal '" + *principal +
+					"', but there is a volume in the operation with no principal set in 'disk.persistence'")
+			}
+			if p.GetPrincipal() != *principal {
+				return nil, nil, mesosErr("Create volume operation attempted by authenticated principal '" + *principal +
+					"', which does not match a volume in the operation with principal '" + p.GetPrincipal() + "' set in 'disk.persistence'")
+			}
+		}
+	}
+	return vols.mapKeys(rkey.stripVolume), vols, nil
+}
+
+// destroyConversion is DESTROY: unused persistent volumes of the agent become disk again.
+func destroyConversion(a *agent, op *mesosproto.Offer_Operation_Destroy) (consumed, converted resources, err error) {
+	vols, err := parseOperationResources("resources", op.GetVolumes())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := validatePersistentVolumes(op.GetVolumes()); err != nil {
+		return nil, nil, err
+	}
+	if !a.total.contains(vols) {
+		return nil, nil, mesosErr("Persistent volumes not found")
+	}
+	for k, v := range vols {
+		if a.used.contains(resources{k: v}) {
+			return nil, nil, mesosErr("Persistent volumes in use")
+		}
+	}
+	return vols, vols.mapKeys(rkey.stripVolume), nil
+}
+
+// growConversion is GROW_VOLUME: a volume and the addition become one larger volume.
+func growConversion(g *mesosproto.Offer_Operation_GrowVolume) (consumed, converted resources, err error) {
+	if add := g.GetAddition().GetScalar().GetValue(); toMilli(add) <= 0 {
+		return nil, nil, mesosErr("The size of 'GrowVolume.addition' field must be greater than zero")
+	}
+	if err := validatePersistentVolumes([]*mesosproto.Resource{g.GetVolume()}); err != nil {
+		return nil, nil, mesosErr("Invalid persistent volume in the 'GrowVolume.volume' field: " + err.Error())
+	}
+	if g.GetVolume().Shared != nil {
+		return nil, nil, mesosErr("Growing a shared persistent volume is not supported")
+	}
+	vk, ak := keyOf(g.GetVolume()), keyOf(g.GetAddition())
+	if vk.stripVolume() != ak || g.GetVolume().GetType() != mesosproto.Value_SCALAR || g.GetAddition().GetType() != mesosproto.Value_SCALAR {
+		return nil, nil, mesosErr("Incompatible resources in the 'GrowVolume.volume' and 'GrowVolume.addition' fields")
+	}
+	vol := toMilli(g.GetVolume().GetScalar().GetValue())
+	add := toMilli(g.GetAddition().GetScalar().GetValue())
+	consumed = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol}, ak: {typ: mesosproto.Value_SCALAR, scalar: add}}
+	converted = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol + add}}
+	return consumed, converted, nil
+}
+
+// shrinkConversion is SHRINK_VOLUME: a volume becomes a smaller one and freed disk.
+func shrinkConversion(sh *mesosproto.Offer_Operation_ShrinkVolume) (consumed, converted resources, err error) {
+	sub := toMilli(sh.GetSubtract().GetValue())
+	vol := toMilli(sh.GetVolume().GetScalar().GetValue())
+	switch {
+	case sub <= 0:
+		return nil, nil, mesosErr("Value of 'ShrinkVolume.subtract' must be greater than zero")
+	case vol <= sub:
+		return nil, nil, mesosErr("Value of 'ShrinkVolume.subtract' must be smaller than the size of 'ShrinkVolume.volume'")
+	case sh.GetVolume().GetDisk().GetSource().GetType() == mesosproto.Resource_DiskInfo_Source_MOUNT:
+		return nil, nil, mesosErr("Shrinking a volume on a MOUNT disk is not supported")
+	}
+	if err := validatePersistentVolumes([]*mesosproto.Resource{sh.GetVolume()}); err != nil {
+		return nil, nil, mesosErr("Invalid persistent volume in the 'ShrinkVolume.volume' field: " + err.Error())
+	}
+	if sh.GetVolume().Shared != nil {
+		return nil, nil, mesosErr("Shrinking a shared persistent volume is not supported")
+	}
+	vk := keyOf(sh.GetVolume())
+	consumed = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol}}
+	converted = resources{vk: {typ: mesosproto.Value_SCALAR, scalar: vol - sub}, vk.stripVolume(): {typ: mesosproto.Value_SCALAR, scalar: sub}}
+	return consumed, converted, nil
 }
 
 // validatePersistentVolumes is resource::validatePersistentVolume.
