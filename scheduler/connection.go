@@ -24,10 +24,12 @@ var (
 	// start serving a master), reporting it to Resubscribing.
 	ErrNotMesos = errors.New("scheduler: not a Mesos master")
 
-	// ErrDetector is matched by the error Run returns when the detector
-	// fails permanently (ZooKeeper rejected the credentials or denied
-	// access to the path, or the detector was closed); it wraps the
-	// detector's error (for example detector.ErrNotAuthorized).
+	// ErrDetector is matched by the error Run returns when a detector given
+	// with WithDetector fails permanently (ZooKeeper rejected the
+	// credentials or denied access to the path, or the detector was
+	// closed), and by the Resubscribing cause when the Client's own
+	// detector does (it is then made again); it wraps the detector's error
+	// (for example detector.ErrNotAuthorized).
 	ErrDetector = errors.New("scheduler: master detection failed")
 
 	// ErrSubscribeTimeout is matched by the error Run returns when

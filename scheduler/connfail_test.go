@@ -243,6 +243,37 @@ func TestConnectionZooKeeper(t *testing.T) {
 		})
 	})
 
+	// With the detector the Client makes from a zk:// master spec, wrong credentials are retried (a fixed
+	// ACL or password would then be picked up): Resubscribing says why, WithSubscribeTimeout ends it, and
+	// the password appears nowhere.
+	t.Run("wrong credentials in the master spec", func(t *testing.T) {
+		forEachCodec(t, func(t *testing.T, ct string) {
+			spec := "zk://alice:WRONG-pass@" + strings.Join(zkc.Servers(), ",") + "/secured"
+			f := runFailing(t, ct, 3*time.Second, scheduler.WithMaster(spec))
+			cause := f.cause(t, func(err error) bool { return errors.Is(err, scheduler.ErrDetector) })
+			if !errors.Is(cause, detector.ErrNotAuthorized) {
+				t.Errorf("cause %v, want detector.ErrNotAuthorized", cause)
+			}
+			err := f.result(t)
+			if !errors.Is(err, scheduler.ErrSubscribeTimeout) || !errors.Is(err, detector.ErrNotAuthorized) {
+				t.Fatalf("Run = %v, want ErrSubscribeTimeout wrapping detector.ErrNotAuthorized", err)
+			}
+			f.warned(t, "master detection failed; retrying with a new detector", "detector")
+			for _, text := range []string{err.Error(), cause.Error()} {
+				if strings.Contains(text, "WRONG-pass") {
+					t.Errorf("%q contains the password", text)
+				}
+			}
+			for _, e := range f.logs.All() {
+				for k, v := range e.ContextMap() {
+					if s, ok := v.(string); ok && strings.Contains(s, "WRONG-pass") {
+						t.Errorf("log %q field %s contains the password", e.Message, k)
+					}
+				}
+			}
+		})
+	})
+
 	t.Run("no leader", func(t *testing.T) {
 		forEachCodec(t, func(t *testing.T, ct string) {
 			d := newZK(t, zkc.Servers(), "/empty")

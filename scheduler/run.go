@@ -24,11 +24,13 @@ type runner struct {
 	dh       DisconnectHandler  // h, when it implements it
 	rh       ResubscribeHandler // h, when it implements it
 	bo       *retry.Backoff
-	attempt  int          // retries since the last SUBSCRIBED (or since Run started)
-	storedID string       // the ID the store is known to hold
-	acks     *ackPipeline // automatic acknowledgements of the live session
-	since    time.Time    // when Run started or the last subscription ended (metrics.go)
-	warn     warnLimiter  // connection failures (connection.go)
+	remake   func() (detector.Detector, error) // the Client's own detector, made again; nil with WithDetector
+	owned    detector.Detector                 // the Client's own detector now in use
+	attempt  int                               // retries since the last SUBSCRIBED (or since Run started)
+	storedID string                            // the ID the store is known to hold
+	acks     *ackPipeline                      // automatic acknowledgements of the live session
+	since    time.Time                         // when Run started or the last subscription ended (metrics.go)
+	warn     warnLimiter                       // connection failures (connection.go)
 }
 
 // Run subscribes to the leading master and handles events with h until ctx
@@ -48,10 +50,14 @@ type runner struct {
 //     that would refuse it again: 400 (for example a FrameworkInfo the master
 //     cannot parse), 401, 403, 405, 406 or 415.
 //   - the handler's error, wrapped, when a handler returns one.
-//   - an error for a master spec that cannot be parsed, a detector error
-//     matching ErrDetector (these are permanent: ZooKeeper denied access or
-//     rejected the credentials, the detector was closed), or a failing
-//     FrameworkIDStore.Load.
+//   - an error for a master spec that cannot be parsed, an error of a
+//     detector given with WithDetector, matching ErrDetector (ZooKeeper
+//     denied access or rejected the credentials, the detector was closed),
+//     or a failing FrameworkIDStore.Load. The detector the Client makes
+//     from the master spec is instead made again after such an error (a
+//     Resubscribing with a cause matching ErrDetector, and a Warn line),
+//     since credentials and ACLs may be fixed meanwhile; bound it with
+//     WithSubscribeTimeout.
 //   - an error matching ErrSubscribeTimeout when WithSubscribeTimeout is
 //     set and no subscription was made within it.
 //
@@ -101,17 +107,22 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 	ctx, stop := c.subscribeDeadline(ctx)
 	defer stop()
 
+	r := &runner{c: c, ctx: ctx, h: h, bo: retry.New(c.cfg.backoffInitial, c.cfg.backoffMax), since: time.Now()}
 	det := c.cfg.detector
 	if det == nil {
-		d, err := detector.Parse(c.cfg.master, detector.WithLogger(c.cfg.logger))
+		// The Client's own detector, from the master spec: made again after a permanent error (see loop).
+		r.remake = func() (detector.Detector, error) {
+			return detector.Parse(c.cfg.master, detector.WithLogger(c.cfg.logger))
+		}
+		d, err := r.remake()
 		if err != nil {
 			return fmt.Errorf("scheduler: %w", err)
 		}
-		defer d.Close()
+		r.owned = d
+		defer func() { r.owned.Close() }()
 		det = d
 	}
 
-	r := &runner{c: c, ctx: ctx, h: h, bo: retry.New(c.cfg.backoffInitial, c.cfg.backoffMax), since: time.Now()}
 	r.dh, _ = optional[DisconnectHandler](h)
 	r.rh, _ = optional[ResubscribeHandler](h)
 	if err := r.loadID(); err != nil {
@@ -178,9 +189,28 @@ func (r *runner) loop(det detector.Detector) error {
 			if r.ctx.Err() != nil {
 				return nil
 			}
-			// Detector errors are permanent (ZooKeeper denied access, the
-			// detector was closed): Mesos's library reports them as ERROR.
-			return fmt.Errorf("%w: %w", ErrDetector, err)
+			// Detector errors are permanent for that detector (ZooKeeper
+			// denied access, it was closed). One given with WithDetector
+			// ends Run, as Mesos's library reports them as ERROR; the
+			// Client's own is made again after a backoff, since credentials
+			// or ACLs may be fixed meanwhile (WithSubscribeTimeout bounds it).
+			cause := fmt.Errorf("%w: %w", ErrDetector, err)
+			if r.remake == nil || errors.Is(err, detector.ErrClosed) {
+				return cause
+			}
+			d := r.bo.Next()
+			r.warn.log(c.log, "master detection failed; retrying with a new detector", cause, zap.Duration("delay", d))
+			r.retryAfter(d, cause)
+			if !retry.Sleep(r.ctx, d, nil) {
+				return nil
+			}
+			nd, perr := r.remake()
+			if perr != nil {
+				return fmt.Errorf("%w: %w", ErrDetector, perr)
+			}
+			r.owned.Close()
+			r.owned, det = nd, nd
+			continue
 		}
 		if leader == nil {
 			cause := fmt.Errorf("%w: %w", ErrNoLeader, detector.NoLeaderCause(det))
