@@ -60,16 +60,11 @@ func TestTailFileOfMesostestTask(t *testing.T) {
 	defer cancel()
 	var got bytes.Buffer
 	path := operator.SandboxPath(c.FrameworkID(), "printer") + "/stdout"
-	// The sandbox exists once the task is launched; until then the agent answers 404.
-	for {
-		_, err = agent.TailFile(ctx, path, &got, operator.TailFollow(20*time.Millisecond), operator.TailUntil(ended))
-		if err == nil || ctx.Err() != nil {
-			break
-		}
-		got.Reset()
-		time.Sleep(20 * time.Millisecond)
+	// The agent attaches the sandbox when it launches the task: tail once the task has started.
+	if _, err := srv.WaitTask(ctx, "printer", mesosproto.TaskState_TASK_STARTING); err != nil {
+		t.Fatal(err)
 	}
-	if err != nil {
+	if _, err := agent.TailFile(ctx, path, &got, operator.TailFollow(20*time.Millisecond), operator.TailUntil(ended)); err != nil {
 		t.Fatalf("TailFile: %v", err)
 	}
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {

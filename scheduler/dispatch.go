@@ -264,6 +264,10 @@ func (c *Client) endTracking() tracking {
 func (c *Client) offersUsed(ids []*mesosproto.OfferID, used bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.markOffersLocked(ids, used)
+}
+
+func (c *Client) markOffersLocked(ids []*mesosproto.OfferID, used bool) {
 	for _, id := range ids {
 		if _, ok := c.track.offers[id.GetValue()]; ok {
 			c.track.offers[id.GetValue()] = !used
@@ -283,11 +287,7 @@ func (c *Client) claimOffers(ids []*mesosproto.OfferID) error {
 			return fmt.Errorf("%w: %s", ErrOfferUsed, id.GetValue())
 		}
 	}
-	for _, id := range ids {
-		if _, ok := c.track.offers[id.GetValue()]; ok {
-			c.track.offers[id.GetValue()] = false
-		}
-	}
+	c.markOffersLocked(ids, true)
 	return nil
 }
 
