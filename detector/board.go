@@ -39,9 +39,6 @@ func (b *board) set(info *mesosproto.MasterInfo, err error) bool {
 	if b.known && b.err == err && proto.Equal(b.info, info) {
 		return false
 	}
-	if b.observe != nil {
-		b.observe(info, err)
-	}
 	b.info, b.err = info, err
 	if !b.known {
 		b.known = true
@@ -49,6 +46,11 @@ func (b *board) set(info *mesosproto.MasterInfo, err error) bool {
 	} else {
 		close(b.changed)
 		b.changed = make(chan struct{})
+	}
+	// Observed after waking the waiters (still under mu, so in the order of the answers): metrics are
+	// bookkeeping.
+	if b.observe != nil {
+		b.observe(info, err)
 	}
 	return true
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
@@ -79,6 +80,7 @@ type config struct {
 	user, password string
 	onAnswer       func(*mesosproto.MasterInfo, error) // tests: every published answer, in order
 	noEarly        bool                                // benchmarks: arm the early report, never use it
+	onEvent        func(zk.Event)                      // benchmarks: called first for every ZooKeeper event
 	meterProvider  metric.MeterProvider                // WithMeterProvider (metrics.go)
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,37 +149,52 @@ type earlyReport struct {
 // (before it hands them to the watch channels), session events between connections. That order is what
 // makes the early report sound (see arm): the first event after arming disarms it, and reports the
 // runner-up if it is the deletion of the leader's node.
+//
+// An early answer is published before anything else is done about the event, and the receive loop then
+// yields (yieldToWaiters) before it wakes run and logs: on a busy machine the goroutines waiting for the
+// answer would otherwise queue behind run's confirming listing and behind go-zookeeper's own hand-off of the
+// event to its event channel (docs/PERFORMANCE.md, "Round two: leader change tail").
 func (z *ZK) onEvent(ev zk.Event) {
-	var early *earlyReport
+	if z.cfg.onEvent != nil {
+		z.cfg.onEvent(ev)
+	}
+	var early earlyReport
+	published := false
 	z.evMu.Lock()
 	z.evSeq++
 	z.events = append(z.events, ev)
-	// Wake run before publishing: the goroutine woken last tends to run first, and the answer's waiters
-	// should not queue behind run's confirming listing.
-	select {
-	case z.evNotify <- struct{}{}:
-	default:
-	}
 	if z.early.armed {
 		if ev.Type == zk.EventNodeDeleted && ev.Path == z.early.node && !z.cfg.noEarly {
-			e := z.early
-			if e.next == nil {
+			early = z.early
+			if early.next == nil {
 				z.why.set("no usable member left", false)
 			}
 			// Published under evMu: run disarms under evMu before every listing, so no answer from a
 			// listing issued before this event can be published after this one.
-			if z.board.set(e.next, nil) {
-				early = &e
+			if published = z.board.set(early.next, nil); published {
 				z.earlies.Add(1)
 			}
 		}
 		z.early = earlyReport{}
 	}
 	z.evMu.Unlock()
-	if early != nil {
+	if published {
+		yieldToWaiters()
+	}
+	select {
+	case z.evNotify <- struct{}{}:
+	default:
+	}
+	if published {
 		z.logAnswer(early.next, early.nextNode, "no usable member left", true)
 	}
 }
+
+// yieldToWaiters lets the goroutines an answer has just woken run now, before the publisher's bookkeeping.
+// The one woken last is the next to run on this processor (the Go scheduler's run-next slot), but only once
+// the publisher blocks or yields, and any goroutine the publisher wakes in between (a ZooKeeper request's
+// sender, go-zookeeper's event channel reader) takes its place.
+func yieldToWaiters() { runtime.Gosched() }
 
 // disarm withdraws the early report and returns the number of events received so far. run calls it
 // before every listing.
@@ -217,11 +233,14 @@ func (z *ZK) arm(seq uint64, leader string, leaderOwner int64, next *mesosproto.
 	z.early = earlyReport{armed: true, node: z.path + "/" + leader, next: next, nextNode: nextNode}
 }
 
-func (z *ZK) takeEvents() []zk.Event {
+// takeEvents returns the queued events and queues the next ones in spare (emptied), so that queueing an
+// event allocates nothing once both slices have grown.
+func (z *ZK) takeEvents(spare []zk.Event) []zk.Event {
+	clear(spare) // drop the paths for the collector
 	z.evMu.Lock()
 	defer z.evMu.Unlock()
 	evs := z.events
-	z.events = nil
+	z.events = spare[:0]
 	return evs
 }
 
@@ -243,6 +262,7 @@ func (z *ZK) run() {
 		sessionID int64
 		delay     time.Duration
 		retryC    <-chan time.Time
+		evs       []zk.Event // the latest events taken, reused for the next ones
 	)
 	// Not connected within the session timeout: report "no leader" (as Mesos's group does) rather than
 	// keeping Leader callers waiting.
@@ -284,7 +304,8 @@ func (z *ZK) run() {
 		case <-z.quit:
 			return
 		case <-z.evNotify:
-			for _, ev := range z.takeEvents() {
+			evs = z.takeEvents(evs)
+			for _, ev := range evs {
 				if ev.Type != zk.EventSession {
 					needList = z.watchEvent(ev) || needList
 					continue
@@ -540,14 +561,19 @@ func (z *ZK) ensurePath() error {
 	return nil
 }
 
-// publish sets the answer and logs the change.
+// publish sets the answer and, when it changed, lets the waiters run before it logs the change and run
+// goes on (reading the runner-up, for instance).
 func (z *ZK) publish(mi *mesosproto.MasterInfo, node, why string) {
 	if z.board.set(mi, nil) {
+		yieldToWaiters()
 		z.logAnswer(mi, node, why, false)
 	}
 }
 
 func (z *ZK) logAnswer(mi *mesosproto.MasterInfo, node, why string, early bool) {
+	if !z.log.Core().Enabled(zap.InfoLevel) {
+		return // nothing to format
+	}
 	if mi == nil {
 		z.log.Info("no leading master", zap.String("reason", why), zap.Bool("early", early))
 		return
