@@ -186,12 +186,6 @@ func (a *arena) refill(n int) {
 	a.need = max(a.need-c, 0)
 }
 
-// str returns b as a string stored in the arena.
-func (d *decoder) str(b []byte) string {
-	c := d.arena.copy(b)
-	return unsafe.String(unsafe.SliceData(c), len(c))
-}
-
 // bytes returns a copy of b; present but empty is non-nil.
 func (d *decoder) bytes(b []byte) []byte {
 	if len(b) == 0 {

@@ -1122,7 +1122,7 @@ func (d *decoder) size_agentpb_Call_ListFiles(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -1195,7 +1195,7 @@ func (d *decoder) size_agentpb_Call_ReadFile(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // offset
 			d.u64s.n++
@@ -2874,7 +2874,7 @@ func (d *decoder) size_agentpb_Call_RemoveResourceProviderConfig(b []byte) bool 
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // name
 			var n int
@@ -2890,7 +2890,7 @@ func (d *decoder) size_agentpb_Call_RemoveResourceProviderConfig(b []byte) bool 
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -4767,7 +4767,7 @@ func (d *decoder) size_agentpb_Response_GetContainers_Container(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // container_id
 			var n int
@@ -6253,7 +6253,7 @@ func (d *decoder) size_agentpb_Response_WaitNestedContainer(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -6435,7 +6435,7 @@ func (d *decoder) size_agentpb_Response_WaitContainer(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {

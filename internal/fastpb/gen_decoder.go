@@ -28,7 +28,8 @@ type decoder struct {
 	qn       int              // counts in the queue
 	qi       int              // next count for the second pass
 	arena    arena
-	arenaN   int // bytes of strings and bytes fields
+	arenaN   int      // bytes of strings and bytes fields
+	intern   interner // strings already in the arena (intern.go)
 
 	bools      slab[bool]
 	i32s       slab[int32]

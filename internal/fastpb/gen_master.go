@@ -1165,7 +1165,7 @@ func (d *decoder) size_masterpb_Call_ListFiles(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -1238,7 +1238,7 @@ func (d *decoder) size_masterpb_Call_ReadFile(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // offset
 			d.u64s.n++
@@ -3109,7 +3109,7 @@ func (d *decoder) size_masterpb_Call_RemoveQuota(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5127,7 +5127,7 @@ func (d *decoder) size_masterpb_Response_GetAgents_Agent(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // pid
 			var n int
@@ -5143,7 +5143,7 @@ func (d *decoder) size_masterpb_Response_GetAgents_Agent(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // registered_time
 			var n int

@@ -37,7 +37,7 @@ func (d *decoder) size_mesosproto_FrameworkID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -110,7 +110,7 @@ func (d *decoder) size_mesosproto_OfferID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -183,7 +183,7 @@ func (d *decoder) size_mesosproto_AgentID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -256,7 +256,7 @@ func (d *decoder) size_mesosproto_TaskID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -329,7 +329,7 @@ func (d *decoder) size_mesosproto_ExecutorID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -402,7 +402,7 @@ func (d *decoder) size_mesosproto_ContainerID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // parent
 			var n int
@@ -515,7 +515,7 @@ func (d *decoder) size_mesosproto_ResourceProviderID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -588,7 +588,7 @@ func (d *decoder) size_mesosproto_OperationID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -787,7 +787,7 @@ func (d *decoder) size_mesosproto_Address(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // ip
 			var n int
@@ -803,7 +803,7 @@ func (d *decoder) size_mesosproto_Address(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 24: // port
 			d.i32s.n++
@@ -918,7 +918,7 @@ func (d *decoder) size_mesosproto_URL(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // address
 			var n int
@@ -954,7 +954,7 @@ func (d *decoder) size_mesosproto_URL(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // query
 			var n int
@@ -991,7 +991,7 @@ func (d *decoder) size_mesosproto_URL(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -1270,7 +1270,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // name
 			var n int
@@ -1286,7 +1286,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // id
 			var n int
@@ -1342,7 +1342,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 98: // roles
 			var n int
@@ -1359,7 +1359,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			i += n
 			n12++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 58: // hostname
 			var n int
@@ -1375,7 +1375,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 66: // principal
 			var n int
@@ -1391,7 +1391,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 74: // webui_url
 			var n int
@@ -1407,7 +1407,7 @@ func (d *decoder) size_mesosproto_FrameworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 82: // capabilities
 			var n int
@@ -2145,7 +2145,7 @@ func (d *decoder) size_mesosproto_CheckInfo_Http(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -2588,7 +2588,7 @@ func (d *decoder) size_mesosproto_HealthCheck_HTTPCheckInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 8: // port
 			d.u32s.n++
@@ -2615,7 +2615,7 @@ func (d *decoder) size_mesosproto_HealthCheck_HTTPCheckInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 32: // statuses
 			n4++
@@ -3022,7 +3022,7 @@ func (d *decoder) size_mesosproto_CommandInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 58: // arguments
 			var n int
@@ -3039,7 +3039,7 @@ func (d *decoder) size_mesosproto_CommandInfo(b []byte) bool {
 			i += n
 			n7++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // user
 			var n int
@@ -3055,7 +3055,7 @@ func (d *decoder) size_mesosproto_CommandInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -3228,7 +3228,7 @@ func (d *decoder) size_mesosproto_CommandInfo_URI(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // executable
 			d.bools.n++
@@ -3277,7 +3277,7 @@ func (d *decoder) size_mesosproto_CommandInfo_URI(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -3517,7 +3517,7 @@ func (d *decoder) size_mesosproto_ExecutorInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 82: // source
 			var n int
@@ -3533,7 +3533,7 @@ func (d *decoder) size_mesosproto_ExecutorInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // data
 			var n int
@@ -4095,7 +4095,7 @@ func (d *decoder) size_mesosproto_DomainInfo_FaultDomain_RegionInfo(b []byte) bo
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -4168,7 +4168,7 @@ func (d *decoder) size_mesosproto_DomainInfo_FaultDomain_ZoneInfo(b []byte) bool
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -4243,7 +4243,7 @@ func (d *decoder) size_mesosproto_MasterInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // ip
 			d.u32s.n++
@@ -4281,7 +4281,7 @@ func (d *decoder) size_mesosproto_MasterInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // hostname
 			var n int
@@ -4297,7 +4297,7 @@ func (d *decoder) size_mesosproto_MasterInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 50: // version
 			var n int
@@ -4313,7 +4313,7 @@ func (d *decoder) size_mesosproto_MasterInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 58: // address
 			var n int
@@ -4657,7 +4657,7 @@ func (d *decoder) size_mesosproto_AgentInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 64: // port
 			d.i32s.n++
@@ -5458,7 +5458,7 @@ func (d *decoder) size_mesosproto_Value_Set(b []byte) bool {
 			i += n
 			n1++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5539,7 +5539,7 @@ func (d *decoder) size_mesosproto_Value_Text(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5612,7 +5612,7 @@ func (d *decoder) size_mesosproto_Attribute(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // type
 			d.e_mesosproto_Value_Type.n++
@@ -5890,7 +5890,7 @@ func (d *decoder) size_mesosproto_Resource(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // type
 			d.e_mesosproto_Value_Type.n++
@@ -5977,7 +5977,7 @@ func (d *decoder) size_mesosproto_Resource(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 90: // allocation_info
 			var n int
@@ -6410,7 +6410,7 @@ func (d *decoder) size_mesosproto_Resource_AllocationInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -6494,7 +6494,7 @@ func (d *decoder) size_mesosproto_Resource_ReservationInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 10: // principal
 			var n int
@@ -6510,7 +6510,7 @@ func (d *decoder) size_mesosproto_Resource_ReservationInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // labels
 			var n int
@@ -6812,7 +6812,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Persistence(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // principal
 			var n int
@@ -6828,7 +6828,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Persistence(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -6969,7 +6969,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Source(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // id
 			var n int
@@ -6985,7 +6985,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Source(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // metadata
 			var n int
@@ -7021,7 +7021,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Source(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -7200,7 +7200,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Source_Path(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -7273,7 +7273,7 @@ func (d *decoder) size_mesosproto_Resource_DiskInfo_Source_Mount(b []byte) bool 
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -7866,7 +7866,7 @@ func (d *decoder) size_mesosproto_Offer(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 66: // url
 			var n int
@@ -9710,7 +9710,7 @@ func (d *decoder) size_mesosproto_Offer_Operation_CreateDisk(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -10190,7 +10190,7 @@ func (d *decoder) size_mesosproto_TaskInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // task_id
 			var n int
@@ -11105,7 +11105,7 @@ func (d *decoder) size_mesosproto_OperationStatus(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // converted_resources
 			var n int
@@ -11784,7 +11784,7 @@ func (d *decoder) size_mesosproto_TaskStatus(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 72: // source
 			d.e_mesosproto_TaskStatus_Source.n++
@@ -12469,7 +12469,7 @@ func (d *decoder) size_mesosproto_Environment_Variable(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 24: // type
 			d.e_mesosproto_Environment_Variable_Type.n++
@@ -12496,7 +12496,7 @@ func (d *decoder) size_mesosproto_Environment_Variable(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // secret
 			var n int
@@ -12638,7 +12638,7 @@ func (d *decoder) size_mesosproto_Parameter(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // value
 			var n int
@@ -12654,7 +12654,7 @@ func (d *decoder) size_mesosproto_Parameter(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -12837,7 +12837,7 @@ func (d *decoder) size_mesosproto_Credential(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // secret
 			var n int
@@ -12853,7 +12853,7 @@ func (d *decoder) size_mesosproto_Credential(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -13086,7 +13086,7 @@ func (d *decoder) size_mesosproto_Secret_Reference(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // key
 			var n int
@@ -13102,7 +13102,7 @@ func (d *decoder) size_mesosproto_Secret_Reference(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -13428,7 +13428,7 @@ func (d *decoder) size_mesosproto_Image_Appc(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // id
 			var n int
@@ -13444,7 +13444,7 @@ func (d *decoder) size_mesosproto_Image_Appc(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // labels
 			var n int
@@ -13574,7 +13574,7 @@ func (d *decoder) size_mesosproto_Image_Docker(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // credential
 			var n int
@@ -13801,7 +13801,7 @@ func (d *decoder) size_mesosproto_Volume(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // host_path
 			var n int
@@ -13817,7 +13817,7 @@ func (d *decoder) size_mesosproto_Volume(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // image
 			var n int
@@ -14262,7 +14262,7 @@ func (d *decoder) size_mesosproto_Volume_Source_DockerVolume(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // name
 			var n int
@@ -14278,7 +14278,7 @@ func (d *decoder) size_mesosproto_Volume_Source_DockerVolume(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // driver_options
 			var n int
@@ -14408,7 +14408,7 @@ func (d *decoder) size_mesosproto_Volume_Source_HostPath(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // mount_propagation
 			var n int
@@ -14532,7 +14532,7 @@ func (d *decoder) size_mesosproto_Volume_Source_SandboxPath(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -14617,7 +14617,7 @@ func (d *decoder) size_mesosproto_Volume_Source_CSIVolume(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // static_provisioning
 			var n int
@@ -14772,7 +14772,7 @@ func (d *decoder) size_mesosproto_Volume_Source_CSIVolume_VolumeCapability_Mount
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // mount_flags
 			var n int
@@ -14789,7 +14789,7 @@ func (d *decoder) size_mesosproto_Volume_Source_CSIVolume_VolumeCapability_Mount
 			i += n
 			n2++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -14950,7 +14950,7 @@ func (d *decoder) size_mesosproto_Volume_Source_CSIVolume_StaticProvisioning(b [
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // volume_capability
 			var n int
@@ -15177,7 +15177,7 @@ func (d *decoder) size_mesosproto_NetworkInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // groups
 			var n int
@@ -15194,7 +15194,7 @@ func (d *decoder) size_mesosproto_NetworkInfo(b []byte) bool {
 			i += n
 			n3++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // labels
 			var n int
@@ -15416,7 +15416,7 @@ func (d *decoder) size_mesosproto_NetworkInfo_IPAddress(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -15523,7 +15523,7 @@ func (d *decoder) size_mesosproto_NetworkInfo_PortMapping(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -15735,7 +15735,7 @@ func (d *decoder) size_mesosproto_SeccompInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // unconfined
 			d.bools.n++
@@ -16525,7 +16525,7 @@ func (d *decoder) size_mesosproto_ContainerInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // docker
 			var n int
@@ -16889,7 +16889,7 @@ func (d *decoder) size_mesosproto_ContainerInfo_DockerInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // network
 			d.e_mesosproto_ContainerInfo_DockerInfo_Network.n++
@@ -16980,7 +16980,7 @@ func (d *decoder) size_mesosproto_ContainerInfo_DockerInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -17184,7 +17184,7 @@ func (d *decoder) size_mesosproto_ContainerInfo_DockerInfo_PortMapping(b []byte)
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -18780,7 +18780,7 @@ func (d *decoder) size_mesosproto_Label(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // value
 			var n int
@@ -18796,7 +18796,7 @@ func (d *decoder) size_mesosproto_Label(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -18897,7 +18897,7 @@ func (d *decoder) size_mesosproto_Port(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // protocol
 			var n int
@@ -18913,7 +18913,7 @@ func (d *decoder) size_mesosproto_Port(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 32: // visibility
 			d.e_mesosproto_DiscoveryInfo_Visibility.n++
@@ -19182,7 +19182,7 @@ func (d *decoder) size_mesosproto_DiscoveryInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // environment
 			var n int
@@ -19198,7 +19198,7 @@ func (d *decoder) size_mesosproto_DiscoveryInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // location
 			var n int
@@ -19214,7 +19214,7 @@ func (d *decoder) size_mesosproto_DiscoveryInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // version
 			var n int
@@ -19230,7 +19230,7 @@ func (d *decoder) size_mesosproto_DiscoveryInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 50: // ports
 			var n int
@@ -19446,7 +19446,7 @@ func (d *decoder) size_mesosproto_Device(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // number
 			var n int

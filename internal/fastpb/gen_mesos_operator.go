@@ -37,7 +37,7 @@ func (d *decoder) size_mesosproto_MachineID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // ip
 			var n int
@@ -53,7 +53,7 @@ func (d *decoder) size_mesosproto_MachineID(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -396,7 +396,7 @@ func (d *decoder) size_mesosproto_CSIPluginEndpoint(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -483,7 +483,7 @@ func (d *decoder) size_mesosproto_CSIPluginInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // name
 			var n int
@@ -499,7 +499,7 @@ func (d *decoder) size_mesosproto_CSIPluginInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // containers
 			var n int
@@ -557,7 +557,7 @@ func (d *decoder) size_mesosproto_CSIPluginInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 48: // target_path_exists
 			d.bools.n++
@@ -786,7 +786,7 @@ func (d *decoder) size_mesosproto_ResourceProviderInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 34: // name
 			var n int
@@ -802,7 +802,7 @@ func (d *decoder) size_mesosproto_ResourceProviderInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // default_reservations
 			var n int
@@ -1128,7 +1128,7 @@ func (d *decoder) size_mesosproto_TrafficControlStatistics(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // backlog
 			d.u64s.n++
@@ -6807,7 +6807,7 @@ func (d *decoder) size_mesosproto_Task(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // task_id
 			var n int
@@ -7082,7 +7082,7 @@ func (d *decoder) size_mesosproto_Task(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 138: // limits
 			var n int
@@ -7781,7 +7781,7 @@ func (d *decoder) size_mesosproto_WeightInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -7864,7 +7864,7 @@ func (d *decoder) size_mesosproto_VersionInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // build_date
 			var n int
@@ -7880,7 +7880,7 @@ func (d *decoder) size_mesosproto_VersionInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 25: // build_time
 			d.f64s.n++
@@ -7905,7 +7905,7 @@ func (d *decoder) size_mesosproto_VersionInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 42: // git_sha
 			var n int
@@ -7921,7 +7921,7 @@ func (d *decoder) size_mesosproto_VersionInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 50: // git_branch
 			var n int
@@ -7937,7 +7937,7 @@ func (d *decoder) size_mesosproto_VersionInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 58: // git_tag
 			var n int
@@ -7953,7 +7953,7 @@ func (d *decoder) size_mesosproto_VersionInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -8121,7 +8121,7 @@ func (d *decoder) size_mesosproto_Flag(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // value
 			var n int
@@ -8137,7 +8137,7 @@ func (d *decoder) size_mesosproto_Flag(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -8229,7 +8229,7 @@ func (d *decoder) size_mesosproto_Role(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 17: // weight
 			d.f64s.n++
@@ -8419,7 +8419,7 @@ func (d *decoder) size_mesosproto_Metric(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 17: // value
 			d.f64s.n++
@@ -8511,7 +8511,7 @@ func (d *decoder) size_mesosproto_FileInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 16: // nlink
 			d.i32s.n++
@@ -8580,7 +8580,7 @@ func (d *decoder) size_mesosproto_FileInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 58: // gid
 			var n int
@@ -8596,7 +8596,7 @@ func (d *decoder) size_mesosproto_FileInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {

@@ -37,7 +37,7 @@ func (d *decoder) size_quotapb_QuotaInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // principal
 			var n int
@@ -53,7 +53,7 @@ func (d *decoder) size_quotapb_QuotaInfo(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // guarantee
 			var n int
@@ -207,7 +207,7 @@ func (d *decoder) size_quotapb_QuotaRequest(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // guarantee
 			var n int
@@ -343,7 +343,7 @@ func (d *decoder) size_quotapb_QuotaConfig(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 18: // guarantees
 			var n int

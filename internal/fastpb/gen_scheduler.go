@@ -1438,7 +1438,7 @@ func (d *decoder) size_schedulerpb_Event_Error(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -1897,7 +1897,7 @@ func (d *decoder) size_schedulerpb_AttributeConstraint_Predicate_TextEquals(b []
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -1970,7 +1970,7 @@ func (d *decoder) size_schedulerpb_AttributeConstraint_Predicate_TextNotEquals(b
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -2043,7 +2043,7 @@ func (d *decoder) size_schedulerpb_AttributeConstraint_Predicate_TextMatches(b [
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -2116,7 +2116,7 @@ func (d *decoder) size_schedulerpb_AttributeConstraint_Predicate_TextNotMatches(
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -3213,7 +3213,7 @@ func (d *decoder) size_schedulerpb_Call_Subscribe(b []byte) bool {
 			i += n
 			n2++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // offer_constraints
 			var n int
@@ -3936,7 +3936,7 @@ func (d *decoder) size_schedulerpb_Call_Revive(b []byte) bool {
 			i += n
 			n1++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5349,7 +5349,7 @@ func (d *decoder) size_schedulerpb_Call_Suppress(b []byte) bool {
 			i += n
 			n1++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {
@@ -5453,7 +5453,7 @@ func (d *decoder) size_schedulerpb_Call_UpdateFramework(b []byte) bool {
 			i += n
 			n2++
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		case 26: // offer_constraints
 			var n int
@@ -5625,7 +5625,7 @@ func (d *decoder) size_schedulerpb_APIResult(b []byte) bool {
 			sub := b[i : i+n]
 			i += n
 			d.strs.n++
-			d.arenaN += len(sub)
+			d.arenaN += d.strLen(sub)
 			continue
 		}
 		if i = skip(b, i, t); i < 0 {

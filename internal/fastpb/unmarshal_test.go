@@ -88,7 +88,22 @@ func check(t *testing.T, mt protoreflect.MessageType, b []byte) bool {
 		t.Fatalf("%s: differs from proto.Unmarshal (-proto +fastpb):\n%s\ninput %x", mt.Descriptor().FullName(),
 			cmp.Diff(want, got, protocmp.Transform()), b)
 	}
+	checkArena(t, mt, b)
 	return true
+}
+
+// checkArena: when the strings fit one arena chunk, the first pass counted
+// exactly the bytes the second copied (interning included): no unused tail
+// stays live with the message.
+func checkArena(t *testing.T, mt protoreflect.MessageType, b []byte) {
+	t.Helper()
+	var d decoder
+	if handled, ok := d.unmarshal(b, mt.New().Interface()); !handled || !ok || d.arenaN > chunkBytes {
+		return
+	}
+	if d.arena.need != 0 || d.arena.used != len(d.arena.chunk) {
+		t.Fatalf("%s: counted %d string bytes, arena chunk %d used %d\ninput %x", mt.Descriptor().FullName(), d.arenaN, len(d.arena.chunk), d.arena.used, b)
+	}
 }
 
 // TestRandomWire compares both decoders on random wire format for every

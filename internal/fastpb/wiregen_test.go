@@ -5,6 +5,7 @@ package fastpb
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -87,7 +88,15 @@ func (g *wireGen) field(b []byte, fd protoreflect.FieldDescriptor, depth int) []
 	return b
 }
 
+// repeatedTexts are strings text returns often, so that messages repeat
+// strings as Mesos's do (roles, names) and the decoder's interning is
+// exercised, at the longest length it interns and just beyond.
+var repeatedTexts = []string{"*", "web", "cpus", "5f6c2a30-0d0b-4c8e-9a52-0c4f2f1f6e11-0000", strings.Repeat("r", internMax), strings.Repeat("r", internMax+1)}
+
 func (g *wireGen) text() []byte {
+	if g.r.IntN(3) == 0 {
+		return []byte(repeatedTexts[g.r.IntN(len(repeatedTexts))])
+	}
 	n := g.r.IntN(12)
 	if g.r.IntN(8) == 0 {
 		n = 0

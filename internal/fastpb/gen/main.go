@@ -434,7 +434,11 @@ func (g *generator) sizeFunc(w *bytes.Buffer, t reflect.Type, fields, reps []*fi
 			if fd.Kind() == protoreflect.StringKind || list {
 				fmt.Fprintf(w, "\t\t\td.%s.n++\n", f.slab)
 			}
-			w.WriteString("\t\t\td.arenaN += len(sub)\n\t\t\tcontinue\n")
+			if fd.Kind() == protoreflect.StringKind { // stored once per message when repeated (intern.go)
+				w.WriteString("\t\t\td.arenaN += d.strLen(sub)\n\t\t\tcontinue\n")
+			} else {
+				w.WriteString("\t\t\td.arenaN += len(sub)\n\t\t\tcontinue\n")
+			}
 		default:
 			fmt.Fprintf(w, "\t\tcase %s: // %s\n%s\t\t\td.%s.n++\n%s\t\t\t_ = v\n\t\t\tcontinue\n", tagOf(fd, f.sc.wire), fd.Name(), inc, f.slab, g.readScalar(f.sc))
 			if !list {
@@ -576,6 +580,7 @@ type decoder struct {
 	qi       int              // next count for the second pass
 	arena  arena
 	arenaN int // bytes of strings and bytes fields
+	intern interner // strings already in the arena (intern.go)
 
 	bools      slab[bool]
 	i32s       slab[int32]
