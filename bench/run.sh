@@ -95,11 +95,13 @@ failed=0
 # side PKG DIR PATTERN ARGS...: runs PKG's test binary in DIR for the
 # benchmarks matching PATTERN; benchmark lines go to $out, everything to $log.
 side() {
-	local p="$1" dir="$2" pat="$3" rc=0
+	local p="$1" dir="$2" pat="$3" rc=0 t0
 	shift 3
 	echo "== $p -test.bench '$pat' $*" >>"$log"
+	t0=$(date +%s%N)
 	(cd "$dir" && "$tmp/$p.test" -test.run '^$' -test.bench "$pat" -test.count 1 "$@") >"$tmp/side.out" 2>&1 || rc=$?
 	cat "$tmp/side.out" >>"$log"
+	echo "-- exit $rc after $((($(date +%s%N) - t0) / 1000000)) ms" >>"$log"
 	grep -E '^(Benchmark|goos|goarch|pkg|cpu)' "$tmp/side.out" >>"$out" || true
 	if ((rc != 0)); then
 		echo "run.sh: $p -test.bench '$pat' failed (exit $rc); its output is in $log" >&2
