@@ -136,9 +136,9 @@ else
 fi
 
 {
-	echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ); $(go version); commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ); $(go version); commit $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "# machine: $(uname -srm); $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $(free -g | awk '/^Mem:/{print $2 " GiB RAM"}')"
-	echo "# mode: $mode ($count rounds, benchtime $benchtime, $MESOSKIT_BENCH_BURST-update bursts, $MESOSKIT_BENCH_TASKS tasks, $changes leader changes)"
+	echo "# mode: $mode ($count round(s), benchtime $benchtime, $MESOSKIT_BENCH_BURST-update bursts, $MESOSKIT_BENCH_TASKS tasks, $changes leader changes)"
 	echo "# load: $loaded"
 	echo "# load average at start: $(loadavg)"
 } | tee -a "$out"

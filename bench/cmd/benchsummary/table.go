@@ -96,7 +96,7 @@ func printTable(out io.Writer, d *dataset, conf float64) {
 func printHeader(out io.Writer, d *dataset, conf float64) {
 	title := "Verdicts"
 	if d.quick {
-		title += " of a QUICK run (make bench-quick: fewer rounds, shorter runs, 100,000 tasks; indicative only, not a verdict on issue #18)"
+		title += " of a QUICK run (make bench-quick: fewer rounds, shorter runs, a smaller scale run; indicative only, not a verdict on issue #18)"
 	}
 	fmt.Fprintln(out, title)
 	for _, h := range d.headers {
