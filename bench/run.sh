@@ -130,9 +130,9 @@ if [[ "$load" == 1 ]]; then
 	# this script dies without running its traps.
 	bash -c 'while :; do for ((i = 0; i < 20000; i++)); do :; done; kill -0 "$PPID" 2>/dev/null || exit 0; done' &
 	loadpid=$!
-	loaded="loaded: one CPU-bound process (a shell busy loop, pid $loadpid) beside the whole run"
+	loaded="LOAD=1: one CPU-bound process (a shell busy loop, pid $loadpid) beside the whole run"
 else
-	loaded="quiet: nothing started beside the run"
+	loaded="LOAD=0: nothing started beside the run (the load average is other work)"
 fi
 
 {
