@@ -3,7 +3,9 @@
 # make test      installs what the tests need (protoc, ZooKeeper) when missing, then runs vet, staticcheck,
 #                the generated-code drift check and every test with -race. ZooKeeper tests are required here.
 # make generate  regenerates mesosproto/**/*.pb.go with the pinned protoc and protoc-gen-go.
-# make bench     runs the side-by-side benchmarks against mesos-go (not part of make test).
+# make bench     runs the side-by-side benchmarks against mesos-go in interleaved rounds and prints the verdicts
+#                (not part of make test); make bench-quick is the same, smaller (<= 3 minutes); LOAD=1 runs either
+#                with a CPU-bound process beside it; make bench-summary FILES="a b" pools earlier results.
 # make chaos     runs the full chaos soak (internal/chaos; CHAOS_SEED, CHAOS_SIZE), at most 10 minutes.
 # make fuzz      runs every fuzz target for FUZZTIME (default 30s) each (scripts/fuzz.sh lists them).
 
@@ -14,6 +16,7 @@ PKGS       ?= ./...
 
 .PHONY: all test deps fmt-check tidy-check vet staticcheck generate check-generated bench-vet unit bench fmt
 .PHONY: fuzz chaos
+.PHONY: bench-quick bench-summary
 
 all: test
 
@@ -49,12 +52,25 @@ unit:
 # cannot rot. scripts/bench-deps.sh installs Debian's mesos-go source and prepares the module.
 bench-vet:
 	@bash scripts/bench-deps.sh
-	cd bench && $(GO) vet ./... && $(GO) tool -modfile=../tools/go.mod staticcheck ./...
+	cd bench && $(GO) vet ./... && $(GO) tool -modfile=../tools/go.mod staticcheck ./... && $(GO) test -count=1 ./cmd/...
 
-# make bench: the side-by-side table of docs/PERFORMANCE.md (about 10-12 minutes).
+# make bench: the verdict table of docs/PERFORMANCE.md ("Reproduce"): 10 interleaved rounds, 1,000,000 tasks
+# (about 25 minutes quiet). make bench-quick: 5 short rounds, 100,000 tasks (<= 3 minutes), for checks
+# during work. LOAD=1 (make bench LOAD=1) runs a CPU-bound process beside the whole run. bench/run.sh lists
+# the knobs (COUNT, BENCHTIME, MESOSKIT_BENCH_TASKS, OUT, POOL, ...).
+LOAD ?= 0
 bench: deps
 	@bash scripts/bench-deps.sh
-	@bash bench/run.sh
+	@LOAD=$(LOAD) bash bench/run.sh
+
+bench-quick: deps
+	@bash scripts/bench-deps.sh
+	@QUICK=1 LOAD=$(LOAD) bash bench/run.sh
+
+# make bench-summary FILES="results1 results2": one verdict table pooling the rounds of earlier runs.
+bench-summary:
+	@bash scripts/bench-deps.sh
+	cd bench && $(GO) run ./cmd/benchsummary $(abspath $(FILES))
 
 fmt:
 	gofmt -l -w $$(git ls-files '*.go' | grep -v '\.pb\.go$$')
