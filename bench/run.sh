@@ -177,14 +177,9 @@ if [[ "$once" != 0 ]]; then
 	if [[ -f /usr/share/java/zookeeper.jar || -n "${ZOOKEEPER_HOME:-}" ]]; then
 		start=$SECONDS
 		echo "once: leader change latency, $changes changes each (detector vs raw watch; standalone, ensemble)" >&2
-		side detector "$root/detector" '^Benchmark(LeaderChangeLatency|RawWatchLatency)$' -test.benchtime "${changes}x" -test.timeout 30m
+		side detector "$root/detector" '^BenchmarkLeaderChangeVsRawWatch(Ensemble)?$' -test.benchtime "${changes}x" -test.timeout 30m
 		if [[ "$mode" == full ]]; then
-			side detector "$root/detector" '^BenchmarkListedChangeLatency$' -test.benchtime "${changes}x" -test.timeout 30m
-		fi
-		if [[ -n "$("$tmp/detector.test" -test.list '^BenchmarkLeaderChangeLatencyEnsemble$')" ]]; then
-			side detector "$root/detector" '^Benchmark(LeaderChangeLatencyEnsemble|RawWatchLatencyEnsemble)$' -test.benchtime "${changes}x" -test.timeout 30m
-		else
-			echo "run.sh: ./detector has no BenchmarkLeaderChangeLatencyEnsemble: ensemble rows skipped" >&2
+			side detector "$root/detector" '^Benchmark(ListedChangeLatency|RawWatchLatency)$' -test.benchtime "${changes}x" -test.timeout 30m
 		fi
 		times="$times, leader change $((SECONDS - start)) s"
 		start=$SECONDS

@@ -112,8 +112,7 @@ func tenRounds() string {
 	}
 	b.WriteString("mesoskit-round: once\n")
 	b.WriteString(result("Scale", "s/run", 500, "tasks/s", 2000, "peak-RSS-MiB", 2100, "resent-updates/run", 45000))
-	b.WriteString(result("LeaderChangeLatency", "early-%", 100, "p50-µs", 1500, "p99-µs", 5000))
-	b.WriteString(result("RawWatchLatency", "p50-µs", 1000, "p99-µs", 2000))
+	b.WriteString(result("LeaderChangeVsRawWatch", "det-p50-µs", 1500, "det-p99-µs", 5000, "raw-p50-µs", 1000, "raw-p99-µs", 2000))
 	b.WriteString("# load average at end: 1.00 2.00 3.00\n")
 	return b.String()
 }
@@ -159,7 +158,7 @@ func TestVerdicts(t *testing.T) {
 		"bytes retained per offer, 1 per event held":  "NO DATA (no RetainedPerOffer/held=1-per-event impl=mesos-go retained-B/offer)",
 		"ack burst: defaults (pipelined) vs mesos-go": "NO DATA (no AckBurst impl=mesoskit acks/s)",
 		"JSON decode, events/s":                       "UNDECIDED (no round has both sides)",
-		"detector vs raw watch, ensemble of 3, p99":   "NO DATA (no LeaderChangeLatencyEnsemble p99-µs)",
+		"detector vs raw watch, ensemble of 3, p99":   "NO DATA (no LeaderChangeVsRawWatchEnsemble det-p99-µs)",
 	} {
 		if r, ok := rowOf(t, d, what); !ok || r.verdict != want {
 			t.Errorf("%s: %q (shown %v), want %q", what, r.verdict, ok, want)

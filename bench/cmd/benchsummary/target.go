@@ -38,6 +38,12 @@ func pair(what, benchA, benchB, unit string, want bound) target {
 	return target{what: what, a: side{benchA, "", unit}, b: side{benchB, "", unit}, want: want}
 }
 
+// within compares two metrics of one benchmark (unitA / unitB), for a
+// benchmark that measures both sides itself.
+func within(what, bench, unitA, unitB string, want bound) target {
+	return target{what: what, a: side{bench, "", unitA}, b: side{bench, "", unitB}, want: want}
+}
+
 // one judges one benchmark's value.
 func one(what, bench, unit string, want bound) target {
 	return target{what: what, a: side{bench, "", unit}, want: want}

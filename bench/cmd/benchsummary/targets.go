@@ -32,10 +32,14 @@ var targets = []target{
 	one("scale: all tasks, seconds", "Scale", "s/run", atMost(600)),
 	one("scale: peak RSS, MiB", "Scale", "peak-RSS-MiB", atMost(2048)),
 	one("scale: re-sent updates, % of 3 per task", "Scale", "resent-%", atMost(1)),
-	pair("detector vs raw watch, standalone, p50", "LeaderChangeLatency", "RawWatchLatency", "p50-µs", atMost(2)),
-	pair("detector vs raw watch, standalone, p99", "LeaderChangeLatency", "RawWatchLatency", "p99-µs", atMost(2)),
-	pair("detector vs raw watch, ensemble of 3, p50", "LeaderChangeLatencyEnsemble", "RawWatchLatencyEnsemble", "p50-µs", atMost(2)),
-	pair("detector vs raw watch, ensemble of 3, p99", "LeaderChangeLatencyEnsemble", "RawWatchLatencyEnsemble", "p99-µs", atMost(2)),
+	// The detector and the raw watch alternate change by change in one
+	// benchmark (detector's BenchmarkLeaderChangeVsRawWatch*), so that load
+	// hits both alike; separate benchmarks moved the p99 ratio from 0.5x to
+	// 6x between two runs back to back.
+	within("detector vs raw watch, standalone, p50", "LeaderChangeVsRawWatch", "det-p50-µs", "raw-p50-µs", atMost(2)),
+	within("detector vs raw watch, standalone, p99", "LeaderChangeVsRawWatch", "det-p99-µs", "raw-p99-µs", atMost(2)),
+	within("detector vs raw watch, ensemble of 3, p50", "LeaderChangeVsRawWatchEnsemble", "det-p50-µs", "raw-p50-µs", atMost(2)),
+	within("detector vs raw watch, ensemble of 3, p99", "LeaderChangeVsRawWatchEnsemble", "det-p99-µs", "raw-p99-µs", atMost(2)),
 	pair("detector, early report off, vs raw watch, p50", "ListedChangeLatency", "RawWatchLatency", "p50-µs", info),
 	one("leader death -> resubscribed, median ms", "LeaderFailoverResubscribe", "ms-median", atMost(1000)),
 	one("leader death -> resubscribed, p99 ms", "LeaderFailoverResubscribe", "ms-p99", atMost(1000)),
