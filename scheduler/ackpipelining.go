@@ -31,8 +31,11 @@ import (
 // request at a time, so the window must cover the round trip and the
 // batches: in bench/ackburst (100,000 acknowledgements, two cores,
 // interleaved runs) a window of 64 reached 37,000–40,000 acknowledgements
-// per second where 8 reached 27,000–35,000.
-const pipelinedAckWindow = 64
+// per second where 8 reached 27,000–35,000; with the two cores shared by
+// other work (load 19–24), 256 did 1.3–1.5× what 64 did in the same rounds
+// at 0.8× the CPU per acknowledgement (docs/PERFORMANCE.md, "Round two:
+// acknowledgements").
+const pipelinedAckWindow = 256
 
 // maxPipelinedBody bounds the body of one answer on the pipelined
 // connection; a longer one ends the connection (it cannot be skipped).

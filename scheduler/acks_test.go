@@ -141,7 +141,7 @@ func TestAckConcurrency(t *testing.T) {
 		const delay = 2 * time.Second
 		srv := newServer(t, mesostest.WithAgents(0, ""))
 		srv.Inject(schedulerpb.Call_ACKNOWLEDGE, mesostest.Fault{Delay: delay, Times: 2})
-		// Through net/http: pipelined, the window is max(2, 64).
+		// Through net/http: pipelined, the window is max(2, 256).
 		c := newClient(t, srv, ct, frameworkInfo("ack-concurrency"), scheduler.WithAckConcurrency(2),
 			scheduler.WithoutPipelinedAcks())
 

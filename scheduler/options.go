@@ -251,7 +251,7 @@ func WithCallTimeout(d time.Duration) Option {
 // WithAckConcurrency sets how many automatic acknowledgements (see
 // WithoutAutoAcknowledge) may be in flight at once on the connection pool of
 // calls (on the pipelined connection of WithPipelinedAcks, the default:
-// max(n, 64)); when that many are, dispatching the next event waits for one
+// max(n, 256)); when that many are, dispatching the next event waits for one
 // to be answered. 1 acknowledges one update at a time, still without holding up
 // the event that follows it. n must be between 1 and 1024 (New returns an
 // error otherwise). Default DefaultAckConcurrency.
@@ -269,7 +269,7 @@ func WithAckConcurrency(n int) Option {
 // caps a burst of acknowledgements near 27,000 per second on two cores, where
 // one pipelined connection sustains 35,000–47,000 (docs/PERFORMANCE.md).
 //
-// max(WithAckConcurrency, 64) acknowledgements may be in flight: one
+// max(WithAckConcurrency, 256) acknowledgements may be in flight: one
 // connection must cover the round trip. The requests are byte for byte those
 // net/http would send (headers included). The connection is dialed with the
 // first acknowledgement of a subscription and closed when it ends. Any

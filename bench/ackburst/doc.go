@@ -14,7 +14,7 @@
 //
 //   - impl=mesoskit: scheduler.Client with its defaults (automatic
 //     acknowledgement after the handler returns, pipelined on one
-//     connection per subscription, window 64: scheduler.WithPipelinedAcks);
+//     connection per subscription, window 256: scheduler.WithPipelinedAcks);
 //   - impl=mesoskit-unpipelined: the defaults plus
 //     scheduler.WithoutPipelinedAcks(): the automatic acknowledgements
 //     through net/http, DefaultAckConcurrency in flight;
