@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,16 +31,36 @@ import (
 // request at a time, so the window must cover the round trip and the
 // batches: in bench/ackburst (100,000 acknowledgements, two cores,
 // interleaved runs) a window of 64 reached 37,000–40,000 acknowledgements
-// per second where 8 reached 27,000–35,000.
-const pipelinedAckWindow = 64
+// per second where 8 reached 27,000–35,000; with the two cores shared by
+// other work (load 19–24), 256 did 1.3–1.5× what 64 did in the same rounds
+// at 0.8× the CPU per acknowledgement (docs/PERFORMANCE.md, "Round two:
+// acknowledgements").
+const pipelinedAckWindow = 256
 
 // maxPipelinedBody bounds the body of one answer on the pipelined
 // connection; a longer one ends the connection (it cannot be skipped).
 const maxPipelinedBody = 64 << 10
 
-// errPipelineClosed is why the acknowledgements unanswered when the master
-// closed the pipelined connection ("Connection: close") are dropped.
+// maxPipelinedAnswer bounds what is read from the pipelined connection for
+// one answer, informational answers, status line and headers included (the
+// reader's buffer reads ahead, so it is counted too): a master or proxy that
+// sends endless headers ends the connection instead of filling the heap.
+const maxPipelinedAnswer = 2*maxPipelinedBody + pipeReadBuffer
+
+// pipeReadBuffer is the size of the pipelined connection's read buffer.
+const pipeReadBuffer = 16 << 10
+
+// maxInformational is how many 1xx answers may precede one final answer,
+// as net/http's Transport allows (it skips them too).
+const maxInformational = 5
+
+// errPipelineClosed is why the pipelined connection ended after an answer
+// with "Connection: close" or an HTTP/1.0 answer without keep-alive.
 var errPipelineClosed = errors.New("scheduler: the master closed the pipelined connection")
+
+// errPipelineRefused is why the pipelined connection ended after an answer
+// other than 2xx (logged when that answer is read).
+var errPipelineRefused = errors.New("scheduler: an acknowledgement was refused on the pipelined connection")
 
 // ackPipe sends the automatic acknowledgements of one subscription as
 // HTTP/1.1 pipelined requests on one connection of its own (see
@@ -48,14 +69,18 @@ var errPipelineClosed = errors.New("scheduler: the master closed the pipelined c
 // request order, as the master sends them.
 //
 // Every acknowledgement holds a slot of its ackPipeline until it is
-// finished: answered, handed to the net/http path after a 503 (which then
-// finishes it), or logged as failed or dropped (the slot is freed after the
-// log line). When the connection ends for
-// any reason (dial or handshake failure, an error, a timeout, an answer
-// with "Connection: close", the end of the session), the acknowledgements
-// written and not answered are logged as dropped — never sent again, as the
-// master may have applied them — and every later one goes through net/http
-// (the ackPipeline's workers); the connection is never dialed again.
+// finished: answered, handed to the net/http path (which then finishes it),
+// or logged as failed (the slot is freed after the log line). When the
+// connection ends for any reason (dial or handshake failure, an error, a
+// timeout, an answer with "Connection: close", the end of the session) or
+// an answer other than 2xx is read, every later acknowledgement goes
+// through net/http (postLater) and the connection is never dialed again;
+// those written and not answered are sent again through net/http too (the
+// master may have applied them: Mesos's agent ignores a duplicate
+// acknowledgement), unless the session has ended (then they are logged as
+// dropped and the agent resends the update to the next subscription). After
+// an answer other than 2xx the reader still reads the answers to what was
+// written before, in order, and the writer writes nothing more.
 type ackPipe struct {
 	p       *ackPipeline
 	addr    string      // host:port to dial
@@ -67,6 +92,7 @@ type ackPipe struct {
 	queue    chan ackJob   // handed over, not written (writer's)
 	inflight chan ackJob   // being written or written, not answered (reader's); closed by the writer
 	done     chan struct{} // closed by finish
+	refused  atomic.Bool   // an answer other than 2xx was read: write nothing more
 	once     sync.Once
 	mu       sync.Mutex
 	raw      net.Conn // the TCP connection once dialed; closed by finish
@@ -235,11 +261,11 @@ func (pp *ackPipe) finish(err error) {
 		}
 		pp.mu.Unlock()
 		s := pp.p.s
-		if s.ctx.Err() != nil || errors.Is(err, ErrNotSubscribed) {
+		if s.ctx.Err() != nil || errors.Is(err, ErrNotSubscribed) || errors.Is(err, errPipelineRefused) {
 			pp.p.log.Debug("pipelined acknowledgements ended", zap.Error(err))
 			return
 		}
-		pp.p.log.Info("pipelined acknowledgements ended; the rest of the subscription's go through net/http", zap.Error(err))
+		pp.p.log.Warn("pipelined acknowledgements ended; those written and not answered are sent again, and the rest of the subscription's sent, through net/http", zap.Error(err))
 	})
 }
 
@@ -297,7 +323,12 @@ func (pp *ackPipe) write() {
 	for {
 		select {
 		case job := <-pp.queue:
-			if piping && pp.finished() {
+			if piping && (pp.finished() || pp.refused.Load()) {
+				if !pp.finished() && w.Buffered() > 0 {
+					if err := w.Flush(); err != nil { // the reader waits for their answers
+						pp.finish(fmt.Errorf("write: %w", err))
+					}
+				}
 				piping = false
 				close(pp.inflight)
 			}
@@ -341,15 +372,20 @@ func (pp *ackPipe) write() {
 }
 
 // read is the reader goroutine: it reads one answer per acknowledgement
-// written, in order, until the writer closes inflight.
+// written, in order, until the writer closes inflight. Once the connection
+// has ended, what is left unanswered is sent again through net/http, or
+// logged as dropped when the session has ended.
 func (pp *ackPipe) read(conn net.Conn) {
 	p := pp.p
 	defer p.s.calls.Done()
-	br := bufio.NewReaderSize(conn, 16<<10)
+	budget := &budgetReader{r: conn}
+	br := bufio.NewReaderSize(budget, pipeReadBuffer)
 	req := &http.Request{Method: http.MethodPost}
 	var dead error
+	resent := 0
 	for job := range pp.inflight {
 		if dead == nil {
+			budget.n = maxPipelinedAnswer
 			handled, err := pp.answer(conn, br, req, job)
 			if err != nil {
 				dead = err
@@ -359,31 +395,71 @@ func (pp *ackPipe) read(conn net.Conn) {
 				continue
 			}
 		}
-		err := dead
-		if p.s.ctx.Err() != nil {
-			err = errSubscriptionEnded
+		if p.s.ctx.Err() == nil {
+			resent++
+			p.postLater(job, false)
+			continue
 		}
-		p.failed(job, callErr(job.typ, fmt.Errorf("dropped, not resent: the pipelined connection ended before its answer: %w", err)))
+		p.failed(job, callErr(job.typ, fmt.Errorf("dropped: the subscription ended before its answer on the pipelined connection: %w", dead)))
 		<-p.slots
 	}
+	if resent > 0 {
+		p.log.Debug("acknowledgements unanswered on the pipelined connection sent again through net/http",
+			zap.Int("count", resent), zap.Error(dead))
+	}
+	pp.finish(errPipelineRefused) // after a refusal: the writer has stopped; otherwise a no-op
+}
+
+// budgetReader reads from r at most n bytes, then fails: the reader resets
+// n before each answer.
+type budgetReader struct {
+	r io.Reader
+	n int64
+}
+
+var errAnswerTooLong = fmt.Errorf("an answer is over %d bytes", maxPipelinedAnswer)
+
+func (b *budgetReader) Read(buf []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, errAnswerTooLong
+	}
+	if int64(len(buf)) > b.n {
+		buf = buf[:b.n]
+	}
+	n, err := b.r.Read(buf)
+	b.n -= int64(n)
+	return n, err
 }
 
 // answer reads the answer to job and finishes job (handled) unless there
-// was none. A non-nil error ends the connection.
+// was none. A non-nil error ends the connection. An answer other than 2xx
+// makes the writer stop (refused): the rest of the subscription's
+// acknowledgements go through net/http, where each answer is its own
+// request's, since an intermediary that reorders answers would make this
+// one another's.
 func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, job ackJob) (handled bool, err error) {
 	p := pp.p
-	if p.c.cfg.callTimeout > 0 {
-		_ = conn.SetReadDeadline(time.Now().Add(p.c.cfg.callTimeout))
-	}
-	resp, err := http.ReadResponse(br, req)
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			err = io.ErrUnexpectedEOF
+	// Always bounded, even with WithCallTimeout(0): a master that never
+	// answers would otherwise hold the window, and dispatch, for good.
+	_ = conn.SetReadDeadline(time.Now().Add(pp.timeout))
+	var resp *http.Response
+	for i := 0; ; i++ {
+		resp, err = http.ReadResponse(br, req)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return false, fmt.Errorf("read: %w", err)
 		}
-		return false, fmt.Errorf("read: %w", err)
-	}
-	if resp.StatusCode < 200 {
-		return false, fmt.Errorf("unexpected %s", resp.Status)
+		// 1xx: informational, no body, the final answer follows (RFC 9110
+		// 15.2); net/http's Transport skips them too. 101 would switch
+		// protocols: nothing this connection can go on with.
+		if resp.StatusCode >= 200 {
+			break
+		}
+		if resp.StatusCode == http.StatusSwitchingProtocols || i == maxInformational {
+			return false, fmt.Errorf("unexpected %s", resp.Status)
+		}
 	}
 	var apiErr *APIError
 	if resp.StatusCode >= 300 {
@@ -402,11 +478,16 @@ func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, jo
 	case apiErr == nil:
 		p.c.pipelinedOK.Add(1)
 		<-p.slots
+		return true, err
 	case retryable(apiErr):
 		p.postLater(job, true) // not applied: sent again through net/http
 	default:
 		p.failed(job, callErr(job.typ, apiErr))
 		<-p.slots
+	}
+	if !pp.refused.Swap(true) && err == nil {
+		p.log.Warn("pipelined acknowledgements: an answer other than 2xx; the rest of the subscription's go through net/http",
+			zap.Int("status", resp.StatusCode), zap.String("task_id", job.taskID))
 	}
 	return true, err
 }

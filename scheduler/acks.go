@@ -30,9 +30,9 @@ var errCallTimedOut = errors.New("scheduler: call timeout passed")
 // WithAckConcurrency of them), which POST them on the keep-alive connection
 // pool (see newTransport). At most that many are handed over and not yet
 // answered; beyond it the Run goroutine waits (backpressure), so nothing
-// queues without bound. With WithPipelinedAcks, submit hands them instead
-// to the subscription's pipelined connection (ackPipe, ackpipelining.go)
-// while it lasts; there are then max(WithAckConcurrency,
+// queues without bound. By default (WithPipelinedAcks), submit hands them
+// instead to the subscription's pipelined connection (ackPipe,
+// ackpipelining.go) while it lasts; there are then max(WithAckConcurrency,
 // pipelinedAckWindow) slots, and still at most WithAckConcurrency workers.
 //
 // Each acknowledgement is handed over once: nothing here sends it twice
@@ -51,7 +51,7 @@ type ackPipeline struct {
 	jobs    chan ackJob   // handed over, not yet taken by a worker
 	slots   chan struct{} // one per acknowledgement handed over and not finished
 	workers int           // started so far; Run goroutine only
-	pipe    *ackPipe      // WithPipelinedAcks: the pipelined path, nil when not used
+	pipe    *ackPipe      // the pipelined path (WithPipelinedAcks), nil when not used
 }
 
 // ackJob is one encoded acknowledgement.

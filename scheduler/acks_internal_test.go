@@ -94,7 +94,7 @@ func waitIdle(t *testing.T, p *ackPipeline) {
 // logs it as dropped.
 func TestAckPipelineDropLogged(t *testing.T) {
 	rec := newAckRecorder(t)
-	r, s, cancel, logs := newPipelineRunner(t, rec.srv.URL, WithAckConcurrency(1))
+	r, s, cancel, logs := newPipelineRunner(t, rec.srv.URL, WithAckConcurrency(1), WithoutPipelinedAcks())
 
 	r.acks.submit(ackJobFor("t1")) // starts the only worker
 	waitIdle(t, r.acks)
@@ -124,7 +124,7 @@ func TestAckPipelineDropLogged(t *testing.T) {
 // need one worker, not WithAckConcurrency of them.
 func TestAckPipelineWorkersOnDemand(t *testing.T) {
 	rec := newAckRecorder(t)
-	r, s, cancel, _ := newPipelineRunner(t, rec.srv.URL, WithAckConcurrency(4))
+	r, s, cancel, _ := newPipelineRunner(t, rec.srv.URL, WithAckConcurrency(4), WithoutPipelinedAcks())
 	for _, task := range []string{"t1", "t2", "t3"} {
 		r.acks.submit(ackJobFor(task))
 		waitIdle(t, r.acks)
@@ -170,7 +170,7 @@ func TestAutoAckBodyExact(t *testing.T) {
 				st.State = mesosproto.TaskState_TASK_RUNNING.Enum()
 				st.Uuid = []byte{0x8f, 0x1e, 0x2d, 0x3c}
 				rec := newAckRecorder(t)
-				r, s, cancel, logs := newPipelineRunner(t, rec.srv.URL, WithContentType(ct))
+				r, s, cancel, logs := newPipelineRunner(t, rec.srv.URL, WithContentType(ct), WithoutPipelinedAcks())
 				ev := &schedulerpb.Event{
 					Type:   schedulerpb.Event_UPDATE.Enum(),
 					Update: &schedulerpb.Event_Update{Status: st},

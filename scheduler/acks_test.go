@@ -131,8 +131,8 @@ func TestAutoAckPipeline(t *testing.T) {
 	})
 }
 
-// WithAckConcurrency bounds the automatic acknowledgements in flight: with
-// 2 and the master holding the first two, the third update is still
+// WithAckConcurrency bounds the automatic acknowledgements in flight through
+// net/http (WithoutPipelinedAcks): with 2 and the master holding the first two, the third update is still
 // dispatched, the fourth only once one of them is answered. Every update of
 // a burst is acknowledged exactly once.
 func TestAckConcurrency(t *testing.T) {
@@ -141,7 +141,9 @@ func TestAckConcurrency(t *testing.T) {
 		const delay = 2 * time.Second
 		srv := newServer(t, mesostest.WithAgents(0, ""))
 		srv.Inject(schedulerpb.Call_ACKNOWLEDGE, mesostest.Fault{Delay: delay, Times: 2})
-		c := newClient(t, srv, ct, frameworkInfo("ack-concurrency"), scheduler.WithAckConcurrency(2))
+		// Through net/http: pipelined, the window is max(2, 256).
+		c := newClient(t, srv, ct, frameworkInfo("ack-concurrency"), scheduler.WithAckConcurrency(2),
+			scheduler.WithoutPipelinedAcks())
 
 		var (
 			mu      sync.Mutex

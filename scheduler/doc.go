@@ -86,10 +86,12 @@
 // acknowledged them itself ([WithoutAutoAcknowledge]); up to
 // [WithAckConcurrency] of these acknowledgements ([DefaultAckConcurrency]) are
 // in flight at once, sent by worker goroutines of the subscription while the
-// next events are dispatched. [WithPipelinedAcks] (opt-in, tested against
-// mesostest only) sends them instead as HTTP/1.1 pipelined requests on one
-// connection per subscription, a writer and a reader goroutine, for bursts
-// beyond what net/http's client sustains. A stream silent for five
+// next events are dispatched. By default ([WithPipelinedAcks]) they are
+// HTTP/1.1 pipelined requests on one connection per subscription, a writer
+// and a reader goroutine, for bursts beyond what net/http's client sustains;
+// any anomaly of the master or a proxy on that connection moves the rest of
+// the subscription's acknowledgements to net/http, and
+// [WithoutPipelinedAcks] sends them all through net/http from the start. A stream silent for five
 // heartbeat intervals is dropped and resubscribed ([WithMissedHeartbeats]).
 //
 // Mesos's agents re-send a status update that is not acknowledged within

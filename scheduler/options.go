@@ -97,6 +97,7 @@ func defaultConfig() config {
 		refuseSeconds:    DefaultRefuseSeconds,
 		autoAck:          true,
 		ackConcurrency:   DefaultAckConcurrency,
+		pipelinedAcks:    true,
 		autoDecline:      true,
 		maxRedirects:     DefaultMaxRedirects,
 		callTimeout:      DefaultCallTimeout,
@@ -249,8 +250,9 @@ func WithCallTimeout(d time.Duration) Option {
 
 // WithAckConcurrency sets how many automatic acknowledgements (see
 // WithoutAutoAcknowledge) may be in flight at once on the connection pool of
-// calls; when that many are, dispatching the next event waits for one to be
-// answered. 1 acknowledges one update at a time, still without holding up
+// calls (on the pipelined connection of WithPipelinedAcks, the default:
+// max(n, 256)); when that many are, dispatching the next event waits for one
+// to be answered. 1 acknowledges one update at a time, still without holding up
 // the event that follows it. n must be between 1 and 1024 (New returns an
 // error otherwise). Default DefaultAckConcurrency.
 func WithAckConcurrency(n int) Option {
@@ -260,27 +262,44 @@ func WithAckConcurrency(n int) Option {
 // WithPipelinedAcks makes the automatic acknowledgements (see
 // WithoutAutoAcknowledge) of each subscription use HTTP/1.1 pipelining on one
 // connection of their own: requests written back to back, answers read in
-// request order, as Mesos's libprocess answers them. Default off. It exists
-// for throughput: net/http's client spends some 28 µs of CPU per request,
-// which caps a burst of acknowledgements near 27,000 per second on two
-// cores, where one pipelined connection sustains 35,000–47,000 (see
-// docs/PERFORMANCE.md). It is off by default because it is tested against
-// mesostest (Go's net/http server) only, not against a real Mesos master.
+// request order, as Mesos's libprocess answers them (docs/PROTOCOL.md,
+// "Pipelined acknowledgements"). It is the default; the option states it
+// explicitly and undoes an earlier WithoutPipelinedAcks. It exists for
+// throughput: net/http's client spends some 28 µs of CPU per request, which
+// caps a burst of acknowledgements near 27,000 per second on two cores, where
+// one pipelined connection sustains 35,000–47,000 (docs/PERFORMANCE.md).
 //
-// With it on, max(WithAckConcurrency, 64) acknowledgements may be in flight:
-// one connection must cover the round trip. The requests are byte for byte
-// those net/http would send (headers included). The connection is dialed
-// with the first acknowledgement of a subscription and closed when it ends.
-// An acknowledgement answered 503 is sent again through net/http. When the
-// connection fails or the master closes it, the acknowledgements written
-// and not answered are logged as dropped and never sent again (the master
-// may have applied them; the agent resends an update that stays
-// unacknowledged), and the rest of the subscription's acknowledgements go
-// through net/http as without this option. Pipelining is not used (without
-// a word above Debug) with WithHTTPClient, through a proxy, or when a
-// header value could not be sent as is.
+// max(WithAckConcurrency, 256) acknowledgements may be in flight: one
+// connection must cover the round trip. The requests are byte for byte those
+// net/http would send (headers included). The connection is dialed with the
+// first acknowledgement of a subscription and closed when it ends. Any
+// anomaly moves the rest of the subscription's acknowledgements to net/http,
+// where each answer is its own request's, with one warning in the log: an
+// answer other than 2xx (a 503, 502 or 504 is sent again through net/http,
+// others are logged as failed), and the connection ending for any reason (an
+// error, a close with or without "Connection: close", an HTTP/1.0 answer, no
+// answer within WithCallTimeout or DefaultCallTimeout when that is 0, an
+// answer over 64 KiB). Acknowledgements written and not answered then are
+// sent again through net/http: one the master had applied arrives twice,
+// which Mesos's agent ignores ("Duplicate ... acknowledgement",
+// src/slave/task_status_update_manager.cpp). Informational 1xx answers are
+// skipped and a body on a 2xx answer is read and discarded. Answers that an
+// intermediary reorders cannot be told apart when they are alike; when they
+// differ, an update whose refusal was read as another's success stays
+// unacknowledged, so its agent sends it again (after 10 s, then 20 s ...)
+// and it is acknowledged then. Pipelining steps aside (a Debug line says why)
+// with WithHTTPClient, when calls go through a proxy (HTTP_PROXY and the like,
+// as net/http decides), or when a header value could not be sent as is.
 func WithPipelinedAcks() Option {
 	return func(c *config) { c.pipelinedAcks = true }
+}
+
+// WithoutPipelinedAcks sends every automatic acknowledgement through
+// net/http's connection pool, at most WithAckConcurrency at once, instead of
+// pipelining them (see WithPipelinedAcks). A burst is then acknowledged at
+// about half the rate (docs/PERFORMANCE.md, "Round two: acknowledgements").
+func WithoutPipelinedAcks() Option {
+	return func(c *config) { c.pipelinedAcks = false }
 }
 
 func (c *config) validate() error {

@@ -79,7 +79,7 @@ type namedClient struct {
 func clients(tb testing.TB) []namedClient {
 	cs := []namedClient{
 		{"mesoskit", runMesoskit(false, 0, 0)},
-		{"mesoskit-pipelined", runMesoskit(false, 0, 0, scheduler.WithPipelinedAcks())},
+		{"mesoskit-unpipelined", runMesoskit(false, 0, 0, scheduler.WithoutPipelinedAcks())},
 		{"mesoskit-handler-8", runMesoskit(true, 8, 0)},
 		{"mesos-go", runMesosGo},
 	}

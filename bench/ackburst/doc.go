@@ -13,11 +13,11 @@
 // everything is protobuf. Clients:
 //
 //   - impl=mesoskit: scheduler.Client with its defaults (automatic
-//     acknowledgement after the handler returns, DefaultAckConcurrency in
-//     flight);
-//   - impl=mesoskit-pipelined: the defaults plus
-//     scheduler.WithPipelinedAcks(): the automatic acknowledgements
-//     pipelined on one connection per subscription (window 64);
+//     acknowledgement after the handler returns, pipelined on one
+//     connection per subscription, window 256: scheduler.WithPipelinedAcks);
+//   - impl=mesoskit-unpipelined: the defaults plus
+//     scheduler.WithoutPipelinedAcks(): the automatic acknowledgements
+//     through net/http, DefaultAckConcurrency in flight;
 //   - impl=mesoskit-handler-8: automatic acknowledgement off, a handler that
 //     hands updates to 8 goroutines calling AcknowledgeStatus;
 //   - impl=mesoskit-acks-N: defaults with WithAckConcurrency(N), for each N
