@@ -54,6 +54,10 @@
 // mesos-local's own unless -host-environment. Resources left out of -resources (cpus, mem, disk, ports) are
 // detected on the host as a Mesos agent detects them.
 //
+// -acls authorizes frameworks and operators as a master started with --acls does (Mesos's JSON ACLs, inline,
+// as a path or as a file:// URL; register_frameworks, run_tasks and teardown_frameworks are enforced). Without
+// credentials flags, the principal matched is FrameworkInfo.principal, and operators have none (ANY).
+//
 // SIGINT or SIGTERM stops the cluster (killing its task processes) and exits 0.
 package main
 
