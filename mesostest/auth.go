@@ -28,9 +28,19 @@ const (
 type authConfig struct {
 	on          bool
 	credentials map[string]string // principal → secret
+	operator    bool              // WithOperatorAuthentication (acl_http.go)
+	acls        *ACLs             // WithACLs (acl.go); nil: no authorizer
 }
 
 func (a *authConfig) validate() error {
+	if a.acls != nil {
+		if err := a.acls.validate(); err != nil {
+			return err
+		}
+	}
+	if a.operator && !a.on {
+		return fmt.Errorf("%w: WithOperatorAuthentication needs WithCredentials", ErrInvalidOption)
+	}
 	if !a.on {
 		return nil
 	}

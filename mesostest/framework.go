@@ -130,6 +130,9 @@ func (m *master) subscribeLocked(st *stream, sub *schedulerpb.Call_Subscribe) (f
 	if err != nil {
 		return refuse(err.Error())
 	}
+	if msg := s.cfg.auth.registrationRefusal(principalOf(fi), fi); msg != "" { // WithACLs (acl_enforce.go)
+		return refuse(msg)
+	}
 
 	var fw *framework
 	created := false // for the operator API's FRAMEWORK_ADDED

@@ -207,6 +207,9 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 		switch op.GetType() {
 		case mesosproto.Offer_Operation_LAUNCH:
 			for _, ti := range op.GetLaunch().GetTaskInfos() {
+				if m.refuseLaunchLocked(fw, ti) { // WithACLs: authorized before validated (acl_enforce.go)
+					continue
+				}
 				res, execRes, verr := m.validateLaunchTaskLocked(fw, a, role, ti, remaining) // validate_task.go
 				if verr != nil {
 					m.masterUpdateLocked(fw, ti.GetTaskId().GetValue(), ti.GetAgentId().GetValue(), mesosproto.TaskState_TASK_ERROR,
@@ -225,6 +228,9 @@ func (m *master) acceptLocked(fw *framework, acc *schedulerpb.Call_Accept) {
 				s.chargeExecutorLocked(fw, a, ti.GetExecutor(), execRes) // executor_accounting.go
 			}
 		case mesosproto.Offer_Operation_LAUNCH_GROUP:
+			if m.refuseGroupLocked(fw, op.GetLaunchGroup()) { // WithACLs (acl_enforce.go)
+				continue
+			}
 			remaining, owned = m.launchGroupLocked(fw, a, role, op.GetLaunchGroup(), remaining), false // executor_launch_group.go
 		case mesosproto.Offer_Operation_UNKNOWN:
 			// Master::accept: "Ignoring unknown operation".
@@ -353,6 +359,9 @@ func (m *master) updateFrameworkCallLocked(fw *framework, u *schedulerpb.Call_Up
 	filter, err := validateSuppressedAndConstraints(frameworkRoles(fi), u.GetSuppressedRoles(), u.GetOfferConstraints(), m.s.re2MaxProgramSize())
 	if err != nil {
 		return http.StatusBadRequest, "'UpdateFramework' call is not valid: " + err.Error()
+	}
+	if msg := m.s.cfg.auth.registrationRefusal(principalOf(fw.info), fi); msg != "" { // WithACLs (acl_enforce.go)
+		return http.StatusForbidden, msg
 	}
 	m.updateFrameworkLocked(fw, fi)
 	m.s.operatorFrameworkLocked(fw, false) // Master::sendFrameworkUpdates (operator_events.go)

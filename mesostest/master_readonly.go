@@ -97,6 +97,12 @@ func (m *master) serveReadonly(w http.ResponseWriter, r *http.Request) bool {
 	if !ok {
 		return false
 	}
+	if rw, _ := longestRoute(readwriteRoutes, name); rw {
+		var authed bool
+		if r, authed = m.withOperatorPrincipal(w, r); !authed { // acl_http.go
+			return true
+		}
+	}
 	q := queryOf(r)
 	if ep.redirect && !m.redirectIfNotLeader(w, r) {
 		return true

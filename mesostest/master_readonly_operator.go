@@ -61,10 +61,15 @@ func (m *master) serveTeardown(w http.ResponseWriter, r *http.Request, _ url.Val
 	if m.st != nil {
 		fw = m.st.frameworks[id[len(id)-1]]
 	}
-	if fw != nil {
+	forbidden := fw != nil && s.cfg.auth.teardownForbidden(operatorPrincipal(r), fw) // WithACLs (acl_enforce.go)
+	if fw != nil && !forbidden {
 		m.removeFrameworkLocked(fw)
 	}
 	s.mu.Unlock()
+	if forbidden {
+		writeEmpty(w, http.StatusForbidden) // Forbidden()
+		return
+	}
 	if fw == nil {
 		writeText(w, http.StatusBadRequest, "No framework found with specified ID")
 		return

@@ -37,10 +37,14 @@ const (
 //     acceptable: Request::acceptsMediaType is asked for JSON first);
 //  7. the call: UNKNOWN is 501 Not Implemented with no body.
 //
-// The operator endpoint is not authenticated here: a master authenticates it
-// only with --authenticate_http_readwrite, which mesostest does not model.
+// With WithOperatorAuthentication the request is authenticated first, as
+// --authenticate_http_readwrite does (acl_http.go).
 func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 	s := m.s
+	r, authed := m.withOperatorPrincipal(w, r) // WithOperatorAuthentication (acl_http.go)
+	if !authed {
+		return
+	}
 	rp := &reply{rec: Call{Master: m.idx, Time: time.Now()}}
 
 	// Master::Http::redirect keeps the path as the master process saw it.
@@ -120,7 +124,11 @@ func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		rp.write(w)
 		return
 	}
-	resp, status, text := m.operatorCallLocked(call)
+	var resp *masterpb.Response
+	status, text := http.StatusForbidden, "" // Forbidden(): WithACLs (acl_http.go)
+	if !m.teardownForbiddenLocked(call, operatorPrincipal(r)) {
+		resp, status, text = m.operatorCallLocked(call)
+	}
 	s.mu.Unlock()
 	if resp == nil {
 		rp.status, rp.body = status, text

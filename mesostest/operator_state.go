@@ -184,7 +184,12 @@ func operatorTask(t *task, statuses []*mesosproto.TaskStatus) *mesosproto.Task {
 	if ti := t.info; ti != nil {
 		pt.Labels, pt.Discovery, pt.Container = ti.Labels, ti.Discovery, ti.Container
 		pt.HealthCheck, pt.KillPolicy, pt.Limits = ti.HealthCheck, ti.KillPolicy, ti.Limits
-		pt.User = ti.GetCommand().User
+		// Copied when set: the task's command's, else its executor's.
+		if c := ti.GetCommand(); c != nil && c.User != nil {
+			pt.User = c.User
+		} else if c := ti.GetExecutor().GetCommand(); c != nil && c.User != nil {
+			pt.User = c.User
+		}
 	}
 	return pt
 }

@@ -54,6 +54,10 @@
 // mesos-local's own unless -host-environment. Resources left out of -resources (cpus, mem, disk, ports) are
 // detected on the host as a Mesos agent detects them.
 //
+// -acls authorizes frameworks and operators as a master started with --acls does (Mesos's JSON ACLs, inline,
+// as a path or as a file:// URL; register_frameworks, run_tasks and teardown_frameworks are enforced). Without
+// credentials flags, the principal matched is FrameworkInfo.principal, and operators have none (ANY).
+//
 // SIGINT or SIGTERM stops the cluster (killing its task processes) and exits 0.
 package main
 
@@ -104,6 +108,7 @@ type options struct {
 	emulateImages  bool
 	hostEnv        bool
 	consoleFor     string
+	acls           aclFlag // -acls (acls.go)
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -126,6 +131,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		"run tasks whose container is DOCKER or has an image on the host, without the image (a warning names it); by default they fail as on a Mesos agent with --containerizers=mesos")
 	fs.BoolVar(&o.hostEnv, "host-environment", false, "give tasks and executors this process's environment under the one Mesos builds (not what Mesos does)")
 	fs.StringVar(&o.consoleFor, "console-for", "", "serve only the web console on -listen, for these remote masters (comma-separated base URLs, e.g. http://10.0.0.1:5050): no cluster is started")
+	addACLFlag(fs, &o.acls)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -198,6 +204,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.hostEnv {
 		opts = append(opts, mesostest.WithHostEnvironment())
 	}
+	opts = append(opts, o.acls.options()...)
 	srv, err := mesostest.NewServer(opts...)
 	if err != nil {
 		fmt.Fprintln(stderr, "mesos-local:", err)
