@@ -178,7 +178,6 @@ func (m *master) operatorCallLocked(call *masterpb.Call) (*masterpb.Response, in
 	case masterpb.Call_GET_EXECUTORS:
 		return &masterpb.Response{Type: masterpb.Response_GET_EXECUTORS.Enum(), GetExecutors: m.getExecutorsLocked()}, http.StatusOK, ""
 	}
-	// UNKNOWN (Master::Http::api answers NotImplemented()) and, for now,
-	// the calls mesostest does not implement yet (docs/MESOSTEST-DEVIATIONS.md).
+	// UNKNOWN: Master::Http::api answers NotImplemented().
 	return nil, http.StatusNotImplemented, ""
 }

@@ -59,7 +59,9 @@ func (m *master) getAgentsLocked() *masterpb.Response_GetAgents {
 		if a.unreachable != nil {
 			continue
 		}
-		out.Agents = append(out.Agents, operatorAgentWith(a, m.s.op.deactivated[a.id]))
+		ag := operatorAgentWith(a, m.s.op.deactivated[a.id])
+		m.s.operatorDrainFields(a, ag) // drain_info (operator_drain.go)
+		out.Agents = append(out.Agents, ag)
 	}
 	return out
 }
