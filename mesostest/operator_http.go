@@ -113,6 +113,10 @@ func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		m.serveOperatorSubscribe(w, r, codec) // operator_events.go
 		return
 	}
+	if call.GetType() == masterpb.Call_GET_STATE {
+		m.serveOperatorGetState(w, rp, &lr, mediaType) // encoded as it is read (operator_state_stream.go)
+		return
+	}
 
 	s.mu.Lock()
 	if !m.leadershipLocked(&lr, rp) {
