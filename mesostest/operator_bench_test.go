@@ -4,6 +4,7 @@ package mesostest
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -61,6 +62,11 @@ func BenchmarkOperatorGetState(b *testing.B) {
 			if round == 0 {
 				b.Run(codecName(codec), func(b *testing.B) {
 					b.ReportAllocs()
+					b.ReportMetric(heldBytes(func() any {
+						srv.mu.Lock()
+						defer srv.mu.Unlock()
+						return m.encodeGetStateResponseLocked(json)
+					}), "held-bytes")
 					var size int
 					for b.Loop() {
 						srv.mu.Lock()
@@ -73,6 +79,16 @@ func BenchmarkOperatorGetState(b *testing.B) {
 			}
 			b.Run("whole-"+codecName(codec), func(b *testing.B) {
 				b.ReportAllocs()
+				b.ReportMetric(heldBytes(func() any {
+					srv.mu.Lock()
+					resp, _, _ := m.operatorCallLocked(opCall(masterpb.Call_GET_STATE))
+					srv.mu.Unlock()
+					out, err := codec.Marshal(resp)
+					if err != nil {
+						b.Fatal(err)
+					}
+					return [2]any{resp, out} // both are live when the answer is written
+				}), "held-bytes")
 				var size int
 				for b.Loop() {
 					srv.mu.Lock()
@@ -91,4 +107,18 @@ func BenchmarkOperatorGetState(b *testing.B) {
 			})
 		}
 	}
+}
+
+// heldBytes is how much more live heap there is while the result of f is
+// held than before f ran (after a garbage collection each time): the
+// copies of the state an answer keeps at its peak.
+func heldBytes(f func() any) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := f()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(v)
+	return float64(int64(after.HeapAlloc) - int64(before.HeapAlloc))
 }

@@ -167,6 +167,12 @@ func (m *master) getTasksLocked() *masterpb.Response_GetTasks {
 // eachTaskLocked hands f the tasks of GET_TASKS one by one, by framework
 // and task id, each marked as completed (terminal) or not.
 func (m *master) eachTaskLocked(f func(pt *mesosproto.Task, completed bool)) {
+	m.eachTaskCachedLocked(nil, f)
+}
+
+// eachTaskCachedLocked is eachTaskLocked with the tasks' resources taken
+// from rc (nil: made for each task).
+func (m *master) eachTaskCachedLocked(rc *resProtoCache, f func(pt *mesosproto.Task, completed bool)) {
 	s := m.s
 	keys := make([]taskKey, 0, len(s.tasks))
 	for k := range s.tasks {
@@ -180,19 +186,24 @@ func (m *master) eachTaskLocked(f func(pt *mesosproto.Task, completed bool)) {
 	})
 	for _, k := range keys {
 		t := s.tasks[k]
-		f(operatorTask(t, s.history[k.task]), mesosproto.IsTerminalState(t.state))
+		f(operatorTaskCached(t, s.history[k.task], rc), mesosproto.IsTerminalState(t.state))
 	}
 }
 
 // operatorTask renders t as protobuf::createTask does.
 func operatorTask(t *task, statuses []*mesosproto.TaskStatus) *mesosproto.Task {
+	return operatorTaskCached(t, statuses, nil)
+}
+
+// operatorTaskCached is operatorTask with the resources from rc, if not nil.
+func operatorTaskCached(t *task, statuses []*mesosproto.TaskStatus, rc *resProtoCache) *mesosproto.Task {
 	pt := &mesosproto.Task{
 		Name:        proto.String(t.info.GetName()),
 		TaskId:      t.taskIDProto(),
 		FrameworkId: &mesosproto.FrameworkID{Value: proto.String(t.key.framework)},
 		AgentId:     t.agent.idProto(),
 		State:       t.state.Enum(),
-		Resources:   t.res.toProto(t.role, true),
+		Resources:   rc.toProto(t.res, t.role),
 		Statuses:    statuses,
 	}
 	if t.info.GetExecutor() != nil {

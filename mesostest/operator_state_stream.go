@@ -5,6 +5,7 @@ package mesostest
 import (
 	"math"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -90,7 +91,7 @@ type stateList struct {
 func (l *stateList) rotate() {
 	if len(l.b) >= chunkSize {
 		l.done.add(l.b)
-		l.b = make([]byte, 0, chunkSize+chunkSize/4)
+		l.b = make([]byte, 0, chunkSize+16<<10) // room for the element that crosses chunkSize
 	}
 }
 
@@ -197,7 +198,7 @@ func (e *stateEncoder) closeMessage(out *stateChunks) {
 func (m *master) encodeGetStateLocked(e *stateEncoder) *stateChunks {
 	tasks := &stateList{num: tasksNum, key: "tasks"}
 	completed := &stateList{num: completedTasksNum, key: "completed_tasks"}
-	m.eachTaskLocked(func(pt *mesosproto.Task, done bool) {
+	m.eachTaskCachedLocked(&resProtoCache{}, func(pt *mesosproto.Task, done bool) {
 		if done {
 			e.add(completed, pt)
 			return
@@ -299,3 +300,51 @@ func writeRecordChunks(w http.ResponseWriter, body *stateChunks) bool {
 	}
 	return true
 }
+
+// resProtoCache holds, for one answer, the Resource messages made for each
+// resources map (by identity: tasks launched with the same resources share
+// one interned map, internResourcesLocked) and allocation role, so that
+// 100,000 tasks with the same resources make their messages once. The
+// messages are only encoded, never changed. A nil cache makes them anew;
+// at most maxResProtoCache entries are kept.
+type resProtoCache struct {
+	m map[resProtoKey]resProtoEntry
+}
+
+type resProtoKey struct {
+	id   uintptr
+	role string
+}
+
+// resProtoEntry keeps the map it was made from, so that its address is not
+// reused by another map during the answer.
+type resProtoEntry struct {
+	rs  resources
+	out []*mesosproto.Resource
+}
+
+func (c *resProtoCache) toProto(rs resources, role string) []*mesosproto.Resource {
+	if c == nil {
+		return rs.toProto(role, true)
+	}
+	id := reflect.ValueOf(rs).Pointer()
+	if id == 0 {
+		return rs.toProto(role, true)
+	}
+	k := resProtoKey{id, role}
+	if e, ok := c.m[k]; ok {
+		return e.out
+	}
+	out := rs.toProto(role, true)
+	if c.m == nil {
+		c.m = map[resProtoKey]resProtoEntry{}
+	}
+	if len(c.m) < maxResProtoCache {
+		c.m[k] = resProtoEntry{rs, out}
+	}
+	return out
+}
+
+// maxResProtoCache bounds the cache: resources that are not shared (every
+// task its own) must not make it a second copy of the state.
+const maxResProtoCache = 1024
