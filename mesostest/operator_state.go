@@ -188,6 +188,32 @@ func (m *master) eachTaskCachedLocked(rc *resProtoCache, f func(pt *mesosproto.T
 		t := s.tasks[k]
 		f(operatorTaskCached(t, s.history[k.task], rc), mesosproto.IsTerminalState(t.state))
 	}
+	m.eachCompletedTaskLocked(rc, func(pt *mesosproto.Task) { f(pt, true) })
+}
+
+// eachCompletedTaskLocked hands f the tasks of every framework's completed
+// tasks cache (Framework::completedTasks, bounded by
+// --max_completed_tasks_per_framework), oldest first, by framework id: Mesos
+// lists them among GET_TASKS' completed_tasks
+// (Master::ReadOnlyHandler::serializeGetTasks and jsonifyGetTasks,
+// src/master/readonly_handler.cpp). Tasks the master refused before they
+// reached an agent are remembered by id only and left out.
+func (m *master) eachCompletedTaskLocked(rc *resProtoCache, f func(pt *mesosproto.Task)) {
+	s := m.s
+	ids := make([]string, 0, len(s.records))
+	for id := range s.records {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ct := &s.records[id].completed
+		for i := range ct.tasks {
+			t := ct.tasks[(ct.head+i)%len(ct.tasks)]
+			if t != nil {
+				f(operatorTaskCached(t, s.history[t.key.task], rc))
+			}
+		}
+	}
 }
 
 // operatorTask renders t as protobuf::createTask does.

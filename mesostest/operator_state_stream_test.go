@@ -23,7 +23,8 @@ import (
 // in every task state (the terminal ones among completed_tasks), with
 // statuses, labels, kill policies and, for some, an ExecutorInfo (so
 // executors are listed), a status update in flight, agents deactivated,
-// DRAINING and DRAINED, one recovered after a failover and one unreachable.
+// DRAINING and DRAINED, one recovered after a failover and one unreachable,
+// and a task in the completed tasks cache.
 // Nothing runs: the model stays as built while the test reads it.
 func stateCluster(t *testing.T) (*Server, *master) {
 	t.Helper()
@@ -43,7 +44,10 @@ func stateCluster(t *testing.T) (*Server, *master) {
 		fws = append(fws, fw)
 	}
 	n := 0
-	for st := mesosproto.TaskState_TASK_STAGING; st <= mesosproto.TaskState_TASK_UNKNOWN; st++ {
+	for st := mesosproto.TaskState(0); st < 16; st++ {
+		if _, ok := mesosproto.TaskState_name[int32(st)]; !ok {
+			continue
+		}
 		for _, fw := range fws {
 			a := srv.agents[n%4]
 			ti := &mesosproto.TaskInfo{
@@ -72,6 +76,13 @@ func stateCluster(t *testing.T) (*Server, *master) {
 			n++
 		}
 	}
+	// One finished task has left the cluster for its framework's completed
+	// tasks cache.
+	done := srv.tasks[taskKey{fws[0].id, "task-04"}]
+	if done.state != mesosproto.TaskState_TASK_FINISHED {
+		t.Fatalf("task-04 is %v", done.state)
+	}
+	srv.removeTaskLocked(done)
 	srv.op.deactivated = map[string]bool{srv.agents[1].id: true, srv.agents[2].id: true, srv.agents[3].id: true}
 	srv.op.draining = map[string]*agentDrain{
 		srv.agents[2].id: {info: &mesosproto.DrainInfo{State: mesosproto.DrainState_DRAINING.Enum(),
