@@ -385,6 +385,9 @@ func (run *executorRun) updateLocked(st *mesosproto.TaskStatus) {
 // takeUpdateLocked enters an update made elsewhere (the executor) into the
 // task's state and update stream, as statusLocked does for the agent's own.
 func (t *task) takeUpdateLocked(st *mesosproto.TaskStatus) {
+	if state, reason := t.drainStatus(st.GetState(), st.Reason); state != st.GetState() || reason != st.Reason {
+		st.State, st.Reason = state.Enum(), reason // a draining agent's rewrite (operator_drain.go)
+	}
 	t.state = st.GetState()
 	if mesosproto.IsTerminalState(t.state) {
 		t.terminated = true

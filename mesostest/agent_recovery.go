@@ -93,6 +93,12 @@ func (m *master) reregisterAgentsLocked() {
 		for _, op := range a.operations {
 			op.forwardLocked(true)
 		}
+		// Master::reregisterSlave sends a draining agent its DrainConfig again
+		// and checks whether it is drained (operator_drain.go).
+		if dr := s.op.draining[a.id]; dr != nil {
+			s.drainAgentTasksLocked(a, dr.info.GetConfig())
+			m.checkDrainedLocked(a)
+		}
 	}
 	s.kickAllocator()
 	s.notifyLocked()

@@ -94,6 +94,12 @@ func (m *master) metricsLocked() []metric {
 			metric{"master/" + name + "_used", fromMilli(used)})
 	}
 	n := func(x int) float64 { return float64(x) }
+	inactive := 0 // deactivated or draining agents (Master::_slaves_inactive)
+	for _, a := range registered {
+		if s.op.deactivated[a.id] {
+			inactive++
+		}
+	}
 	out = append(out,
 		metric{"master/elected", elected},
 		metric{"master/frameworks_active", n(connected)},
@@ -101,10 +107,10 @@ func (m *master) metricsLocked() []metric {
 		metric{"master/frameworks_disconnected", n(len(fws) - connected)},
 		metric{"master/frameworks_inactive", n(len(fws) - connected)},
 		metric{"master/outstanding_offers", n(offers)},
-		metric{"master/slaves_active", n(len(registered))},
+		metric{"master/slaves_active", n(len(registered) - inactive)},
 		metric{"master/slaves_connected", n(len(registered))},
 		metric{"master/slaves_disconnected", 0},
-		metric{"master/slaves_inactive", 0},
+		metric{"master/slaves_inactive", n(inactive)},
 		metric{"master/slaves_unreachable", n(unreachable)},
 		metric{"master/tasks_killing", n(byState[mesosproto.TaskState_TASK_KILLING])},
 		metric{"master/tasks_running", n(byState[mesosproto.TaskState_TASK_RUNNING])},

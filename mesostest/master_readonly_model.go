@@ -99,10 +99,11 @@ func (s *Server) writeSlave(w *jsonWriter, a *agent) {
 	}
 	w.endObject()
 	w.resourcesField("unreserved_resources", a.total.forRole("*"))
-	w.bool("active", true)
-	w.bool("deactivated", false)
+	w.bool("active", !s.op.deactivated[a.id])
+	w.bool("deactivated", s.op.deactivated[a.id])
 	w.str("version", mesosVersion)
 	w.strings("capabilities", agentCapabilities)
+	s.writeSlaveDrain(w, a) // operator_drain.go
 }
 
 // writeSlaveFull adds to writeSlave what SlavesWriter::writeSlave adds for

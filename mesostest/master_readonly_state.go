@@ -292,8 +292,14 @@ func (m *master) writeStateLocked(jw *jsonWriter) {
 		jw.strElem(c.GetType().String())
 	}
 	jw.endArray()
-	jw.double("activated_slaves", float64(len(registered)))
-	jw.double("deactivated_slaves", 0)
+	inactive := 0 // Master::_const_slaves_inactive: registered, not active
+	for _, a := range registered {
+		if s.op.deactivated[a.id] {
+			inactive++
+		}
+	}
+	jw.double("activated_slaves", float64(len(registered)-inactive))
+	jw.double("deactivated_slaves", float64(inactive))
 	jw.double("unreachable_slaves", float64(unreachable))
 	if l := s.leaderLocked(); l != nil {
 		jw.str("leader", l.info.GetPid())

@@ -441,6 +441,7 @@ func (m *master) acknowledgeOperationLocked(fw *framework, ack *schedulerpb.Call
 	}
 	run.stopLocked()
 	delete(a.operations, run.key) // OPERATION_FINISHED is terminal
+	m.checkDrainedLocked(a)       // Master::acknowledgeOperationStatus (operator_drain.go)
 	m.s.log.Debug("operation acknowledged", zap.String("framework_id", fw.id), zap.String("operation_id", run.key.id))
 	m.s.notifyLocked()
 }

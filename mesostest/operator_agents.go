@@ -2,7 +2,11 @@
 
 package mesostest
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/mesoskit/mesoskit/mesosproto"
+)
 
 // Deactivating and reactivating agents through the operator API
 // (src/master/http.cpp _deactivateAgent, _reactivateAgent). The set of
@@ -17,7 +21,7 @@ import "net/http"
 func (m *master) deactivateAgentLocked(id string) (int, string) {
 	s := m.s
 	a := s.agentByID[id]
-	if a == nil {
+	if !s.knownAgentLocked(a) { // operator_drain.go
 		return http.StatusBadRequest, "Unknown agent"
 	}
 	if s.op.deactivated == nil {
@@ -41,14 +45,18 @@ func (m *master) deactivateAgentLocked(id string) (int, string) {
 }
 
 // reactivateAgentLocked is Master::Http::_reactivateAgent: the agent must be
-// deactivated; it is reactivated even when it is not registered, which
-// then answers 409 (mesostest agents never drain, so the DRAINING check
-// never applies).
+// deactivated and not DRAINING (a DRAINED one is fine); it is reactivated,
+// its DrainInfo forgotten, even when it is not registered, which then
+// answers 409.
 func (m *master) reactivateAgentLocked(id string) (int, string) {
 	s := m.s
 	if !s.op.deactivated[id] {
 		return http.StatusBadRequest, "Agent is not deactivated"
 	}
+	if dr := s.op.draining[id]; dr != nil && dr.info.GetState() == mesosproto.DrainState_DRAINING {
+		return http.StatusBadRequest, "Agent is still in the DRAINING state"
+	}
+	delete(s.op.draining, id)
 	delete(s.op.deactivated, id)
 	if !m.registeredLocked(s.agentByID[id]) {
 		return http.StatusConflict, "Agent removed while processing the call"

@@ -32,6 +32,8 @@ type operatorState struct {
 
 	deactivated map[string]bool // agent ids (operator_agents.go)
 
+	draining map[string]*agentDrain // DrainInfo by agent id (operator_drain.go)
+
 	gone map[string]bool // agents marked gone (operator_gone.go)
 
 	agentLogLevel  map[string]uint32      // by agent id (agent_operator_calls.go)
@@ -65,6 +67,9 @@ func (m *master) operatorWriteLocked(call *masterpb.Call) (*masterpb.Response, i
 		return nil, http.StatusNotFound, "", true
 	case masterpb.Call_DEACTIVATE_AGENT:
 		status, body := m.deactivateAgentLocked(call.GetDeactivateAgent().GetAgentId().GetValue())
+		return nil, status, body, true
+	case masterpb.Call_DRAIN_AGENT:
+		status, body := m.drainAgentLocked(call.GetDrainAgent()) // operator_drain.go
 		return nil, status, body, true
 	case masterpb.Call_REACTIVATE_AGENT:
 		status, body := m.reactivateAgentLocked(call.GetReactivateAgent().GetAgentId().GetValue())

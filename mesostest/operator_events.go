@@ -35,13 +35,9 @@ func (m *master) serveOperatorSubscribe(w http.ResponseWriter, r *http.Request, 
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
-	sub.sendLocked(&masterpb.Event{
-		Type: masterpb.Event_SUBSCRIBED.Enum(),
-		Subscribed: &masterpb.Event_Subscribed{
-			GetState:                 m.getStateLocked(),
-			HeartbeatIntervalSeconds: proto.Float64(s.cfg.heartbeatInterval.Seconds()),
-		},
-	})
+	// SUBSCRIBED is encoded here, element by element, and written before
+	// the queued events (operator_state_stream.go).
+	subscribed := m.encodeSubscribedLocked(codec.MediaType() == httpapi.MediaTypeJSON, s.cfg.heartbeatInterval.Seconds())
 	sub.sendLocked(operatorHeartbeat())
 	if m.st.operators == nil {
 		m.st.operators = map[*operatorSubscriber]struct{}{}
@@ -57,6 +53,10 @@ func (m *master) serveOperatorSubscribe(w http.ResponseWriter, r *http.Request, 
 		s.mu.Lock()
 		delete(ls.operators, sub)
 		s.mu.Unlock()
+	}
+	if !writeRecordChunks(w, subscribed) {
+		remove()
+		return
 	}
 	writeEvents(s, r, rc, w, codec, &sub.eventQueue, func(ev *masterpb.Event) proto.Message { return ev },
 		s.cfg.heartbeatInterval, func() { sub.sendLocked(operatorHeartbeat()) }, remove)

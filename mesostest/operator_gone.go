@@ -49,6 +49,9 @@ func (m *master) markAgentGoneLocked(agentID string) (int, string) {
 		s.op.gone = map[string]bool{}
 	}
 	s.op.gone[agentID] = true
+	// Master::markGone and removeSlave forget a gone agent's drain state.
+	delete(s.op.draining, agentID)
+	delete(s.op.deactivated, agentID)
 	const msg = "Agent has been marked gone"
 	s.loseAgentLocked(a, agentLoss{message: msg, opMessage: msg})
 	return http.StatusOK, ""

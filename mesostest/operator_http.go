@@ -117,6 +117,10 @@ func (m *master) serveOperator(w http.ResponseWriter, r *http.Request) {
 		m.serveOperatorSubscribe(w, r, codec) // operator_events.go
 		return
 	}
+	if call.GetType() == masterpb.Call_GET_STATE {
+		m.serveOperatorGetState(w, rp, &lr, mediaType) // encoded as it is read (operator_state_stream.go)
+		return
+	}
 
 	s.mu.Lock()
 	if !m.leadershipLocked(&lr, rp) {
@@ -186,7 +190,6 @@ func (m *master) operatorCallLocked(call *masterpb.Call) (*masterpb.Response, in
 	case masterpb.Call_GET_EXECUTORS:
 		return &masterpb.Response{Type: masterpb.Response_GET_EXECUTORS.Enum(), GetExecutors: m.getExecutorsLocked()}, http.StatusOK, ""
 	}
-	// UNKNOWN (Master::Http::api answers NotImplemented()) and, for now,
-	// the calls mesostest does not implement yet (docs/MESOSTEST-DEVIATIONS.md).
+	// UNKNOWN: Master::Http::api answers NotImplemented().
 	return nil, http.StatusNotImplemented, ""
 }

@@ -55,13 +55,21 @@ func (m *master) getStateLocked() *masterpb.Response_GetState {
 // not registered and are left out, as Mesos does.
 func (m *master) getAgentsLocked() *masterpb.Response_GetAgents {
 	out := &masterpb.Response_GetAgents{}
+	m.eachAgentLocked(func(ag *masterpb.Response_GetAgents_Agent) { out.Agents = append(out.Agents, ag) })
+	return out
+}
+
+// eachAgentLocked hands f the agents of GET_AGENTS one by one, in order
+// (GET_STATE encodes them as they come: operator_state_stream.go).
+func (m *master) eachAgentLocked(f func(*masterpb.Response_GetAgents_Agent)) {
 	for _, a := range m.s.agents {
 		if a.unreachable != nil {
 			continue
 		}
-		out.Agents = append(out.Agents, operatorAgentWith(a, m.s.op.deactivated[a.id]))
+		ag := operatorAgentWith(a, m.s.op.deactivated[a.id])
+		m.s.operatorDrainFields(a, ag) // drain_info (operator_drain.go)
+		f(ag)
 	}
-	return out
 }
 
 // operatorAgent is protobuf::master::event::createAgentResponse
@@ -92,8 +100,15 @@ func operatorAgentWith(a *agent, deactivated bool) *masterpb.Response_GetAgents_
 // frameworks (connected, disconnected and recovered).
 func (m *master) getFrameworksLocked() *masterpb.Response_GetFrameworks {
 	out := &masterpb.Response_GetFrameworks{}
+	m.eachFrameworkLocked(func(f *masterpb.Response_GetFrameworks_Framework) { out.Frameworks = append(out.Frameworks, f) })
+	return out
+}
+
+// eachFrameworkLocked hands f the frameworks of GET_FRAMEWORKS one by one,
+// by framework id.
+func (m *master) eachFrameworkLocked(f func(*masterpb.Response_GetFrameworks_Framework)) {
 	if m.st == nil {
-		return out
+		return
 	}
 	ids := make([]string, 0, len(m.st.frameworks))
 	for id := range m.st.frameworks {
@@ -101,9 +116,8 @@ func (m *master) getFrameworksLocked() *masterpb.Response_GetFrameworks {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		out.Frameworks = append(out.Frameworks, operatorFramework(m.st.frameworks[id]))
+		f(operatorFramework(m.st.frameworks[id]))
 	}
-	return out
 }
 
 // operatorFramework is the master's view of fw (Master::ReadOnlyHandler
@@ -139,8 +153,27 @@ func (s *Server) frameworkAllocatedLocked(fwID string) resources {
 // mesos.v1.Task (src/common/protobuf_utils.cpp createTask), with the
 // statuses the master saw.
 func (m *master) getTasksLocked() *masterpb.Response_GetTasks {
-	s := m.s
 	out := &masterpb.Response_GetTasks{}
+	m.eachTaskLocked(func(pt *mesosproto.Task, completed bool) {
+		if completed {
+			out.CompletedTasks = append(out.CompletedTasks, pt)
+			return
+		}
+		out.Tasks = append(out.Tasks, pt)
+	})
+	return out
+}
+
+// eachTaskLocked hands f the tasks of GET_TASKS one by one, by framework
+// and task id, each marked as completed (terminal) or not.
+func (m *master) eachTaskLocked(f func(pt *mesosproto.Task, completed bool)) {
+	m.eachTaskCachedLocked(nil, f)
+}
+
+// eachTaskCachedLocked is eachTaskLocked with the tasks' resources taken
+// from rc (nil: made for each task).
+func (m *master) eachTaskCachedLocked(rc *resProtoCache, f func(pt *mesosproto.Task, completed bool)) {
+	s := m.s
 	keys := make([]taskKey, 0, len(s.tasks))
 	for k := range s.tasks {
 		keys = append(keys, k)
@@ -153,25 +186,50 @@ func (m *master) getTasksLocked() *masterpb.Response_GetTasks {
 	})
 	for _, k := range keys {
 		t := s.tasks[k]
-		pt := operatorTask(t, s.history[k.task])
-		if mesosproto.IsTerminalState(t.state) {
-			out.CompletedTasks = append(out.CompletedTasks, pt)
-			continue
-		}
-		out.Tasks = append(out.Tasks, pt)
+		f(operatorTaskCached(t, s.history[k.task], rc), mesosproto.IsTerminalState(t.state))
 	}
-	return out
+	m.eachCompletedTaskLocked(rc, func(pt *mesosproto.Task) { f(pt, true) })
+}
+
+// eachCompletedTaskLocked hands f the tasks of every framework's completed
+// tasks cache (Framework::completedTasks, bounded by
+// --max_completed_tasks_per_framework), oldest first, by framework id: Mesos
+// lists them among GET_TASKS' completed_tasks
+// (Master::ReadOnlyHandler::serializeGetTasks and jsonifyGetTasks,
+// src/master/readonly_handler.cpp). Tasks the master refused before they
+// reached an agent are remembered by id only and left out.
+func (m *master) eachCompletedTaskLocked(rc *resProtoCache, f func(pt *mesosproto.Task)) {
+	s := m.s
+	ids := make([]string, 0, len(s.records))
+	for id := range s.records {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		ct := &s.records[id].completed
+		for i := range ct.tasks {
+			t := ct.tasks[(ct.head+i)%len(ct.tasks)]
+			if t != nil {
+				f(operatorTaskCached(t, s.history[t.key.task], rc))
+			}
+		}
+	}
 }
 
 // operatorTask renders t as protobuf::createTask does.
 func operatorTask(t *task, statuses []*mesosproto.TaskStatus) *mesosproto.Task {
+	return operatorTaskCached(t, statuses, nil)
+}
+
+// operatorTaskCached is operatorTask with the resources from rc, if not nil.
+func operatorTaskCached(t *task, statuses []*mesosproto.TaskStatus, rc *resProtoCache) *mesosproto.Task {
 	pt := &mesosproto.Task{
 		Name:        proto.String(t.info.GetName()),
 		TaskId:      t.taskIDProto(),
 		FrameworkId: &mesosproto.FrameworkID{Value: proto.String(t.key.framework)},
 		AgentId:     t.agent.idProto(),
 		State:       t.state.Enum(),
-		Resources:   t.res.toProto(t.role, true),
+		Resources:   rc.toProto(t.res, t.role),
 		Statuses:    statuses,
 	}
 	if t.info.GetExecutor() != nil {
@@ -198,6 +256,12 @@ func operatorTask(t *task, statuses []*mesosproto.TaskStatus) *mesosproto.Task {
 // the agents run (the command executor is not reported, as in Mesos).
 func (m *master) getExecutorsLocked() *masterpb.Response_GetExecutors {
 	out := &masterpb.Response_GetExecutors{}
+	m.eachExecutorLocked(func(e *masterpb.Response_GetExecutors_Executor) { out.Executors = append(out.Executors, e) })
+	return out
+}
+
+// eachExecutorLocked hands f the executors of GET_EXECUTORS one by one.
+func (m *master) eachExecutorLocked(f func(*masterpb.Response_GetExecutors_Executor)) {
 	seen := map[string]bool{}
 	keys := make([]taskKey, 0, len(m.s.tasks))
 	for k := range m.s.tasks {
@@ -215,10 +279,9 @@ func (m *master) getExecutorsLocked() *masterpb.Response_GetExecutors {
 			continue
 		}
 		seen[id] = true
-		out.Executors = append(out.Executors, &masterpb.Response_GetExecutors_Executor{
+		f(&masterpb.Response_GetExecutors_Executor{
 			ExecutorInfo: ei,
 			AgentId:      t.agent.idProto(),
 		})
 	}
-	return out
 }

@@ -142,4 +142,5 @@ func (m *master) acknowledgeLocked(fw *framework, agentID, taskID string, uuid [
 			ce.Write(zap.String("framework_id", fw.id), zap.String("task_id", taskID))
 		}
 	}
+	m.checkDrainedLocked(a) // Master::acknowledge (operator_drain.go)
 }

@@ -130,6 +130,8 @@ func (t *task) statusLocked(state mesosproto.TaskState, message string, reason *
 		state:      state,
 		source:     source,
 	}
+	state, reason = t.drainStatus(state, reason) // a draining agent's rewrite (operator_drain.go)
+	p.state = state
 	if reason != nil {
 		p.reason, p.hasReason = *reason, true
 	}
