@@ -150,7 +150,10 @@ func run(tb testing.TB, n int) (time.Duration, int64, int64) {
 	}
 	errc := make(chan error, 1)
 	rctx, stop := context.WithCancel(ctx)
-	stopProgress := progress(tb, n, &launched, &finished)
+	stopProgress := progress(tb, n, &launched, &finished, func() string {
+		st := c.LaunchPacing()
+		return fmt.Sprintf("pending %d window %d held %d start-rate %.0f/s", st.Pending, st.Window, st.Held, st.StartRate)
+	})
 	defer stopProgress()
 	go func() { errc <- c.Run(rctx, cb) }()
 	select {
@@ -240,7 +243,7 @@ func task(i int64, agent *mesosproto.AgentID) *mesosproto.TaskInfo {
 // heap once, MESOSKIT_BENCH_MIDPROFILE_SEC seconds into the run (default:
 // when half of the tasks have finished). The returned function stops it and
 // may be called more than once.
-func progress(tb testing.TB, n int, launched, finished *atomic.Int64) func() {
+func progress(tb testing.TB, n int, launched, finished *atomic.Int64, pacing func() string) func() {
 	verbose := os.Getenv("MESOSKIT_BENCH_PROGRESS") != ""
 	mid := os.Getenv("MESOSKIT_BENCH_MIDPROFILE")
 	if !verbose && mid == "" {
@@ -279,8 +282,8 @@ func progress(tb testing.TB, n int, launched, finished *atomic.Int64) func() {
 			if verbose {
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
-				fmt.Fprintf(os.Stderr, "%5.1fs launched %d finished %d heap-alloc %d MiB heap-sys %d MiB peak-rss %d MiB gc %d\n",
-					time.Since(start).Seconds(), launched.Load(), f, ms.HeapAlloc>>20, ms.HeapSys>>20, rss.PeakBytes()>>20, ms.NumGC)
+				fmt.Fprintf(os.Stderr, "%5.1fs launched %d finished %d heap-alloc %d MiB heap-sys %d MiB peak-rss %d MiB gc %d %s\n",
+					time.Since(start).Seconds(), launched.Load(), f, ms.HeapAlloc>>20, ms.HeapSys>>20, rss.PeakBytes()>>20, ms.NumGC, pacing())
 			}
 		}
 	}()
