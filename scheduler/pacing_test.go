@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mesoskit/mesoskit/internal/telemetry/telemetrytest"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 	"github.com/mesoskit/mesoskit/mesostest"
@@ -280,7 +281,8 @@ func TestLaunchPacingHoldsReleasesAndDropsOffers(t *testing.T) {
 	forEachCodec(t, func(t *testing.T, ct string) {
 		var f *fakeMaster
 		f = newFakeMaster(t, pacingScript(&f))
-		c := newFakeClient(t, f, ct, scheduler.WithLaunchPacing(2, 2))
+		mr := telemetrytest.New(t)
+		c := newFakeClient(t, f, ct, scheduler.WithLaunchPacing(2, 2), scheduler.WithMeterProvider(mr.Provider))
 		h := &pacingHandler{}
 		start(t, c, h.callbacks(&c))
 		eventually(t, "the third ACCEPT", func() bool { return f.countCalls(schedulerpb.Call_ACCEPT) >= 3 })
@@ -292,6 +294,14 @@ func TestLaunchPacingHoldsReleasesAndDropsOffers(t *testing.T) {
 		st := c.LaunchPacing()
 		if st.Pending != 2 || st.Held != 0 || st.Withheld != 2 || st.Dropped != 1 {
 			t.Fatalf("LaunchPacing() = %+v; want 2 pending (task-o-2, task-o-4), none held, 2 withheld, 1 dropped", st)
+		}
+		for name, want := range map[string]int64{
+			"mesoskit.scheduler.launch.pending": 2, "mesoskit.scheduler.launch.window": 2,
+			"mesoskit.scheduler.offers.held_back": 0, "mesoskit.scheduler.offers.withheld": 2,
+		} {
+			if got := mr.Int(name, nil); got != want {
+				t.Errorf("metric %s = %d, want %d", name, got, want)
+			}
 		}
 	})
 }
