@@ -123,10 +123,10 @@ func TestLaunchPacingHonoursWindow(t *testing.T) {
 	})
 }
 
-// With WithoutAutoAcknowledge the handler's own acknowledgements, made on
-// other goroutines after the handler returned, start the tasks: the Run
-// goroutine, which never waits for them, is woken to hand over the held
-// offers.
+// With WithoutAutoAcknowledge the handler's own acknowledgements start the
+// tasks, whether made in the handler or on other goroutines after it
+// returned: the Run goroutine, which never waits for them, is woken to hand
+// over the held offers.
 func TestLaunchPacingHandlerAcknowledges(t *testing.T) {
 	forEachCodec(t, func(t *testing.T, ct string) {
 		const total, window = 12, 2
@@ -138,10 +138,18 @@ func TestLaunchPacingHandlerAcknowledges(t *testing.T) {
 		t.Cleanup(wg.Wait)
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
+		var n int // updates with a uuid: every other one is acknowledged in the handler
 		start(t, f.c, scheduler.Callbacks{
 			Offers: f.offers,
-			Update: func(_ context.Context, st *mesosproto.TaskStatus) error {
+			Update: func(hctx context.Context, st *mesosproto.TaskStatus) error {
 				if len(st.GetUuid()) == 0 {
+					return nil
+				}
+				if n++; n%2 == 0 {
+					if err := f.c.AcknowledgeStatus(hctx, st); err != nil {
+						return err
+					}
+					f.noteStart(st)
 					return nil
 				}
 				wg.Add(1)
