@@ -29,11 +29,13 @@ func (c *Client) Accept(ctx context.Context, offerIDs []*mesosproto.OfferID, ops
 	if err := c.claimOffers(offerIDs); err != nil {
 		return fmt.Errorf("scheduler: ACCEPT: %w", err)
 	}
+	c.pace.launching(ops)
 	err := c.call(ctx, &schedulerpb.Call{
 		Type:   schedulerpb.Call_ACCEPT.Enum(),
 		Accept: &schedulerpb.Call_Accept{OfferIds: offerIDs, Operations: ops, Filters: filters},
 	})
 	c.accepted(ops, err)
+	c.pace.accepted(ops, err)
 	if err != nil {
 		c.offersUsed(offerIDs, false)
 	} else {
@@ -122,6 +124,7 @@ func (c *Client) Acknowledge(ctx context.Context, agentID *mesosproto.AgentID, t
 	})
 	if err == nil {
 		c.acknowledged(uuid)
+		c.pace.acked(taskID.GetValue(), uuid)
 	}
 	return err
 }
@@ -302,9 +305,13 @@ func (c *Client) Do(ctx context.Context, call *schedulerpb.Call) error {
 		offers = cp.GetDecline().GetOfferIds()
 	}
 	c.offersUsed(offers, true)
+	if cp.GetType() == schedulerpb.Call_ACCEPT {
+		c.pace.launching(cp.GetAccept().GetOperations())
+	}
 	err := c.call(ctx, cp)
 	if cp.GetType() == schedulerpb.Call_ACCEPT {
 		c.accepted(cp.GetAccept().GetOperations(), err)
+		c.pace.accepted(cp.GetAccept().GetOperations(), err)
 	}
 	if err != nil {
 		c.offersUsed(offers, false)
@@ -316,6 +323,7 @@ func (c *Client) Do(ctx context.Context, call *schedulerpb.Call) error {
 			c.offersAnswered(offers, declinedByHandler)
 		case schedulerpb.Call_ACKNOWLEDGE:
 			c.acknowledged(cp.GetAcknowledge().GetUuid())
+			c.pace.acked(cp.GetAcknowledge().GetTaskId().GetValue(), cp.GetAcknowledge().GetUuid())
 		case schedulerpb.Call_ACKNOWLEDGE_OPERATION_STATUS:
 			c.acknowledged(cp.GetAcknowledgeOperationStatus().GetUuid())
 		case schedulerpb.Call_SUPPRESS:

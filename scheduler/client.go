@@ -66,6 +66,7 @@ type Client struct {
 	demand      demandState                    // offer demand and suppression (demand.go)
 	first       firstSubscription              // WaitSubscribed (subscribed.go)
 	announcer   *taskAnnouncer                 // WithAnnouncer (announce.go); nil without it
+	pace        pacer                          // launch pacing (pacing.go); its own lock
 
 	fresh freshness     // stale reconciliation answers (stale.go)
 	m     clientMetrics // metrics.go
@@ -114,6 +115,7 @@ func New(fw *mesosproto.FrameworkInfo, opts ...Option) (*Client, error) {
 		tasks: map[string]*mesosproto.AgentID{},
 	}
 	c.demand.init()
+	c.pace.init(&cfg)
 	c.first.init()
 	c.announcer = newTaskAnnouncer(cfg.announcer, c.log)
 	c.m.metrics = newMetrics(cfg.meterProvider)

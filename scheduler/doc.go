@@ -147,6 +147,16 @@
 // WithTLSFiles, while [WithCredentials] and WithScheme still apply on top of
 // it. Credentials never appear in logs or in error texts.
 //
+// # Launch pacing
+//
+// Mesos agents resend a status update that stays unacknowledged for 10 s.
+// So that a framework launching many tasks at once does not fall behind its
+// acknowledgements and cause a storm of resent updates, the Client holds
+// offers back from the handler while too many launched tasks wait for their
+// start to be acknowledged, sizing that window from the rate at which tasks
+// start; see [WithLaunchPacing], [WithoutLaunchPacing] and
+// [Client.LaunchPacing]. It never blocks a handler or a call.
+//
 // # Metrics
 //
 // The Client records metrics through the OpenTelemetry metrics API, to the

@@ -82,6 +82,10 @@ type config struct {
 
 	subscribeTimeout time.Duration // WithSubscribeTimeout (connection.go)
 
+	pacing          bool // WithLaunchPacing, WithoutLaunchPacing (options_pacing.go)
+	launchWindow    int
+	launchWindowMax int
+
 	problems []error // recorded by options that get a nil value
 }
 
@@ -105,6 +109,9 @@ func defaultConfig() config {
 		reconcileMax:     DefaultReconcileBackoffMax,
 		implicitInterval: DefaultImplicitReconcileInterval,
 		suppressDelay:    DefaultSuppressDelay,
+		pacing:           true,
+		launchWindow:     DefaultLaunchWindow,
+		launchWindowMax:  MaxLaunchWindow,
 	}
 }
 
@@ -346,5 +353,6 @@ func (c *config) validate() error {
 	errs = append(errs, c.validateDemand()...)
 	errs = append(errs, c.validateCredentials()...)
 	errs = append(errs, c.validateTLS()...)
+	errs = append(errs, c.validatePacing()...)
 	return errors.Join(errs...)
 }

@@ -97,6 +97,7 @@ func (c *Client) Run(ctx context.Context, h Handler) error {
 	}
 	defer c.closeIdle()
 	defer c.observeMetrics()()
+	defer c.observePacing()()
 	err := c.run(ctx, h)
 	c.first.end(err)
 	return err

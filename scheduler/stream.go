@@ -145,6 +145,8 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 		)
 		select {
 		case ev, ok = <-events:
+		case <-r.c.pace.wake: // ev nil: held-back offers may go (pacing_dispatch.go)
+			ok = true
 		case <-sctx.Done():
 		}
 		if sctx.Err() != nil {
@@ -160,7 +162,7 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 			break
 		}
 		was := out.subscribed
-		fatal, err := r.dispatch(s, ev, &out.subscribed, log)
+		fatal, err := r.deliver(s, ev, &out.subscribed, log)
 		if !was && out.subscribed {
 			log = log.With(zap.String("framework_id", s.frameworkID))
 		}

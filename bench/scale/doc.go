@@ -17,7 +17,11 @@
 // RSS once a second; MESOSKIT_BENCH_MIDPROFILE=file writes a heap profile of
 // the live heap when half of the tasks have finished, or
 // MESOSKIT_BENCH_MIDPROFILE_SEC seconds into the run;
-// MESOSKIT_BENCH_HEAPPROFILE=file writes one at the end.
+// MESOSKIT_BENCH_HEAPPROFILE=file writes one at the end. With
+// MESOSKIT_BENCH_PROGRESS the progress lines also show the Client's launch
+// pacing (scheduler.Client.LaunchPacing). MESOSKIT_BENCH_PACING=off runs the
+// Client WithoutLaunchPacing, for comparison; MESOSKIT_BENCH_RUN_TIMEOUT (a
+// Go duration, default 10m) bounds one run.
 //
 // mesos-go is not measured here: the target is absolute (100,000
 // tasks in <= 60 s, peak RSS <= 512 MiB on a 2-core machine).
