@@ -31,7 +31,10 @@ var targets = []target{
 	one("scale: tasks per run (1,000,000 in make bench)", "Scale", "tasks", info),
 	one("scale: all tasks, seconds", "Scale", "s/run", atMost(600)),
 	one("scale: peak RSS, MiB", "Scale", "peak-RSS-MiB", atMost(2048)),
-	one("scale: re-sent updates, % of 3 per task", "Scale", "resent-%", atMost(1)),
+	// No re-send storm: with launch pacing a quiet run re-sends nothing; the
+	// bound leaves room for a load spike, not for a storm (0.1 % of a
+	// million tasks' updates is 3,000).
+	one("scale: re-sent updates, % of 3 per task", "Scale", "resent-%", atMost(0.1)),
 	// The detector and the raw watch alternate change by change in one
 	// benchmark (detector's BenchmarkLeaderChangeVsRawWatch*), so that load
 	// hits both alike; separate benchmarks moved the p99 ratio from 0.5x to
