@@ -61,6 +61,7 @@ func (s *Server) ensureAgentServerLocked(a *agent) error {
 // serveAgentLocked serves the endpoint on ln with a fresh http.Server.
 func (s *Server) serveAgentLocked(as *agentServer, ln net.Listener) {
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer crashOnPanic() // panic.go
 		if r.URL.Path == executorPath || r.URL.Path == slaveExecutorPath {
 			s.serveExecutorAPI(as.a, w, r)
 			return

@@ -27,6 +27,7 @@ const (
 
 // ServeHTTP routes a master's requests.
 func (m *master) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer crashOnPanic() // panic.go
 	s := m.s
 	s.mu.Lock()
 	if s.closed {
