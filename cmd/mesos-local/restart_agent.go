@@ -16,7 +16,8 @@ import (
 // restartAgentPath is the control endpoint that restarts an agent, served on every master listener.
 const restartAgentPath = "/mesos-local/restart-agent"
 
-// restartAgentHandler answers POST /mesos-local/restart-agent?agent=<index or id>[&down=<duration>]: the
+// restartAgentHandler answers POST /mesos-local/restart-agent[?agent=<index or id>][&down=<duration>]
+// (without agent: the agent running the most custom executors, the first one on a tie): the
 // agent restarts as mesostest.Server.RestartAgent models it (an agent started with --recover=reconnect:
 // its executor endpoint goes away for down, default 1s; executors of checkpointing frameworks subscribe
 // again and keep their tasks, those of other frameworks are forgotten and their tasks lost). Command tasks,
@@ -48,9 +49,15 @@ func restartAgentHandler(cluster *atomic.Pointer[mesostest.Server]) http.Handler
 			down = d
 		}
 		ids := srv.AgentIDs()
+		running := map[string]int{}
+		for _, ex := range srv.Executors() {
+			if ex.State != "TERMINATED" {
+				running[ex.AgentID]++
+			}
+		}
 		want, index := r.URL.Query().Get("agent"), -1
 		for i, id := range ids {
-			if id == want || strconv.Itoa(i) == want {
+			if id == want || strconv.Itoa(i) == want || (want == "" && (index < 0 || running[id] > running[ids[index]])) {
 				index = i
 			}
 		}
@@ -59,12 +66,7 @@ func restartAgentHandler(cluster *atomic.Pointer[mesostest.Server]) http.Handler
 			fmt.Fprintf(w, "no agent %q (want an index from 0 to %d or an agent id)\n", want, len(ids)-1)
 			return
 		}
-		n := 0
-		for _, ex := range srv.Executors() {
-			if ex.AgentID == ids[index] && ex.State != "TERMINATED" {
-				n++
-			}
-		}
+		n := running[ids[index]]
 		if err := srv.RestartAgent(ids[index], down); err != nil {
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprintln(w, err)

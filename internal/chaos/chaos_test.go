@@ -66,18 +66,21 @@ type soak struct {
 	zkFw        *proxy // the frameworks' (detectors and HA replicas)
 	masters     []string
 	local       *proc
-	agents      int
 	tmp         string   // mesos-local's TMPDIR: its sandboxes, scanned for the secret
 	sec         secrets  // secret_test.go
 	httpProxies []*proxy // one in front of each master, for chaosfw (faults_test.go)
 
-	mu     sync.Mutex
-	procs  []*proc
-	groups map[int][]*proc // HA group → its replicas
-	fws    []string        // framework directories
-	faults map[string]int
-	total  int
-	killed map[string]bool // start files of runs whose executor the soak SIGKILLed
+	mu        sync.Mutex
+	procs     []*proc
+	groups    map[int][]*proc // HA group → its replicas
+	fws       []string        // framework directories
+	faults    map[string]int
+	total     int
+	killed    map[string]bool // start files of runs whose executor the soak SIGKILLed
+	owed      int             // a fault kind that found nothing to act on, tried at the next injection
+	owedTries int
+	order     []int // the kinds of the first injections
+	injected  int
 }
 
 // proc is a framework (or mesos-local) process.
@@ -167,6 +170,9 @@ func TestChaos(t *testing.T) {
 	leaked := s.waitTaskProcesses(30 * time.Second)
 	scan := s.scanSecrets(zk) // before the cluster stops: its sandboxes go with it
 	s.report(time.Since(start), leaked, scan)
+	if t.Failed() { // keep the sandboxes (mesos-local removes them when it stops)
+		_ = exec.Command("cp", "-a", s.tmp, filepath.Join(s.dir, "sandboxes-kept")).Run()
+	}
 }
 
 // build compiles mesos-local and the example scheduler.
@@ -190,7 +196,6 @@ func (s *soak) startCluster() {
 		"-zk-session-timeout", "2s", "-restart-delay", "300ms", "-agents", "3",
 		"-resources", "cpus:8;mem:8192;disk:10000;ports:[31000-32000]", "-heartbeat", "1s", "-quiet",
 		"-credentials", s.sec.credFile}
-	s.agents = 3
 	s.tmp = filepath.Join(s.dir, "mesos-local-tmp")
 	if err := os.MkdirAll(s.tmp, 0o755); err != nil {
 		s.t.Fatal(err)
@@ -278,7 +283,12 @@ func (s *soak) spawn(name, path string, args ...string) *proc {
 	if name == "mesos-local" {
 		pr.cmd.Env = append(os.Environ(), "TMPDIR="+s.tmp) // its sandboxes land in s.dir
 	}
-	stderr, err := os.Create(filepath.Join(s.dir, fmt.Sprintf("%s-%d.stderr", name, time.Now().UnixNano())))
+	base := filepath.Join(s.dir, fmt.Sprintf("%s-%d", name, time.Now().UnixNano()))
+	stderr, err := os.Create(base + ".stderr")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	stdout, err := os.Create(base + ".stdout") // a copy, for the post-mortem of a failed run
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -296,9 +306,11 @@ func (s *soak) spawn(name, path string, args ...string) *proc {
 			pr.mu.Lock()
 			pr.lines = append(pr.lines, sc.Text())
 			pr.mu.Unlock()
+			fmt.Fprintf(stdout, "%s %s\n", time.Now().Format("15:04:05.000"), sc.Text())
 		}
 		err := pr.cmd.Wait()
 		_ = stderr.Close()
+		_ = stdout.Close()
 		pr.mu.Lock()
 		pr.code = pr.cmd.ProcessState.ExitCode()
 		if err != nil && pr.code == 0 {
@@ -358,6 +370,10 @@ func (s *soak) fault(kind string) {
 	s.mu.Lock()
 	s.faults[kind]++
 	s.mu.Unlock()
+	if f, err := os.OpenFile(filepath.Join(s.dir, "faults.log"), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		fmt.Fprintf(f, "%s %s\n", time.Now().Format("15:04:05.000"), kind)
+		_ = f.Close()
+	}
 }
 
 func (s *soak) runningPlain() int {
@@ -387,9 +403,22 @@ func (s *soak) runningGroups() int {
 	return n
 }
 
-// inject makes one fault, chosen by rng.
+// inject makes one fault, chosen by rng; the first 16 go through every kind once, in an order chosen by
+// rng, so that even the small soak has them all. An agent restart or executor kill that finds nothing to
+// act on becomes a leader kill, and is owed: the next injection tries it first.
 func (s *soak) inject(rng *rand.Rand) {
-	switch k := rng.Intn(16); {
+	if s.order == nil {
+		s.order = rng.Perm(16)
+	}
+	k := rng.Intn(16)
+	if s.injected < len(s.order) {
+		k = s.order[s.injected]
+	}
+	s.injected++
+	if s.owed != 0 {
+		k, s.owed = s.owed, 0
+	}
+	switch {
 	case k < 3:
 		if s.killLeader() {
 			s.fault("leader kill")
@@ -427,13 +456,28 @@ func (s *soak) inject(rng *rand.Rand) {
 	case k == 12:
 		s.freezeHTTP(time.Duration(500+rng.Intn(3500)) * time.Millisecond)
 	case k == 13:
-		if !s.restartAgent(rng) && s.killLeader() {
-			s.fault("leader kill")
-		}
+		s.orOwe(k, s.restartAgent(rng))
 	default:
-		if !s.killExecutor(rng) && s.killLeader() {
+		s.orOwe(k, s.killExecutor(rng))
+	}
+}
+
+// orOwe makes a leader kill instead of a fault of kind k that found nothing to act on, and owes k: the next
+// injections try it first, up to 5 times, without another leader kill.
+func (s *soak) orOwe(k int, injected bool) {
+	switch {
+	case injected:
+		s.owedTries = 0
+	case s.owedTries == 0:
+		s.owed, s.owedTries = k, 1
+		if s.killLeader() {
 			s.fault("leader kill")
 		}
+	case s.owedTries < 5:
+		s.owed = k
+		s.owedTries++
+	default:
+		s.owedTries = 0
 	}
 }
 

@@ -99,33 +99,29 @@ func (s *soak) freezeHTTP(d time.Duration) {
 	}
 }
 
-// restartAgent restarts an agent that runs custom executors (POST /mesos-local/restart-agent); it reports
-// false when none does.
+// restartAgent restarts the agent running the most custom executors (POST /mesos-local/restart-agent);
+// it reports false when none runs any.
 func (s *soak) restartAgent(rng *rand.Rand) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	first := rng.Intn(s.agents)
-	for k := 0; k < s.agents; k++ {
-		agent := (first + k) % s.agents
-		for _, m := range s.masters {
-			u := fmt.Sprintf("%s/mesos-local/restart-agent?agent=%d&down=%dms", m, agent, 500+rng.Intn(1000))
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				continue // a master killed just now
-			}
-			body, _ := io.ReadAll(resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode != http.StatusAccepted {
-				s.t.Errorf("POST %s: %d %q", u, resp.StatusCode, body)
-				return false
-			}
-			if strings.Contains(string(body), "(0 custom executors)") {
-				break // nothing to restart there: the next agent
-			}
-			s.fault("agent restart")
-			return true
+	for _, m := range s.masters {
+		u := fmt.Sprintf("%s/mesos-local/restart-agent?down=%dms", m, 500+rng.Intn(1000))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue // a master killed just now
 		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			s.t.Errorf("POST %s: %d %q", u, resp.StatusCode, body)
+			return false
+		}
+		if strings.Contains(string(body), "(0 custom executors)") {
+			return false // no executor anywhere: the restart changed nothing
+		}
+		s.fault("agent restart")
+		return true
 	}
 	return false
 }

@@ -181,6 +181,8 @@ func (f *fw) update(ctx context.Context, st *mesosproto.TaskStatus) error {
 		f.redeliv++
 		fmt.Printf("redelivered after a successful acknowledgement: %s %s uuid %s\n", id, st.GetState(), key)
 	}
+	fmt.Printf("update %s %s %s source %s executor %s uuid %x\n", id, st.GetState(), st.GetReason(), st.GetSource(),
+		st.GetExecutorId().GetValue(), st.GetUuid())
 	f.apply(ctx, st)
 	if len(st.GetUuid()) > 0 {
 		if err := f.client.AcknowledgeStatus(ctx, st); err != nil {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/mesoskit/mesoskit/executor"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
@@ -40,7 +42,8 @@ func runExecutor(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "chaosfw executor:", err)
 		return 1
 	}
-	x, err := executor.New(cfg, executor.WithExitAfterLastTask())
+	log, _ := zap.NewDevelopment() // to the sandbox's stderr
+	x, err := executor.New(cfg, executor.WithExitAfterLastTask(), executor.WithLogger(log))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "chaosfw executor:", err)
 		return 1
