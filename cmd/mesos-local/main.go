@@ -41,7 +41,8 @@
 //	curl -X POST http://<any master>/mesos-local/kill-leader
 //
 // on any master's listener (answer: 202 and "killing master <index> <url>"; 503 when no master leads; 405
-// for other methods). A killed master closes its ZooKeeper session (its node vanishes at once, so ZooKeeper
+// for other methods). POST /mesos-local/restart-agent?agent=<index>&down=1s restarts an agent as
+// mesostest.Server.RestartAgent models it. -credentials FILE makes frameworks authenticate. A killed master closes its ZooKeeper session (its node vanishes at once, so ZooKeeper
 // elects the next master within milliseconds) and its port refuses connections; agents and tasks survive and
 // frameworks resubscribe to the new leader. After -restart-delay (default 1s; 0 = never) a dead master
 // starts again on its port with a new id and a new, higher sequence number: it comes back as a follower. A
@@ -109,6 +110,7 @@ type options struct {
 	hostEnv        bool
 	consoleFor     string
 	acls           aclFlag // -acls (acls.go)
+	credentials    string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -132,6 +134,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.hostEnv, "host-environment", false, "give tasks and executors this process's environment under the one Mesos builds (not what Mesos does)")
 	fs.StringVar(&o.consoleFor, "console-for", "", "serve only the web console on -listen, for these remote masters (comma-separated base URLs, e.g. http://10.0.0.1:5050): no cluster is started")
 	addACLFlag(fs, &o.acls)
+	fs.StringVar(&o.credentials, "credentials", "", `file of framework credentials, as Mesos's --credentials (JSON {"credentials":[{"principal":…,"secret":…}]} or "principal secret" lines): frameworks must authenticate (HTTP Basic)`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -190,10 +193,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mesostest.WithAllocationInterval(o.allocation),
 		mesostest.WithMasterRestart(o.restartDelay),
 		mesostest.WithHTTPHandler(killLeaderPath, killLeaderHandler(&cluster, kills)),
+		mesostest.WithHTTPHandler(restartAgentPath, restartAgentHandler(&cluster)), // restart_agent.go
 		mesostest.WithLogger(log),
 	}
 	if o.zk != "" {
 		opts = append(opts, mesostest.WithZooKeeper(o.zk), mesostest.WithZooKeeperSessionTimeout(o.sessionTimeout))
+	}
+	if o.credentials != "" {
+		creds, err := readCredentials(o.credentials) // credentials.go
+		if err != nil {
+			fmt.Fprintln(stderr, "mesos-local: -credentials:", err)
+			return 2
+		}
+		opts = append(opts, mesostest.WithCredentials(creds))
 	}
 	if o.simulated > 0 {
 		opts = append(opts, mesostest.WithSimulatedTasks(o.simulated))

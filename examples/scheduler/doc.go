@@ -12,6 +12,7 @@
 //	go run ./examples/scheduler -master zk://zk1:2181,zk2:2181/mesos
 //	go run ./examples/scheduler -master 127.0.0.1:5050 -ha zk://127.0.0.1:2181/demo   # start it 3 times
 //	go run ./examples/scheduler -announce zk://127.0.0.1:2181/services/demo   # tasks announced (announce.go)
+//	go run ./examples/scheduler -master 127.0.0.1:5050 -principal me -secret-file ~/.mesos-secret   # auth.go
 //
 // With -ha the program is one replica of a highly available framework: the replicas elect a leader in
 // ZooKeeper, and the others stand by and take over when it dies (see ha.go).

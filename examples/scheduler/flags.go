@@ -31,6 +31,8 @@ type options struct {
 	haConfig         bool          // -ha-config: -cmd and -tasks live in ZooKeeper (config.go)
 	announce         string        // -announce zk://...: announce tasks (announce.go)
 	metrics          string        // -metrics ADDR: Prometheus endpoint (metrics.go)
+	principal        string        // -principal, -secret-file: authentication (auth.go)
+	secretFile       string
 
 	executorArgv []string // with -executor: how the agent starts the executor (set by run, not a flag)
 }
@@ -53,6 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	addHAFlags(fs, &o)
 	addAnnounceFlags(fs, &o)
 	addMetricsFlags(fs, &o)
+	addAuthFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -68,7 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.work < 0:
 		return o, errors.New("-work must not be negative")
 	}
-	return o, errors.Join(checkHAFlags(o), checkAnnounceFlags(o))
+	return o, errors.Join(checkHAFlags(o), checkAnnounceFlags(o), checkAuthFlags(o))
 }
 
 // mediaType is the media type of -content-type.

@@ -206,6 +206,10 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 	if r.o.contentType == "json" {
 		mediaType = httpapi.MediaTypeJSON
 	}
+	creds, err := credentialsOption(r.o) // auth.go
+	if err != nil {
+		return err
+	}
 	client, err := scheduler.New(frameworkInfo(r.o.failover),
 		scheduler.WithMaster(r.o.master),
 		scheduler.WithContentType(mediaType),
@@ -213,6 +217,7 @@ func (r *replica) lead(ctx context.Context, term *ha.Term) error {
 		scheduler.WithFrameworkIDStore(r.ids.Fenced(term).Dropping(r.tasks.Fenced(term))),
 		scheduler.WithLogger(r.log),
 		announceOption(r.ann, r.o),
+		creds,
 	)
 	if err != nil {
 		return err

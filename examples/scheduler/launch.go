@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -28,8 +29,15 @@ func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 		}
 		d.discoverable(a.Tasks)
 		if err := d.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
-			fmt.Fprintf(d.out, "launch on %s failed: %v\n", a.Offer.GetHostname(), err) // retried with the next offers
-			continue
+			var refused *scheduler.APIError
+			if errors.As(err, &refused) || errors.Is(err, scheduler.ErrNotSubscribed) {
+				fmt.Fprintf(d.out, "launch on %s failed: %v\n", a.Offer.GetHostname(), err) // retried with the next offers
+				continue
+			}
+			// Sent, but the answer was lost (the master went away): the launch may have been applied, so the
+			// tasks are not launched again now. The Client reconciles them after resubscribing; a task the
+			// master does not know comes back TASK_LOST and the relaunch rule (demo.go) launches it again.
+			fmt.Fprintf(d.out, "launch on %s may have failed (%v); asking\n", a.Offer.GetHostname(), err)
 		}
 		for _, t := range a.Tasks {
 			d.state[t.GetTaskId().GetValue()] = mesosproto.TaskState_TASK_STAGING

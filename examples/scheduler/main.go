@@ -83,8 +83,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		o.master = cluster.URL()
 		fmt.Fprintf(stdout, "embedded Mesos cluster at %s (2 agents)\n", o.master)
 	}
+	creds, err := credentialsOption(o) // auth.go
+	if err != nil {
+		fmt.Fprintln(stderr, "scheduler:", err)
+		return 2
+	}
 	client, err := scheduler.New(frameworkInfo(o.failover), scheduler.WithMaster(o.master),
-		scheduler.WithContentType(o.mediaType()), scheduler.WithLogger(log), announceOption(ann, o))
+		scheduler.WithContentType(o.mediaType()), scheduler.WithLogger(log), announceOption(ann, o), creds)
 	if err != nil {
 		fmt.Fprintln(stderr, "scheduler:", err)
 		return 2
