@@ -235,8 +235,9 @@ func fwd(pc *pipeConn, req *http.Request) bool {
 type anomaly struct {
 	name   string
 	script proxyScript
-	// warn is a snippet of the one Warn line the anomaly must cause; ""
-	// when it must cause none and every acknowledgement stays pipelined.
+	// warn is a snippet of the one Warn line the anomaly must cause ("a|b":
+	// either); "" when it must cause none and every acknowledgement stays
+	// pipelined.
 	warn string
 	// dupOK: an acknowledgement the master applied may be sent again (the
 	// answer was lost); Mesos's agent ignores the duplicate.
@@ -246,19 +247,26 @@ type anomaly struct {
 	failOK bool
 }
 
+// closedOrReset is what ends the pipeline when the master answers and closes.
+const closedOrReset = "the master closed the pipelined connection|connection reset by peer|broken pipe"
+
 var anomalies = []anomaly{
 	{name: "close-after-first-answer", warn: "pipelined acknowledgements ended", script: func(pc *pipeConn, i int, req *http.Request) bool {
 		fwd(pc, req)
 		_ = pc.client.Close()
 		return false
 	}},
-	{name: "connection-close", warn: "the master closed the pipelined connection", script: func(pc *pipeConn, i int, req *http.Request) bool {
+	// The proxy closes with later requests unread, so the kernel may reset
+	// the connection before the client reads the answer that says so: a
+	// write error ends the pipeline as well, and an answer lost to the reset
+	// is sent again (seen once in a loaded CI run).
+	{name: "connection-close", warn: closedOrReset, dupOK: true, script: func(pc *pipeConn, i int, req *http.Request) bool {
 		b := pc.forward(req, forwardedBody(req))
 		pc.write(strings.Replace(string(b), "\r\n", "\r\nConnection: close\r\n", 1))
 		_ = pc.client.Close()
 		return false
 	}},
-	{name: "http-1.0", warn: "the master closed the pipelined connection", script: func(pc *pipeConn, i int, req *http.Request) bool {
+	{name: "http-1.0", warn: closedOrReset, dupOK: true, script: func(pc *pipeConn, i int, req *http.Request) bool {
 		b := pc.forward(req, forwardedBody(req))
 		pc.write(strings.Replace(string(b), "HTTP/1.1 ", "HTTP/1.0 ", 1))
 		_ = pc.client.Close() // as an HTTP/1.0 server does
@@ -455,12 +463,22 @@ func runAnomaly(t *testing.T, ct string, a anomaly) {
 		if acks := len(callsOf(srv, schedulerpb.Call_ACKNOWLEDGE)); acks != piped {
 			t.Errorf("%d ACKNOWLEDGE calls, %d of them pipelined: want all", acks, piped)
 		}
-	} else if len(warns) != 1 || !strings.Contains(fmt.Sprint(warns[0].Message, warns[0].ContextMap()), a.warn) {
+	} else if len(warns) != 1 || !containsAny(fmt.Sprint(warns[0].Message, warns[0].ContextMap()), strings.Split(a.warn, "|")) {
 		t.Errorf("warnings %v, want one about %q", warns, a.warn)
 	}
 	if err := r.stop(); err != nil {
 		t.Errorf("Run: %v", err)
 	}
+}
+
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // anomalyTasks is how many tasks each anomaly test launches.
