@@ -59,6 +59,8 @@ type Executor struct {
 	exit       *exitRequest
 	// cancelSubscription ends the live subscription with a cause.
 	cancelSubscription func(error)
+	// subDone is closed when the subscription of generation gen ends.
+	subDone <-chan struct{}
 	// singleLaunched is set once a single-task Command got its task.
 	singleLaunched bool
 	// shuttingDown is set once a Command got SHUTDOWN (its groups' rule

@@ -34,6 +34,7 @@ type fakeAgent struct {
 	streamEnd chan struct{} // closed to end the live stream
 	subStatus []int         // answers for the next SUBSCRIBEs (0 or absent: 200)
 	refuseAll int           // when set, the answer to every SUBSCRIBE
+	updStatus []int         // answers for the next UPDATEs (0 or absent: 202)
 	autoAck   bool
 	fw        *mesosproto.FrameworkInfo
 
@@ -93,6 +94,16 @@ func (a *fakeAgent) serve(w http.ResponseWriter, r *http.Request) {
 		a.subscribe(w, r, call)
 	case executorpb.Call_UPDATE:
 		st := call.GetUpdate().GetStatus()
+		a.mu.Lock()
+		status := 0
+		if len(a.updStatus) > 0 {
+			status, a.updStatus = a.updStatus[0], a.updStatus[1:]
+		}
+		a.mu.Unlock()
+		if status != 0 {
+			http.Error(w, "Agent has not finished recovery", status)
+			return
+		}
 		w.WriteHeader(http.StatusAccepted)
 		a.updates <- st
 		a.mu.Lock()

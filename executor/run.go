@@ -279,6 +279,7 @@ func (r *runLoop) startSubscription() {
 		s.snapshot[e.uuid] = true
 	}
 	x.cancelSubscription = cancel
+	x.subDone = ctx.Done()
 	x.mu.Unlock()
 
 	x.log.Debug("subscribing", zap.String("agent_url", x.cfg.AgentURL),

@@ -54,10 +54,13 @@ func staleResult(it *outItem) error {
 
 // sendOne posts one call and deals with the answer as Mesos's library does
 // (src/executor/executor.cpp _send): 202 is success; 503 and 404 are only
-// logged; any other answer is also reported to the handler as an ERROR
+// logged (an UPDATE answered 503 is first sent again, resend.go); any other answer is also reported to the handler as an ERROR
 // event; a transport failure counts as a disconnection.
 func (x *Executor) sendOne(ctx context.Context, it *outItem) {
 	err := x.post(ctx, it.call)
+	if err != nil && it.uuid != "" && unavailable(err) {
+		err = x.resendUnavailable(ctx, it, err) // resend.go
+	}
 	if err == nil {
 		if it.call.GetType() == executorpb.Call_UPDATE {
 			x.m.sent.Add(x.m.ctx, 1)

@@ -26,7 +26,10 @@ import (
 // journal, so an update is never lost to a disconnection or an agent
 // restart. Update then returns:
 //   - nil once the agent answered 202, or at once when no subscription is
-//     live (the update waits in the journal for the next one);
+//     live (the update waits in the journal for the next one); an update
+//     the agent answers 503 (it is still recovering) is first sent again
+//     with backoff while the subscription lives (a few seconds at most),
+//     then also waits in the journal;
 //   - the *APIError with which the agent refused it (the update is then
 //     dropped from the journal when the answer was 400);
 //   - ctx.Err() if ctx ends first (the update stays journalled and is still

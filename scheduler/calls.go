@@ -183,9 +183,15 @@ func (c *Client) Reconcile(ctx context.Context, tasks ...*schedulerpb.Call_Recon
 
 // Revive clears the offer filters of roles (all roles when none) and ends
 // their suppression. Without roles it also turns demand on (see SetDemand).
+// When it fails other than by the master refusing the call as invalid (for
+// example because the master is going away), the Client still records it:
+// the next SUBSCRIBE carries the roles as revived, and without roles the
+// Client sends REVIVE again while the subscription lasts. Suppress is
+// recorded the same way.
 func (c *Client) Revive(ctx context.Context, roles ...string) error {
 	s, err := c.acquire()
 	if err != nil {
+		c.noteIntent(roles, false) // for the next SUBSCRIBE (userIntentStands)
 		return callErr(schedulerpb.Call_REVIVE, err)
 	}
 	defer s.calls.Done()
@@ -199,6 +205,7 @@ func (c *Client) Revive(ctx context.Context, roles ...string) error {
 func (c *Client) Suppress(ctx context.Context, roles ...string) error {
 	s, err := c.acquire()
 	if err != nil {
+		c.noteIntent(roles, true) // for the next SUBSCRIBE (userIntentStands)
 		return callErr(schedulerpb.Call_SUPPRESS, err)
 	}
 	defer s.calls.Done()
@@ -315,6 +322,14 @@ func (c *Client) Do(ctx context.Context, call *schedulerpb.Call) error {
 	}
 	if err != nil {
 		c.offersUsed(offers, false)
+		if userIntentStands(err) {
+			switch cp.GetType() {
+			case schedulerpb.Call_SUPPRESS:
+				c.noteIntent(cp.GetSuppress().GetRoles(), true)
+			case schedulerpb.Call_REVIVE:
+				c.noteIntent(cp.GetRevive().GetRoles(), false)
+			}
+		}
 	} else {
 		switch cp.GetType() {
 		case schedulerpb.Call_ACCEPT:

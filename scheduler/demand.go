@@ -4,6 +4,9 @@ package scheduler
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -29,6 +32,10 @@ import (
 //     while demand is off (past the delay), else the roles suppressed one by
 //     one. A demand that returned while the Client was disconnected is
 //     applied by that SUBSCRIBE, without a REVIVE.
+//   - A Suppress or Revive (or one sent through Do) that fails is still
+//     recorded unless the master refused the call as invalid
+//     (userIntentStands): without roles it sets demand, so demandLoop sends
+//     it again while the subscription lives and SUBSCRIBE carries it.
 //
 // The calls are sent by a goroutine of each subscription (demandLoop), never
 // by the Run goroutine, and a failed one is retried with backoff while the
@@ -101,7 +108,9 @@ func (c *Client) Demand() (want, suppressed bool) {
 }
 
 // suppress sends SUPPRESS for roles (all when none) on s and records it.
-// byUser: the call comes from Suppress or Do, so it also sets demand.
+// byUser: the call comes from Suppress or Do, so it also sets demand, and
+// the Client records the user's intent even when the call failed, unless
+// the master refused it (see userIntentStands).
 func (c *Client) suppress(ctx context.Context, s *session, roles []string, byUser bool) error {
 	err := c.send(ctx, s, &schedulerpb.Call{
 		Type:     schedulerpb.Call_SUPPRESS.Enum(),
@@ -109,11 +118,14 @@ func (c *Client) suppress(ctx context.Context, s *session, roles []string, byUse
 	})
 	if err == nil {
 		c.noteSuppressed(roles, byUser)
+	} else if byUser && userIntentStands(err) {
+		c.noteIntent(roles, true)
 	}
 	return err
 }
 
-// revive sends REVIVE for roles (all when none) on s and records it.
+// revive sends REVIVE for roles (all when none) on s and records it, like
+// suppress.
 func (c *Client) revive(ctx context.Context, s *session, roles []string, byUser bool) error {
 	err := c.send(ctx, s, &schedulerpb.Call{
 		Type:   schedulerpb.Call_REVIVE.Enum(),
@@ -121,8 +133,68 @@ func (c *Client) revive(ctx context.Context, s *session, roles []string, byUser 
 	})
 	if err == nil {
 		c.noteRevived(roles, byUser)
+	} else if byUser && userIntentStands(err) {
+		c.noteIntent(roles, false)
 	}
 	return err
+}
+
+// userIntentStands reports whether a SUPPRESS or REVIVE asked for by the
+// user (Suppress, Revive, Do) that failed with err is still recorded as the
+// Client's suppression, so that demandLoop sends it again (all roles) and
+// the next SUBSCRIBE carries it in suppressed_roles. It is, unless the
+// master refused the call itself: the 400 "Failed to validate
+// scheduler::Call" of Master::Http::scheduler (src/master/http.cpp). The
+// other 4xx answers there mean that the subscription is gone, not that the
+// call was wrong: 400 "Framework cannot be found" (a newly elected master
+// that does not know the framework yet), 403 "Framework is not subscribed",
+// 400 for a stream ID that is no longer the framework's. Neither
+// Master::revive nor Master::suppress (src/master/master.cpp) answers
+// anything else: a role it does not accept drops the call after 202. A call
+// that failed because the master went away (no subscription, connection
+// refused, 503 from a master that lost the leadership, a timeout) may or
+// may not have been applied, but the master resets suppression on SUBSCRIBE
+// to its suppressed_roles (Master::subscribe;
+// include/mesos/v1/scheduler/scheduler.proto Call.Subscribe), so what counts
+// is what the next SUBSCRIBE says. Recording only successes left a framework
+// whose REVIVE failed during a failover suppressed for good.
+func userIntentStands(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return !(ae.StatusCode == http.StatusBadRequest && strings.HasPrefix(ae.Body, msgInvalidCall))
+	}
+	return true
+}
+
+// msgInvalidCall starts the master's 400 for a call that fails validation
+// (Master::Http::scheduler, src/master/http.cpp).
+const msgInvalidCall = "Failed to validate scheduler::Call"
+
+// noteIntent records a SUPPRESS (suppress) or REVIVE for roles asked for by
+// the user that failed without the master refusing it (userIntentStands).
+// For all roles it sets demand as SetDemand does, so demandLoop sends the
+// call again while the subscription lives and the next SUBSCRIBE carries
+// it (SUPPRESS without the delay: the user asked for it now). For roles one
+// by one it changes the set the next SUBSCRIBE carries; the caller has the
+// error and may send the call again.
+func (c *Client) noteIntent(roles []string, suppress bool) {
+	if len(roles) > 0 {
+		if suppress {
+			c.noteSuppressed(roles, true)
+		} else {
+			c.noteRevived(roles, true)
+		}
+		return
+	}
+	c.mu.Lock()
+	if suppress {
+		c.demand.setWant(false, time.Now())
+		c.demand.changed = time.Time{} // past the delay
+	} else {
+		c.demand.setWant(true, time.Now())
+	}
+	c.mu.Unlock()
+	c.wakeDemand()
 }
 
 func (c *Client) noteSuppressed(roles []string, byUser bool) {

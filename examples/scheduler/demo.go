@@ -38,9 +38,6 @@ func (d *demo) callbacks() scheduler.Callbacks {
 			if d.done == d.opts.tasks {
 				return d.finish(ctx) // the teardown failed on the previous master: again
 			}
-			if _, suppressed := d.client.Demand(); suppressed && len(d.missing()) > 0 {
-				d.soft("revive", d.client.Revive(ctx)) // a REVIVE that failed on the previous master: again
-			}
 			return nil // the Client reconciles the tasks it launched after a resubscription
 		},
 		Offers: d.offers,

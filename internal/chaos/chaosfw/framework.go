@@ -95,10 +95,6 @@ func runFramework(ctx context.Context, args []string) int {
 			fmt.Printf("subscribed as framework %s\n", e.GetFrameworkId().GetValue())
 			if f.done == f.tasks {
 				f.soft("teardown", c.Teardown(ctx))
-			} else if len(f.missing()) > 0 {
-				// A REVIVE that failed on the previous master leaves the Client suppressed (it carries the
-				// suppression into every SUBSCRIBE): ask again.
-				f.soft("revive", c.Revive(ctx))
 			}
 			return nil
 		},
@@ -243,9 +239,6 @@ func (f *fw) heartbeat(ctx context.Context) error {
 	}
 	if len(rec) > 0 {
 		f.soft("reconcile", f.client.Reconcile(ctx, rec...))
-	}
-	if _, suppressed := f.client.Demand(); suppressed && len(f.missing()) > 0 {
-		f.soft("revive", f.client.Revive(ctx)) // an earlier REVIVE failed
 	}
 	return nil
 }
