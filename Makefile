@@ -55,7 +55,7 @@ bench-vet:
 	cd bench && $(GO) vet ./... && $(GO) tool -modfile=../tools/go.mod staticcheck ./... && $(GO) test -count=1 ./cmd/...
 
 # make bench: the verdict table of docs/PERFORMANCE.md ("Reproduce"): 10 interleaved rounds, 1,000,000 tasks
-# (about 25 minutes quiet). make bench-quick: 5 short rounds, 100,000 tasks (<= 3 minutes), for checks
+# (about 11 minutes quiet, 15 with LOAD=1). make bench-quick: 5 short rounds, 100,000 tasks (<= 3 minutes), for checks
 # during work. LOAD=1 (make bench LOAD=1) runs a CPU-bound process beside the whole run. bench/run.sh lists
 # the knobs (COUNT, BENCHTIME, MESOSKIT_BENCH_TASKS, OUT, POOL, ...).
 LOAD ?= 0
