@@ -289,11 +289,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // answer is sent (it may be the master serving the request).
 func killLeaderHandler(cluster *atomic.Pointer[mesostest.Server], kills chan<- int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			_, _ = io.WriteString(w, "use POST\n")
+		if !postOnly(w, r) {
 			return
 		}
 		srv := cluster.Load()

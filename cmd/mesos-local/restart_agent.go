@@ -25,11 +25,7 @@ const restartAgentPath = "/mesos-local/restart-agent"
 // "restarting agent <index> <id> (<n> custom executors)", 404 for an unknown agent, 400 for a bad down.
 func restartAgentHandler(cluster *atomic.Pointer[mesostest.Server]) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			_, _ = io.WriteString(w, "use POST\n")
+		if !postOnly(w, r) {
 			return
 		}
 		srv := cluster.Load()
@@ -75,4 +71,17 @@ func restartAgentHandler(cluster *atomic.Pointer[mesostest.Server]) http.Handler
 		w.WriteHeader(http.StatusAccepted)
 		fmt.Fprintf(w, "restarting agent %d %s (%d custom executors)\n", index, ids[index], n)
 	})
+}
+
+// postOnly starts a plain-text answer of the /mesos-local/ control endpoints and answers 405 (with Allow:
+// POST) to any other method; it reports whether the handler goes on.
+func postOnly(w http.ResponseWriter, r *http.Request) bool {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if r.Method == http.MethodPost {
+		return true
+	}
+	w.Header().Set("Allow", http.MethodPost)
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_, _ = io.WriteString(w, "use POST\n")
+	return false
 }
