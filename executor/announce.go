@@ -3,12 +3,8 @@
 package executor
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"sync"
-
-	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/discovery"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -42,82 +38,18 @@ type announcerSettings struct {
 	path   string
 }
 
-// taskAnnouncer keeps the Executor's announcements. A nil *taskAnnouncer does nothing.
-type taskAnnouncer struct {
-	cfg *announcerSettings
-	log *zap.Logger
-
-	mu    sync.Mutex
-	live  map[string]context.CancelFunc // task ID → ends its announcement
-	ended bool
-}
-
-func newTaskAnnouncer(cfg *announcerSettings, log *zap.Logger) *taskAnnouncer {
-	if cfg == nil {
-		return nil
-	}
-	return &taskAnnouncer{cfg: cfg, log: log.Named("announce"), live: map[string]context.CancelFunc{}}
-}
-
 // announceStatus follows a status update the Executor journalled: TASK_RUNNING announces the task,
-// anything else withdraws it. It never blocks on ZooKeeper.
+// anything else withdraws it (internal/taskannounce). It never blocks on ZooKeeper.
 func (x *Executor) announceStatus(st *mesosproto.TaskStatus) {
-	a := x.announcer
-	if a == nil {
+	if x.announcer == nil {
 		return
 	}
-	id := st.GetTaskId().GetValue()
-	serving := st.GetState() == mesosproto.TaskState_TASK_RUNNING && (st.Healthy == nil || st.GetHealthy())
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	cancel, live := a.live[id]
-	switch {
-	case !serving && live:
-		cancel() // the announcement withdraws itself in the background
-		delete(a.live, id)
-		a.log.Debug("withdrawing task", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
-	case serving && !live && !a.ended:
-		x.mu.Lock()
-		var info *mesosproto.TaskInfo
-		if t, ok := x.tasks[id]; ok {
-			info = t.info
-		}
-		host := x.subscribed.GetAgentInfo().GetHostname()
-		x.mu.Unlock()
-		if info.GetDiscovery() == nil {
-			return
-		}
-		if host == "" {
-			a.log.Warn("not announcing a task: the agent's hostname is unknown", zap.String("task_id", id))
-			return
-		}
-		m, err := discovery.TaskMember(host, info)
-		if err != nil {
-			a.log.Warn("not announcing a task", zap.String("task_id", id), zap.Error(err))
-			return
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		if _, err := a.cfg.client.Announce(ctx, a.cfg.path, m); err != nil {
-			cancel()
-			a.log.Warn("announcing a task failed", zap.String("task_id", id), zap.Error(err))
-			return
-		}
-		a.live[id] = cancel
-		a.log.Debug("announcing task", zap.String("task_id", id), zap.Stringer("endpoint", m.ServiceEndpoint))
+	x.mu.Lock()
+	var info *mesosproto.TaskInfo
+	if t, ok := x.tasks[st.GetTaskId().GetValue()]; ok {
+		info = t.info
 	}
-}
-
-// endAnnouncements withdraws every announcement; Run calls it when it returns.
-func (x *Executor) endAnnouncements() {
-	a := x.announcer
-	if a == nil {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.ended = true
-	for id, cancel := range a.live {
-		cancel()
-		delete(a.live, id)
-	}
+	host := x.subscribed.GetAgentInfo().GetHostname()
+	x.mu.Unlock()
+	x.announcer.Follow(st, host, info)
 }

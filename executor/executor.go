@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/taskannounce"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/executorpb"
 )
@@ -43,8 +44,8 @@ type Executor struct {
 	// journalled update.
 	updateHook func(*mesosproto.TaskStatus)
 
-	announcer *taskAnnouncer // WithAnnouncer (announce.go); nil without it
-	m         *metrics       // metrics.go
+	announcer *taskannounce.Set // WithAnnouncer (announce.go); nil without it
+	m         *metrics          // metrics.go
 
 	mu sync.Mutex // guards everything below
 	// runCtx lives until Run returns; task goroutines derive from it.
@@ -178,7 +179,9 @@ func New(cfg Config, opts ...Option) (*Executor, error) {
 		tasks:       make(map[string]*trackedTask),
 		running:     make(map[string]runningTask),
 	}
-	x.announcer = newTaskAnnouncer(o.announcer, x.log)
+	if o.announcer != nil {
+		x.announcer = taskannounce.New(o.announcer.client, o.announcer.path, x.log)
+	}
 	x.m = newMetrics(o.meterProvider)
 	if o.httpClient != nil {
 		x.client = o.httpClient

@@ -99,7 +99,7 @@ func (x *Executor) Run(ctx context.Context, h Handler) error {
 
 // stop marks the executor stopped and fails everything still queued.
 func (x *Executor) stop() {
-	x.endAnnouncements()
+	x.announcer.End()
 	x.mu.Lock()
 	x.state = stateStopped
 	items := x.outbox

@@ -3,7 +3,6 @@
 package scheduler
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/discovery"
+	"github.com/mesoskit/mesoskit/internal/taskannounce"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -47,24 +47,22 @@ type announcerSettings struct {
 	path   string
 }
 
-// taskAnnouncer keeps the Client's announcements. A nil *taskAnnouncer (no WithAnnouncer) does nothing.
+// taskAnnouncer keeps what the Client knows of the tasks it announces; the announcements themselves are a
+// taskannounce.Set. A nil *taskAnnouncer (no WithAnnouncer) does nothing.
 type taskAnnouncer struct {
-	cfg *announcerSettings
-	log *zap.Logger
+	set *taskannounce.Set
 
 	mu       sync.Mutex
 	hosts    map[string]string               // agent ID → hostname, from offers
 	launched map[string]*mesosproto.TaskInfo // task ID → TaskInfo, until a terminal state
-	live     map[string]context.CancelFunc   // task ID → ends its announcement
-	ended    bool                            // Run returned: announce nothing more
 }
 
 func newTaskAnnouncer(cfg *announcerSettings, log *zap.Logger) *taskAnnouncer {
 	if cfg == nil {
 		return nil
 	}
-	return &taskAnnouncer{cfg: cfg, log: log.Named("announce"), hosts: map[string]string{},
-		launched: map[string]*mesosproto.TaskInfo{}, live: map[string]context.CancelFunc{}}
+	return &taskAnnouncer{set: taskannounce.New(cfg.client, cfg.path, log), hosts: map[string]string{},
+		launched: map[string]*mesosproto.TaskInfo{}}
 }
 
 // offers learns the agents' hostnames.
@@ -114,45 +112,19 @@ func (a *taskAnnouncer) status(st *mesosproto.TaskStatus) {
 		return
 	}
 	id := st.GetTaskId().GetValue()
-	serving := st.GetState() == mesosproto.TaskState_TASK_RUNNING && (st.Healthy == nil || st.GetHealthy())
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	t, ok := a.launched[id]
-	if !ok {
-		return
-	}
-	if mesosproto.IsTerminalState(st.GetState()) {
+	if ok && mesosproto.IsTerminalState(st.GetState()) {
 		delete(a.launched, id)
 	}
-	cancel, live := a.live[id]
-	switch {
-	case serving && !live && !a.ended:
-		agent := st.GetAgentId().GetValue()
-		if agent == "" {
-			agent = t.GetAgentId().GetValue()
-		}
-		host := a.hosts[agent]
-		if host == "" {
-			a.log.Warn("not announcing a task: its agent's hostname is unknown", zap.String("task_id", id), zap.String("agent_id", agent))
-			return
-		}
-		m, err := discovery.TaskMember(host, t)
-		if err != nil {
-			a.log.Warn("not announcing a task", zap.String("task_id", id), zap.Error(err))
-			return
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		if _, err := a.cfg.client.Announce(ctx, a.cfg.path, m); err != nil {
-			cancel()
-			a.log.Warn("announcing a task failed", zap.String("task_id", id), zap.Error(err))
-			return
-		}
-		a.live[id] = cancel
-		a.log.Debug("announcing task", zap.String("task_id", id), zap.Stringer("endpoint", m.ServiceEndpoint))
-	case !serving && live:
-		cancel() // the announcement withdraws itself, without holding up the event stream
-		delete(a.live, id)
-		a.log.Debug("withdrawing task", zap.String("task_id", id), zap.Stringer("state", st.GetState()))
+	agent := st.GetAgentId().GetValue()
+	if agent == "" {
+		agent = t.GetAgentId().GetValue()
+	}
+	host := a.hosts[agent]
+	a.mu.Unlock()
+	if ok {
+		a.set.Follow(st, host, t)
 	}
 }
 
@@ -161,11 +133,5 @@ func (a *taskAnnouncer) end() {
 	if a == nil {
 		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.ended = true
-	for id, cancel := range a.live {
-		cancel()
-		delete(a.live, id)
-	}
+	a.set.End()
 }
