@@ -103,9 +103,10 @@ type Callbacks struct {
 	// registration and every resubscription (same framework ID, new stream).
 	// Calls made from it already carry the new stream.
 	Subscribed func(ctx context.Context, e *schedulerpb.Event_Subscribed) error
-	// Offers receives the offers of an OFFERS event. Offers it neither
+	// Offers receives the offers of an OFFERS event, decoded into the
+	// compact Offer form (Proto gives the full message). Offers it neither
 	// accepts nor declines are declined when it returns (unless WithoutAutoDecline).
-	Offers func(ctx context.Context, offers []*mesosproto.Offer) error
+	Offers func(ctx context.Context, offers []Offer) error
 	// Rescind reports an offer that is no longer valid.
 	Rescind func(ctx context.Context, offerID *mesosproto.OfferID) error
 	// Update receives a task status update. When it returns nil and the
@@ -173,7 +174,7 @@ func (cb Callbacks) HandleEvent(ctx context.Context, e *schedulerpb.Event) error
 		}
 	case schedulerpb.Event_OFFERS:
 		if cb.Offers != nil {
-			return cb.Offers(ctx, e.GetOffers().GetOffers())
+			return cb.Offers(ctx, OffersFromProto(e.GetOffers().GetOffers()...))
 		}
 	case schedulerpb.Event_RESCIND:
 		if cb.Rescind != nil {

@@ -37,7 +37,8 @@ type TaskRequest struct {
 
 // An Assignment is what Match did with one offer.
 type Assignment struct {
-	Offer *mesosproto.Offer
+	// Offer points into the slice given to Match.
+	Offer *Offer
 	// Tasks are ready to launch on Offer: agent_id is the offer's and the
 	// resources are taken from the offer, with its role, reservations and
 	// allocation_info, as the master requires. Empty when nothing fit.
@@ -84,13 +85,14 @@ type Assignment struct {
 //	assigned, left := scheduler.Match(offers, pending)
 //	pending = left // retried with the next offers
 //	for _, a := range assigned {
-//		err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil)
+//		err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil)
 //		...
 //	}
-func Match(offers []*mesosproto.Offer, requests []TaskRequest) (assigned []Assignment, unmatched []TaskRequest) {
+func Match(offers []Offer, requests []TaskRequest) (assigned []Assignment, unmatched []TaskRequest) {
 	assigned = make([]Assignment, len(offers))
-	for i, o := range offers {
-		assigned[i] = Assignment{Offer: o, Remaining: Resources(o.GetResources()).coalesce()}
+	for i := range offers {
+		o := &offers[i]
+		assigned[i] = Assignment{Offer: o, Remaining: o.ProtoResources().coalesce()}
 	}
 	for _, req := range requests {
 		placed := false
@@ -123,11 +125,11 @@ func Match(offers []*mesosproto.Offer, requests []TaskRequest) (assigned []Assig
 // placeTask tries to fit req, which needs needs, into what is left of offer o,
 // where the executors in charged already run for earlier tasks. It does not
 // modify remaining.
-func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs Resources, charged map[string]*mesosproto.ExecutorInfo) (*mesosproto.TaskInfo, Resources, bool) {
+func placeTask(o *Offer, remaining Resources, req TaskRequest, needs Resources, charged map[string]*mesosproto.ExecutorInfo) (*mesosproto.TaskInfo, Resources, bool) {
 	if req.Task == nil {
 		return nil, nil, false
 	}
-	if req.Role != "" && o.AllocationInfo != nil && o.GetAllocationInfo().GetRole() != req.Role {
+	if req.Role != "" && o.AllocationRole != "" && o.AllocationRole != req.Role {
 		return nil, nil, false
 	}
 	eligible := func(r *mesosproto.Resource) bool {
@@ -170,16 +172,16 @@ func placeTask(o *mesosproto.Offer, remaining Resources, req TaskRequest, needs 
 	for _, r := range got {
 		taken = taken.addOne(r)
 	}
-	if ai := o.GetAllocationInfo(); ai != nil {
+	if o.AllocationRole != "" {
 		for _, r := range append(slices.Clip(taken), execTaken...) {
 			if r.AllocationInfo == nil {
-				r.AllocationInfo = proto.Clone(ai).(*mesosproto.Resource_AllocationInfo)
+				r.AllocationInfo = &mesosproto.Resource_AllocationInfo{Role: proto.String(o.AllocationRole)}
 			}
 		}
 	}
 
 	t := proto.Clone(req.Task).(*mesosproto.TaskInfo)
-	t.AgentId = proto.Clone(o.GetAgentId()).(*mesosproto.AgentID)
+	t.AgentId = o.ProtoAgentID()
 	t.Resources = taken
 	if executor != nil {
 		t.Executor = executor
@@ -385,7 +387,7 @@ func usePorts(t *mesosproto.TaskInfo, ports []uint64) {
 // of it is still to be taken from the offer: nothing for a command task, for
 // an executor charged by an earlier task of this offer (whose ExecutorInfo
 // the task then shares), or for one the offer lists as running.
-func executorFor(o *mesosproto.Offer, task *mesosproto.TaskInfo, charged map[string]*mesosproto.ExecutorInfo) (*mesosproto.ExecutorInfo, Resources) {
+func executorFor(o *Offer, task *mesosproto.TaskInfo, charged map[string]*mesosproto.ExecutorInfo) (*mesosproto.ExecutorInfo, Resources) {
 	ex := task.GetExecutor()
 	if ex == nil {
 		return nil, nil
@@ -395,8 +397,8 @@ func executorFor(o *mesosproto.Offer, task *mesosproto.TaskInfo, charged map[str
 		return proto.Clone(prev).(*mesosproto.ExecutorInfo), nil
 	}
 	cp := proto.Clone(ex).(*mesosproto.ExecutorInfo)
-	for _, running := range o.GetExecutorIds() {
-		if running.GetValue() == id {
+	for _, running := range o.ExecutorIDs {
+		if running == id {
 			return cp, nil
 		}
 	}
