@@ -407,7 +407,7 @@ func runAnomaly(t *testing.T, ct string, a anomaly) {
 			mu.Unlock()
 			return nil
 		},
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if launched {
@@ -415,9 +415,9 @@ func runAnomaly(t *testing.T, ct string, a anomaly) {
 			}
 			var ts []*mesosproto.TaskInfo
 			for i := range anomalyTasks {
-				ts = append(ts, echoTask(fmt.Sprintf("t%d", i), "ignored", offers[0].GetAgentId()))
+				ts = append(ts, echoTask(fmt.Sprintf("t%d", i), "ignored", offers[0].ProtoAgentID()))
 			}
-			launched = c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, ts, nil) == nil
+			launched = c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, ts, nil) == nil
 			return nil
 		},
 	})
@@ -532,12 +532,12 @@ func TestPipelinedAcksEnvProxy(t *testing.T) {
 			mu.Unlock()
 			return nil
 		},
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if !launched {
-				launched = c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()},
-					[]*mesosproto.TaskInfo{echoTask("t0", "ignored", offers[0].GetAgentId())}, nil) == nil
+				launched = c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()},
+					[]*mesosproto.TaskInfo{echoTask("t0", "ignored", offers[0].ProtoAgentID())}, nil) == nil
 			}
 			return nil
 		},

@@ -45,15 +45,15 @@ func TestAutoAckPipeline(t *testing.T) {
 				mu.Unlock()
 				return nil
 			},
-			Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+			Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 				if launched.Swap(true) {
 					return nil
 				}
 				var ts []*mesosproto.TaskInfo
 				for i := 0; i < tasks; i++ {
-					ts = append(ts, echoTask(fmt.Sprintf("t%d", i), "ignored", offers[0].GetAgentId()))
+					ts = append(ts, echoTask(fmt.Sprintf("t%d", i), "ignored", offers[0].ProtoAgentID()))
 				}
-				if err := c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, ts, nil); err != nil {
+				if err := c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, ts, nil); err != nil {
 					launched.Store(false)
 				}
 				return nil

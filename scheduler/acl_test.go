@@ -91,16 +91,16 @@ func TestUpdateFrameworkAndLaunchNotAuthorized(t *testing.T) {
 		updates := make(chan *mesosproto.TaskStatus, 16)
 		sig := newSignals()
 		start(t, c, sig.callbacks(scheduler.Callbacks{
-			Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+			Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 				var err error
 				once.Do(func() {
 					o := offers[0]
 					task := &mesosproto.TaskInfo{
-						Name: proto.String("as-intruder"), TaskId: &mesosproto.TaskID{Value: proto.String("as-intruder")}, AgentId: o.GetAgentId(),
+						Name: proto.String("as-intruder"), TaskId: &mesosproto.TaskID{Value: proto.String("as-intruder")}, AgentId: o.ProtoAgentID(),
 						Resources: []*mesosproto.Resource{scalar("cpus", 0.1), scalar("mem", 32)},
 						Command:   &mesosproto.CommandInfo{Value: proto.String("true"), User: proto.String("intruder")},
 					}
-					err = c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{task}, nil)
+					err = c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{task}, nil)
 				})
 				return err
 			},

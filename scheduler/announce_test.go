@@ -32,7 +32,7 @@ type announceWorkload struct {
 	agents   map[string]*mesosproto.AgentID
 }
 
-func (w *announceWorkload) offers(ctx context.Context, c *scheduler.Client, offers []*mesosproto.Offer) error {
+func (w *announceWorkload) offers(ctx context.Context, c *scheduler.Client, offers []scheduler.Offer) error {
 	for _, o := range offers {
 		w.mu.Lock()
 		i := w.launched + 1
@@ -45,7 +45,7 @@ func (w *announceWorkload) offers(ctx context.Context, c *scheduler.Client, offe
 		t := &mesosproto.TaskInfo{
 			Name:    proto.String(id),
 			TaskId:  &mesosproto.TaskID{Value: proto.String(id)},
-			AgentId: o.GetAgentId(),
+			AgentId: o.ProtoAgentID(),
 			Command: &mesosproto.CommandInfo{Value: proto.String("sleep 60")},
 			Resources: []*mesosproto.Resource{
 				{Name: proto.String("cpus"), Type: mesosproto.Value_SCALAR.Enum(), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(0.1)}},
@@ -62,12 +62,12 @@ func (w *announceWorkload) offers(ctx context.Context, c *scheduler.Client, offe
 					{Number: proto.Uint32(uint32(port)), Name: proto.String("http"), Protocol: proto.String("tcp")}}},
 			}
 		}
-		if err := c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{t}, nil); err != nil {
+		if err := c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{t}, nil); err != nil {
 			return err
 		}
 		w.mu.Lock()
 		w.launched = i
-		w.agents[id] = o.GetAgentId()
+		w.agents[id] = o.ProtoAgentID()
 		if t.Discovery != nil {
 			w.ports[id] = port
 		}
@@ -76,13 +76,13 @@ func (w *announceWorkload) offers(ctx context.Context, c *scheduler.Client, offe
 	return nil
 }
 
-func lowestOfferPort(o *mesosproto.Offer) int {
+func lowestOfferPort(o scheduler.Offer) int {
 	low := 0
-	for _, r := range o.GetResources() {
-		if r.GetName() == "ports" {
-			for _, rg := range r.GetRanges().GetRange() {
-				if low == 0 || int(rg.GetBegin()) < low {
-					low = int(rg.GetBegin())
+	for _, r := range o.Resources {
+		if r.Name == "ports" {
+			for _, rg := range r.Ranges {
+				if low == 0 || int(rg[0]) < low {
+					low = int(rg[0])
 				}
 			}
 		}
@@ -119,7 +119,7 @@ func TestAnnounceCommandTasks(t *testing.T) {
 
 		c := newClient(t, srv, contentType, frameworkInfo("announce"), scheduler.WithAnnouncer(disco, path))
 		wl := &announceWorkload{ports: map[string]int{}, agents: map[string]*mesosproto.AgentID{}}
-		r := start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		r := start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			return wl.offers(ctx, c, offers)
 		}})
 		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
@@ -179,7 +179,7 @@ func TestAnnouncementsEndWithRun(t *testing.T) {
 	defer w.Close()
 	c := newClient(t, srv, httpapi.MediaTypeProtobuf, frameworkInfo("announce"), scheduler.WithAnnouncer(disco, path))
 	wl := &announceWorkload{ports: map[string]int{}, agents: map[string]*mesosproto.AgentID{}, limit: 2}
-	r := start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+	r := start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 		return wl.offers(ctx, c, offers)
 	}})
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)

@@ -25,7 +25,7 @@ const quietFor = 15 * testAllocation
 type offerCounter struct{ n atomic.Int64 }
 
 func (o *offerCounter) callbacks() scheduler.Callbacks {
-	return scheduler.Callbacks{Offers: func(context.Context, []*mesosproto.Offer) error { o.n.Add(1); return nil }}
+	return scheduler.Callbacks{Offers: func(context.Context, []scheduler.Offer) error { o.n.Add(1); return nil }}
 }
 
 // waitOffers waits until at least k more OFFERS events than now arrived.

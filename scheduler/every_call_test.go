@@ -28,7 +28,7 @@ import (
 type eventLog struct {
 	mu      sync.Mutex
 	seen    map[schedulerpb.Event_Type]int
-	actions chan func(ctx context.Context, offers []*mesosproto.Offer) error
+	actions chan func(ctx context.Context, offers []scheduler.Offer) error
 
 	updates       chan *mesosproto.TaskStatus
 	opStatuses    chan *mesosproto.OperationStatus
@@ -43,7 +43,7 @@ type eventLog struct {
 func newEventLog() *eventLog {
 	return &eventLog{
 		seen:          map[schedulerpb.Event_Type]int{},
-		actions:       make(chan func(context.Context, []*mesosproto.Offer) error, 1),
+		actions:       make(chan func(context.Context, []scheduler.Offer) error, 1),
 		updates:       make(chan *mesosproto.TaskStatus, 100),
 		opStatuses:    make(chan *mesosproto.OperationStatus, 100),
 		messages:      make(chan *schedulerpb.Event_Message, 10),
@@ -63,10 +63,10 @@ func (l *eventLog) saw(t schedulerpb.Event_Type) {
 
 // onOffers queues an action for the next OFFERS event and returns what it
 // returned.
-func (l *eventLog) onOffers(t *testing.T, f func(ctx context.Context, offers []*mesosproto.Offer) error) error {
+func (l *eventLog) onOffers(t *testing.T, f func(ctx context.Context, offers []scheduler.Offer) error) error {
 	t.Helper()
 	done := make(chan error, 1)
-	l.actions <- func(ctx context.Context, offers []*mesosproto.Offer) error {
+	l.actions <- func(ctx context.Context, offers []scheduler.Offer) error {
 		err := f(ctx, offers)
 		done <- err
 		return nil // a failed call is the test's business, not Run's
@@ -81,7 +81,7 @@ func (l *eventLog) callbacks() scheduler.Callbacks {
 			return nil
 		},
 		Heartbeat: func(context.Context) error { l.saw(schedulerpb.Event_HEARTBEAT); return nil },
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			l.saw(schedulerpb.Event_OFFERS)
 			select {
 			case a := <-l.actions:
@@ -257,13 +257,13 @@ func TestEveryCallAndEvent(t *testing.T) {
 			Type:       mesosproto.ExecutorInfo_CUSTOM.Enum(),
 			Command:    &mesosproto.CommandInfo{Value: proto.String("exec sleep 60")},
 		}
-		accept := func(ctx context.Context, offers []*mesosproto.Offer) error {
+		accept := func(ctx context.Context, offers []scheduler.Offer) error {
 			for _, o := range offers {
-				if o.GetAgentId().GetValue() != agents[0] {
+				if o.AgentID != agents[0] {
 					continue
 				}
-				sleeper := scheduler.NewCommandTask("sleeper", o.GetAgentId(), "sleep 30", scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32))
-				onExec := scheduler.NewTask("on-ex", scheduler.TaskAgent(o.GetAgentId()),
+				sleeper := scheduler.NewCommandTask("sleeper", o.ProtoAgentID(), "sleep 30", scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32))
+				onExec := scheduler.NewTask("on-ex", scheduler.TaskAgent(o.ProtoAgentID()),
 					scheduler.TaskResources(scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32)))
 				onExec.Executor = exInfo
 				ops := []*mesosproto.Offer_Operation{
@@ -271,7 +271,7 @@ func TestEveryCallAndEvent(t *testing.T) {
 						scheduler.ReserveFor("web", "every", scheduler.Scalar("cpus", 1), scheduler.Scalar("disk", 100))...), "reserve-1"),
 					scheduler.LaunchOperation(sleeper, onExec),
 				}
-				return c.Accept(ctx, []*mesosproto.OfferID{o.GetId()}, ops, nil)
+				return c.Accept(ctx, []*mesosproto.OfferID{o.ProtoID()}, ops, nil)
 			}
 			return errNoOffer
 		}
@@ -410,18 +410,18 @@ func TestEveryCallAndEvent(t *testing.T) {
 			if attempt == 50 {
 				t.Fatal("no offer could be rescinded in 50 OFFERS events")
 			}
-			if err := l.onOffers(t, func(ctx context.Context, offers []*mesosproto.Offer) error {
+			if err := l.onOffers(t, func(ctx context.Context, offers []scheduler.Offer) error {
 				for i, o := range offers {
-					err := srv.Rescind(o.GetId().GetValue())
+					err := srv.Rescind(o.ID)
 					if errors.Is(err, mesostest.ErrUnknownOffer) {
 						continue
 					}
 					if err != nil {
 						return err
 					}
-					rescinded = o.GetId().GetValue()
+					rescinded = o.ID
 					if i+1 < len(offers) {
-						return c.Decline(ctx, []*mesosproto.OfferID{offers[i+1].GetId()}, &mesosproto.Filters{RefuseSeconds: proto.Float64(0)})
+						return c.Decline(ctx, []*mesosproto.OfferID{offers[i+1].ProtoID()}, &mesosproto.Filters{RefuseSeconds: proto.Float64(0)})
 					}
 					return nil
 				}
@@ -536,13 +536,13 @@ func TestOperationStatusAcknowledgement(t *testing.T) {
 			reserved := false
 			sig := newSignals()
 			start(t, c, sig.callbacks(scheduler.Callbacks{
-				Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+				Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 					if reserved {
 						return nil
 					}
 					reserved = true
 					op := scheduler.SetOperationID(scheduler.ReserveOperation(scheduler.ReserveFor("web", "", scheduler.Scalar("cpus", 1))...), "r")
-					return c.Accept(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.Offer_Operation{op}, nil)
+					return c.Accept(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.Offer_Operation{op}, nil)
 				},
 				UpdateOperationStatus: func(ctx context.Context, st *mesosproto.OperationStatus) error {
 					statuses <- st

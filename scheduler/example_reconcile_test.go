@@ -40,14 +40,14 @@ func Example_reconciliation() {
 	ctx, stop := context.WithCancel(context.Background())
 	launched := false
 	err = first.Run(ctx, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			if launched {
 				return nil
 			}
 			launched = true
-			task := scheduler.NewCommandTask("web-1", offers[0].GetAgentId(), "sleep 60",
+			task := scheduler.NewCommandTask("web-1", offers[0].ProtoAgentID(), "sleep 60",
 				scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32))
-			return first.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.TaskInfo{task}, nil)
+			return first.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.TaskInfo{task}, nil)
 		},
 		Update: func(ctx context.Context, st *mesosproto.TaskStatus) error {
 			if st.GetState() == mesosproto.TaskState_TASK_RUNNING {

@@ -135,9 +135,9 @@ func ExampleMatch() {
 	batch := scheduler.NewCommandTask("batch", nil, "./crunch", scheduler.Scalar("cpus", 8))
 	pending = append(pending, scheduler.TaskRequest{Task: batch})
 
-	assigned, unmatched := scheduler.Match(offers, pending)
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), pending)
 	for _, a := range assigned {
-		fmt.Println(a.Offer.GetId().GetValue())
+		fmt.Println(a.Offer.ID)
 		for _, t := range a.Tasks {
 			env := t.GetCommand().GetEnvironment().GetVariables()
 			fmt.Printf("  %s on %s: %v (%s=%s)\n", t.GetTaskId().GetValue(), t.GetAgentId().GetValue(),
@@ -193,18 +193,18 @@ func ExampleMatch_cluster() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	err = c.Run(ctx, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			assigned, left := scheduler.Match(offers, pending)
 			pending = left
 			for _, a := range assigned {
 				if len(a.Tasks) == 0 {
 					continue // left alone: the Client declines it
 				}
-				if err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
+				if err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil); err != nil {
 					return err
 				}
 				mu.Lock()
-				agents[a.Offer.GetAgentId().GetValue()] = true
+				agents[a.Offer.AgentID] = true
 				mu.Unlock()
 			}
 			return nil

@@ -40,7 +40,7 @@ func Example() {
 	defer cancel()
 	launched := false
 	err = c.Run(ctx, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			if launched {
 				return nil // offers left alone are declined by the Client
 			}
@@ -48,14 +48,14 @@ func Example() {
 			task := &mesosproto.TaskInfo{
 				Name:    proto.String("hello"),
 				TaskId:  &mesosproto.TaskID{Value: proto.String("hello")},
-				AgentId: offers[0].GetAgentId(),
+				AgentId: offers[0].ProtoAgentID(),
 				Resources: []*mesosproto.Resource{
 					{Name: proto.String("cpus"), Type: mesosproto.Value_SCALAR.Enum(), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(0.1)}},
 					{Name: proto.String("mem"), Type: mesosproto.Value_SCALAR.Enum(), Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(32)}},
 				},
 				Command: &mesosproto.CommandInfo{Value: proto.String("echo hello")},
 			}
-			return c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.TaskInfo{task}, nil)
+			return c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.TaskInfo{task}, nil)
 		},
 		Update: func(ctx context.Context, st *mesosproto.TaskStatus) error {
 			fmt.Println(st.GetTaskId().GetValue(), st.GetState())

@@ -294,7 +294,7 @@ func TestTenThousandOffers(t *testing.T) {
 		c := newFakeClient(t, f, ct, scheduler.WithoutLaunchPacing())
 		got := make(chan int, 1)
 		start(t, c, scheduler.Callbacks{
-			Offers: func(_ context.Context, o []*mesosproto.Offer) error { got <- len(o); return nil },
+			Offers: func(_ context.Context, o []scheduler.Offer) error { got <- len(o); return nil },
 		})
 		if m := recv(t, "OFFERS", got); m != n {
 			t.Fatalf("handler got %d offers, want %d", m, n)

@@ -21,10 +21,10 @@ func TestLaunchWithoutAgentIDFailsInClient(t *testing.T) {
 		srv := newServer(t, mesostest.WithAgents(1, testAgentConfig), mesostest.WithSimulatedTasks(-1))
 		c := newClient(t, srv, ct, frameworkInfo("no-agent-id"))
 		got := make(chan error, 1)
-		start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			task := scheduler.NewCommandTask("t1", nil, "true", scheduler.Scalar("cpus", 0.1))
 			select {
-			case got <- c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.TaskInfo{task}, nil):
+			case got <- c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.TaskInfo{task}, nil):
 			default:
 			}
 			return nil
@@ -47,15 +47,15 @@ func TestLaunchOnUsedOfferFailsInClient(t *testing.T) {
 		c := newClient(t, srv, ct, frameworkInfo("used-offer"))
 		got := make(chan error, 1)
 		launched := false
-		start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			if launched {
 				return nil
 			}
 			launched = true
 			o := offers[0]
-			ids := []*mesosproto.OfferID{o.GetId()}
-			t1 := scheduler.NewCommandTask("t1", o.GetAgentId(), "true", scheduler.Scalar("cpus", 0.1))
-			t2 := scheduler.NewCommandTask("t2", o.GetAgentId(), "true", scheduler.Scalar("cpus", 0.1))
+			ids := []*mesosproto.OfferID{o.ProtoID()}
+			t1 := scheduler.NewCommandTask("t1", o.ProtoAgentID(), "true", scheduler.Scalar("cpus", 0.1))
+			t2 := scheduler.NewCommandTask("t2", o.ProtoAgentID(), "true", scheduler.Scalar("cpus", 0.1))
 			if err := c.Launch(ctx, ids, []*mesosproto.TaskInfo{t1}, nil); err != nil {
 				return err
 			}

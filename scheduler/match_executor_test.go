@@ -22,7 +22,7 @@ func TestMatchChargesExecutorsOnce(t *testing.T) {
 	ex1 := scheduler.NewExecutor("ex1", []string{"/bin/executor"}, scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64))
 	ex2 := scheduler.NewExecutor("ex2", []string{"/bin/executor"}, scheduler.Scalar("cpus", 1))
 	offer := multiRoleOffer("a1", "web", parseRes(t, "cpus:2;mem:256")...)
-	assigned, left := scheduler.Match([]*mesosproto.Offer{offer},
+	assigned, left := scheduler.Match(scheduler.OffersFromProto(offer),
 		[]scheduler.TaskRequest{execTask("t1", ex1, 0.5), execTask("t2", ex1, 0.5), execTask("t3", ex2, 0.25)})
 	if len(left) != 1 || left[0].Task.GetTaskId().GetValue() != "t3" {
 		t.Fatalf("unmatched %v, want t3 (0.25 cpus + its executor's 1 do not fit the 0.5 left)", left)
@@ -56,7 +56,7 @@ func TestMatchChargesExecutorsOnce(t *testing.T) {
 	// The same executor already running on the agent: only the task's resources are taken.
 	running := offerOf("a2", parseRes(t, "cpus:1;mem:64")...)
 	running.ExecutorIds = []*mesosproto.ExecutorID{{Value: proto.String("ex1")}}
-	assigned, left = scheduler.Match([]*mesosproto.Offer{running}, []scheduler.TaskRequest{execTask("t4", ex1, 1)})
+	assigned, left = scheduler.Match(scheduler.OffersFromProto(running), []scheduler.TaskRequest{execTask("t4", ex1, 1)})
 	if len(left) != 0 || len(assigned[0].Tasks) != 1 {
 		t.Fatalf("a task of a running executor did not fit: unmatched %v", left)
 	}

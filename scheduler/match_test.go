@@ -81,20 +81,20 @@ func checkAssignments(t *testing.T, offers []*mesosproto.Offer, assigned []sched
 		t.Fatalf("%d assignments for %d offers", len(assigned), len(offers))
 	}
 	for i, a := range assigned {
-		if a.Offer != offers[i] {
-			t.Errorf("assignment %d is for offer %v, want %v", i, a.Offer.GetId(), offers[i].GetId())
+		if a.Offer.ID != offers[i].GetId().GetValue() {
+			t.Errorf("assignment %d is for offer %v, want %v", i, a.Offer.ID, offers[i].GetId())
 		}
-		offered := scheduler.Resources(a.Offer.GetResources())
+		offered := scheduler.Resources(a.Offer.ProtoResources())
 		used := a.Remaining
 		for _, task := range a.Tasks {
-			if !proto.Equal(task.GetAgentId(), a.Offer.GetAgentId()) {
-				t.Errorf("task %s: agent %v, offer's %v", task.GetTaskId().GetValue(), task.GetAgentId(), a.Offer.GetAgentId())
+			if !proto.Equal(task.GetAgentId(), a.Offer.ProtoAgentID()) {
+				t.Errorf("task %s: agent %v, offer's %v", task.GetTaskId().GetValue(), task.GetAgentId(), a.Offer.ProtoAgentID())
 			}
 			if !offered.Contains(task.GetResources()...) {
 				t.Errorf("task %s uses %v, not in offer %v", task.GetTaskId().GetValue(), scheduler.Resources(task.GetResources()), offered)
 			}
 			for _, r := range task.GetResources() {
-				if ai := a.Offer.GetAllocationInfo(); !proto.Equal(r.GetAllocationInfo(), ai) {
+				if ai := offers[i].GetAllocationInfo(); !proto.Equal(r.GetAllocationInfo(), ai) {
 					t.Errorf("task %s: resource %v has allocation_info %v, offer's is %v", task.GetTaskId().GetValue(), r, r.GetAllocationInfo(), ai)
 				}
 			}
@@ -106,7 +106,7 @@ func checkAssignments(t *testing.T, offers []*mesosproto.Offer, assigned []sched
 		// Shared resources are used, not consumed: compare the rest.
 		notShared := func(r *mesosproto.Resource) bool { return r.Shared == nil }
 		if !used.Filter(notShared).Equal(offered.Filter(notShared)) {
-			t.Errorf("offer %v: tasks + remaining = %v, want %v", a.Offer.GetId().GetValue(), used, offered)
+			t.Errorf("offer %v: tasks + remaining = %v, want %v", a.Offer.ID, used, offered)
 		}
 	}
 }
@@ -126,7 +126,7 @@ func TestMatchFirstFit(t *testing.T) {
 		cmdRequest("many-ports", 1002, scheduler.Scalar("cpus", 0.1)),
 	}
 	taskBefore := proto.Clone(reqs[0].Task)
-	assigned, unmatched := scheduler.Match(offers, reqs)
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), reqs)
 	checkAssignments(t, offers, assigned)
 	if got, want := placement(assigned), []string{"t1@a", "t2@a", "t3@b", "t4@b"}; !slices.Equal(got, want) {
 		t.Errorf("placement = %v, want %v", got, want)
@@ -173,7 +173,7 @@ func TestMatchNothing(t *testing.T) {
 		t.Errorf("no offers: %v, %v", assigned, unmatched)
 	}
 	offers := []*mesosproto.Offer{offerOf("a", scheduler.Scalar("cpus", 1))}
-	assigned, unmatched = scheduler.Match(offers, nil)
+	assigned, unmatched = scheduler.Match(scheduler.OffersFromProto(offers...), nil)
 	if len(assigned) != 1 || len(assigned[0].Tasks) != 0 || !assigned[0].Remaining.Equal(offers[0].GetResources()) || len(unmatched) != 0 {
 		t.Errorf("no tasks: %v, %v", assigned, unmatched)
 	}
@@ -193,7 +193,7 @@ func TestMatchReservedFirstAndSplit(t *testing.T) {
 		cmdRequest("t2", 1, scheduler.Scalar("cpus", 0.3)),
 		cmdRequest("t3", 0, scheduler.Scalar("cpus", 0.001)),
 	}
-	assigned, unmatched := scheduler.Match(offers, reqs)
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), reqs)
 	checkAssignments(t, offers, assigned)
 	if len(unmatched) != 1 || unmatched[0].Task.GetTaskId().GetValue() != "t3" {
 		t.Errorf("unmatched = %v", requestIDs(unmatched))
@@ -232,7 +232,7 @@ func TestMatchRoles(t *testing.T) {
 		role(cmdRequest("api-2", 0, scheduler.Scalar("cpus", 1)), "web/api"),
 		cmdRequest("any-2", 0, scheduler.Scalar("cpus", 8)),
 	}
-	assigned, unmatched := scheduler.Match(offers, reqs)
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), reqs)
 	checkAssignments(t, offers, assigned)
 	if got, want := placement(assigned), []string{"db-1@a", "any-1@a", "web-1@a", "api-1@b", "any-2@b"}; !slices.Equal(got, want) {
 		t.Errorf("placement = %v, want %v", got, want)
@@ -253,7 +253,7 @@ func TestMatchRevocable(t *testing.T) {
 	offers := []*mesosproto.Offer{offerOf("a", revocableRes(scheduler.Scalar("cpus", 2)), scheduler.Scalar("cpus", 0.5), scheduler.Scalar("mem", 64))}
 	reqs := []scheduler.TaskRequest{cmdRequest("plain", 0, scheduler.Scalar("cpus", 1)), cmdRequest("rev", 0, scheduler.Scalar("cpus", 1), scheduler.Scalar("mem", 32))}
 	reqs[1].Revocable = true
-	assigned, unmatched := scheduler.Match(offers, reqs)
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), reqs)
 	checkAssignments(t, offers, assigned)
 	if got := requestIDs(unmatched); !slices.Equal(got, []string{"plain"}) {
 		t.Errorf("unmatched = %v", got)
@@ -283,7 +283,7 @@ func TestMatchDisks(t *testing.T) {
 		cmdRequest("mount", 0, scheduler.Scalar("cpus", 0.1), mount(1000)),
 		cmdRequest("plain-disk", 0, scheduler.Scalar("cpus", 0.1), scheduler.Scalar("disk", 60)),
 	}
-	assigned, unmatched := scheduler.Match(offers, reqs)
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), reqs)
 	checkAssignments(t, offers, assigned)
 	if got, want := placement(assigned), []string{"volume@a", "shared-1@a", "shared-2@a", "mount@a"}; !slices.Equal(got, want) {
 		t.Errorf("placement = %v, want %v", got, want)
@@ -303,7 +303,7 @@ func TestMatchExplicitPortsAndHealthCheck(t *testing.T) {
 		scheduler.TaskHealthCheck(scheduler.HTTPHealthCheck(0, "/health")))
 	tcp := scheduler.NewTask("tcp", scheduler.TaskShell("serve"), scheduler.TaskResources(scheduler.Scalar("cpus", 0.1)),
 		scheduler.TaskHealthCheck(scheduler.TCPHealthCheck(9)))
-	assigned, unmatched := scheduler.Match(offers, []scheduler.TaskRequest{{Task: task, Ports: 1}, {Task: tcp, Ports: 1}, {Task: tcp, Ports: 1}})
+	assigned, unmatched := scheduler.Match(scheduler.OffersFromProto(offers...), []scheduler.TaskRequest{{Task: task, Ports: 1}, {Task: tcp, Ports: 1}, {Task: tcp, Ports: 1}})
 	checkAssignments(t, offers, assigned)
 	if len(unmatched) != 1 {
 		t.Errorf("unmatched = %v", requestIDs(unmatched))
@@ -362,7 +362,7 @@ func testMatchEndToEnd(t *testing.T, contentType string, multiRole bool) {
 	launched := map[string]*mesosproto.TaskInfo{}
 	errs := make(chan error, 10)
 	start(t, c, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			assigned, left := scheduler.Match(offers, pending)
 			pending = left
 			for _, a := range assigned {
@@ -376,7 +376,7 @@ func testMatchEndToEnd(t *testing.T, contentType string, multiRole bool) {
 					launched[task.GetTaskId().GetValue()] = task
 				}
 				mu.Unlock()
-				if err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
+				if err := c.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil); err != nil {
 					errs <- err
 					mu.Lock()
 					for _, task := range a.Tasks {

@@ -311,10 +311,10 @@ func TestMetricsDeclinesAndAcksInFlight(t *testing.T) {
 		c := newClient(t, srv, ct, frameworkInfo("metrics"), scheduler.WithMeterProvider(mr.Provider),
 			scheduler.WithRefuseSeconds(0), scheduler.WithoutPipelinedAcks())
 		sig := newSignals()
-		start(t, c, sig.callbacks(scheduler.Callbacks{Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		start(t, c, sig.callbacks(scheduler.Callbacks{Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			ids := make([]*mesosproto.OfferID, len(offers))
 			for i, o := range offers {
-				ids[i] = o.GetId()
+				ids[i] = o.ProtoID()
 			}
 			return c.Decline(ctx, ids, &mesosproto.Filters{RefuseSeconds: proto.Float64(0)})
 		}}))

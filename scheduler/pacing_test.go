@@ -43,7 +43,7 @@ func newPacedFramework(t *testing.T, total, window int) *pacedFramework {
 		finished: map[string]bool{}, allFinished: make(chan struct{})}
 }
 
-func (f *pacedFramework) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (f *pacedFramework) offers(ctx context.Context, offers []scheduler.Offer) error {
 	f.mu.Lock()
 	f.offerCalls++
 	f.mu.Unlock()
@@ -56,8 +56,8 @@ func (f *pacedFramework) offers(ctx context.Context, offers []*mesosproto.Offer)
 		id := fmt.Sprintf("paced-%03d", f.launched)
 		f.launched++
 		f.mu.Unlock()
-		task := echoTask(id, "true", o.GetAgentId())
-		if err := f.c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{task},
+		task := echoTask(id, "true", o.ProtoAgentID())
+		if err := f.c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{task},
 			&mesosproto.Filters{RefuseSeconds: proto.Float64(0)}); err != nil {
 			return err
 		}
@@ -180,10 +180,10 @@ func TestLaunchPacingHandlerAcknowledges(t *testing.T) {
 }
 
 // offerIDs lists the IDs of offers.
-func offerIDs(offers []*mesosproto.Offer) string {
+func offerIDs(offers []scheduler.Offer) string {
 	var ids []string
 	for _, o := range offers {
-		ids = append(ids, o.GetId().GetValue())
+		ids = append(ids, o.ID)
 	}
 	return strings.Join(ids, ",")
 }
@@ -255,13 +255,13 @@ type pacingHandler struct {
 
 func (h *pacingHandler) callbacks(c **scheduler.Client) scheduler.Callbacks {
 	return scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			h.mu.Lock()
 			h.parts = append(h.parts, offerIDs(offers))
 			h.mu.Unlock()
 			for _, o := range offers {
-				task := echoTask("task-"+o.GetId().GetValue(), "true", o.GetAgentId())
-				if err := (*c).Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{task}, nil); err != nil {
+				task := echoTask("task-"+o.ID, "true", o.ProtoAgentID())
+				if err := (*c).Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{task}, nil); err != nil {
 					return err
 				}
 			}

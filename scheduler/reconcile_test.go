@@ -44,12 +44,12 @@ func newOneTask(taskID string) *oneTask {
 
 func (o *oneTask) callbacks() scheduler.Callbacks {
 	return scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			if o.launched.Swap(true) {
 				return nil
 			}
-			t := echoTask(o.taskID, "sleep 3600", offers[0].GetAgentId())
-			if err := o.c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.TaskInfo{t}, nil); err != nil {
+			t := echoTask(o.taskID, "sleep 3600", offers[0].ProtoAgentID())
+			if err := o.c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.TaskInfo{t}, nil); err != nil {
 				o.launched.Store(false)
 			}
 			return nil

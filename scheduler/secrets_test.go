@@ -139,7 +139,7 @@ func runTokenTasks(t *testing.T, c *scheduler.Client) []*mesosproto.TaskStatus {
 	var mu sync.Mutex
 	last := map[string]*mesosproto.TaskStatus{}
 	r := start(t, c, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			launched := false
 			var err error
 			once.Do(func() {
@@ -147,21 +147,21 @@ func runTokenTasks(t *testing.T, c *scheduler.Client) []*mesosproto.TaskStatus {
 				o := offers[0]
 				res := []*mesosproto.Resource{scalar("cpus", 0.1), scalar("mem", 32)}
 				cmd := &mesosproto.TaskInfo{Name: proto.String("cmd"), TaskId: &mesosproto.TaskID{Value: proto.String("cmd")},
-					AgentId: o.GetAgentId(), Resources: res, Command: &mesosproto.CommandInfo{Value: proto.String("true")}}
+					AgentId: o.ProtoAgentID(), Resources: res, Command: &mesosproto.CommandInfo{Value: proto.String("true")}}
 				ex := &mesosproto.TaskInfo{Name: proto.String("exec"), TaskId: &mesosproto.TaskID{Value: proto.String("exec")},
-					AgentId: o.GetAgentId(), Resources: res, Executor: &mesosproto.ExecutorInfo{
+					AgentId: o.ProtoAgentID(), Resources: res, Executor: &mesosproto.ExecutorInfo{
 						ExecutorId: &mesosproto.ExecutorID{Value: proto.String("token-writer")},
 						Command: &mesosproto.CommandInfo{Value: proto.String(
 							`printf %s "$MESOS_EXECUTOR_AUTHENTICATION_TOKEN" > token; echo "started"; exit 0`)},
 					}}
-				err = c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{cmd, ex}, nil)
+				err = c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{cmd, ex}, nil)
 			})
 			if launched {
 				return err
 			}
 			ids := make([]*mesosproto.OfferID, 0, len(offers))
 			for _, o := range offers {
-				ids = append(ids, o.GetId())
+				ids = append(ids, o.ProtoID())
 			}
 			return c.Decline(ctx, ids, nil)
 		},

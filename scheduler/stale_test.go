@@ -54,8 +54,8 @@ func TestStaleReconciliationAnswer(t *testing.T) {
 			Subscribed: func(ctx context.Context, _ *schedulerpb.Event_Subscribed) error {
 				return c.Reconcile(ctx, ask)
 			},
-			Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
-				return c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.TaskInfo{testTask("t-1", offers[0])}, nil)
+			Offers: func(ctx context.Context, offers []scheduler.Offer) error {
+				return c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.TaskInfo{testTask("t-1", &offers[0])}, nil)
 			},
 			Update: func(ctx context.Context, st *mesosproto.TaskStatus) error {
 				mu.Lock()
@@ -137,12 +137,12 @@ func testOffer(id string) *mesosproto.Offer {
 	}
 }
 
-func testTask(id string, o *mesosproto.Offer) *mesosproto.TaskInfo {
+func testTask(id string, o *scheduler.Offer) *mesosproto.TaskInfo {
 	return &mesosproto.TaskInfo{
 		Name:      proto.String(id),
 		TaskId:    &mesosproto.TaskID{Value: proto.String(id)},
-		AgentId:   o.GetAgentId(),
-		Resources: o.GetResources(),
+		AgentId:   o.ProtoAgentID(),
+		Resources: o.ProtoResources(),
 		Command:   &mesosproto.CommandInfo{Value: proto.String("true")},
 	}
 }

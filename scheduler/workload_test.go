@@ -65,19 +65,19 @@ func (w *workload) callbacks() scheduler.Callbacks {
 	return scheduler.Callbacks{Offers: w.offers, Update: w.update}
 }
 
-func (w *workload) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (w *workload) offers(ctx context.Context, offers []scheduler.Offer) error {
 	for _, o := range offers {
 		w.mu.Lock()
 		var tasks []*mesosproto.TaskInfo
 		for len(tasks) < 2 && w.launched < w.n {
-			tasks = append(tasks, echoTask(fmt.Sprintf("task-%d", w.launched), w.cmd, o.GetAgentId()))
+			tasks = append(tasks, echoTask(fmt.Sprintf("task-%d", w.launched), w.cmd, o.ProtoAgentID()))
 			w.launched++
 		}
 		w.mu.Unlock()
 		if len(tasks) == 0 {
 			continue // left to the automatic decline
 		}
-		if err := w.c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, tasks, nil); err != nil {
+		if err := w.c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, tasks, nil); err != nil {
 			w.mu.Lock()
 			w.errs = append(w.errs, err)
 			w.launched -= len(tasks) // try again on a later offer
