@@ -179,8 +179,10 @@ func TestSubscribeMissedHeartbeats(t *testing.T) {
 // the missed-heartbeats allowance.
 func TestSubscribeHeartbeatsKeepAlive(t *testing.T) {
 	f := newFakeMaster(t)
-	f.set(func(f *fakeMaster) { f.heartbeat = 10 * time.Millisecond })
-	m := newMaster(t, f.hostPort(), operator.WithMissedHeartbeats(5))
+	// 20 ms beats, 10 missed allowed: a 200 ms allowance, wide enough for a
+	// race-instrumented run on two loaded cores; 60 beats span six of it.
+	f.set(func(f *fakeMaster) { f.heartbeat = 20 * time.Millisecond })
+	m := newMaster(t, f.hostPort(), operator.WithMissedHeartbeats(10))
 	var mu sync.Mutex
 	beats := 0
 	enough := make(chan struct{})
@@ -188,7 +190,7 @@ func TestSubscribeHeartbeatsKeepAlive(t *testing.T) {
 	cb.Heartbeat = func(context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if beats++; beats == 30 { // six times the allowance
+		if beats++; beats == 60 {
 			close(enough)
 		}
 		return nil
