@@ -74,8 +74,8 @@ func (e *execution) offers(ctx context.Context, offers []scheduler.Offer) error 
 	if role == "*" {
 		role = ""
 	}
-	for i := range offers {
-		offer := &offers[i]
+	for k := range offers {
+		offer := &offers[k]
 		reqs := make([]scheduler.TaskRequest, len(e.tasks))
 		for i, t := range e.tasks {
 			if e.group { // for Match to charge the executor once; LAUNCH_GROUP carries it apart (launch)
@@ -84,7 +84,7 @@ func (e *execution) offers(ctx context.Context, offers []scheduler.Offer) error 
 			}
 			reqs[i] = scheduler.TaskRequest{Task: t, Role: role}
 		}
-		assigned, unmatched := scheduler.Match(offers[i:i+1], reqs)
+		assigned, unmatched := scheduler.Match(offers[k:k+1], reqs) // this offer alone
 		if len(unmatched) > 0 {
 			continue
 		}
