@@ -152,25 +152,25 @@ func (f *framework) lead(t testing.TB, r *replica) func(ctx context.Context, ter
 				}
 				return client.Reconcile(ctx, list...)
 			},
-			Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+			Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 				for _, o := range offers {
 					id := f.next(known)
 					if id == "" {
 						return nil
 					}
 					// Record first: a successor must know about every task that may have been launched.
-					if err := save(ctx, id, taskRecord{State: stateLaunching, AgentID: o.GetAgentId().GetValue()}); err != nil {
+					if err := save(ctx, id, taskRecord{State: stateLaunching, AgentID: o.AgentID}); err != nil {
 						return err
 					}
 					task := &mesosproto.TaskInfo{
 						Name:      proto.String(id),
 						TaskId:    &mesosproto.TaskID{Value: proto.String(id)},
-						AgentId:   o.GetAgentId(),
+						AgentId:   o.ProtoAgentID(),
 						Command:   &mesosproto.CommandInfo{Value: proto.String("true")},
 						Resources: []*mesosproto.Resource{scalar("cpus", 0.1), scalar("mem", 16)},
 					}
 					filters := &mesosproto.Filters{RefuseSeconds: proto.Float64(refuseSeconds)}
-					if err := client.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{task}, filters); err != nil {
+					if err := client.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{task}, filters); err != nil {
 						if ctx.Err() != nil {
 							return ctx.Err()
 						}

@@ -120,13 +120,13 @@ func runFramework(t *testing.T, srv *mesostest.Server, n int) {
 	go func() {
 		defer close(done)
 		err := c.Run(ctx, scheduler.Callbacks{
-			Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+			Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 				for _, o := range offers {
 					var tasks []*mesosproto.TaskInfo
 					for ; next < n && len(tasks) < 100; next++ {
 						id := fmt.Sprintf("task-%05d", next)
 						tasks = append(tasks, &mesosproto.TaskInfo{
-							Name: proto.String(id), TaskId: &mesosproto.TaskID{Value: proto.String(id)}, AgentId: o.GetAgentId(),
+							Name: proto.String(id), TaskId: &mesosproto.TaskID{Value: proto.String(id)}, AgentId: o.ProtoAgentID(),
 							Resources: []*mesosproto.Resource{{Name: proto.String("cpus"), Type: mesosproto.Value_SCALAR.Enum(),
 								Scalar: &mesosproto.Value_Scalar{Value: proto.Float64(0.01)}}},
 							Command: &mesosproto.CommandInfo{Value: proto.String("true")},
@@ -135,7 +135,7 @@ func runFramework(t *testing.T, srv *mesostest.Server, n int) {
 					if len(tasks) == 0 {
 						return nil
 					}
-					if err := c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, tasks, nil); err != nil {
+					if err := c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, tasks, nil); err != nil {
 						return err
 					}
 				}

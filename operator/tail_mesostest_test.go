@@ -27,14 +27,14 @@ func TestTailFileOfMesostestTask(t *testing.T) {
 	ended := make(chan struct{})
 	launched := false
 	schedulertest.Start(t, c, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			if launched {
 				return nil
 			}
 			launched = true
-			task := scheduler.NewCommandTask("printer", offers[0].GetAgentId(),
+			task := scheduler.NewCommandTask("printer", offers[0].ProtoAgentID(),
 				`i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i+1)); done`, scheduler.Scalar("cpus", 0.1))
-			return c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, []*mesosproto.TaskInfo{task}, nil)
+			return c.Launch(ctx, []*mesosproto.OfferID{offers[0].ProtoID()}, []*mesosproto.TaskInfo{task}, nil)
 		},
 		Update: func(ctx context.Context, st *mesosproto.TaskStatus) error {
 			if mesosproto.IsTerminalState(st.GetState()) {

@@ -163,7 +163,7 @@ func subscribedHeap(tb testing.TB, agents int) float64 {
 	rounds := make(chan int, 64)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- c.Run(ctx, scheduler.Callbacks{Offers: func(_ context.Context, offers []*mesosproto.Offer) error {
+		errc <- c.Run(ctx, scheduler.Callbacks{Offers: func(_ context.Context, offers []scheduler.Offer) error {
 			select {
 			case rounds <- len(offers):
 			default:

@@ -128,8 +128,9 @@ func run(tb testing.TB, n int) (time.Duration, int64, int64) {
 		done     = make(chan struct{})
 	)
 	cb := scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
-			for _, o := range offers {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
+			for i := range offers {
+				o := &offers[i]
 				left := int64(n) - launched.Load()
 				if left <= 0 {
 					return nil // the rest is declined by the Client
@@ -140,10 +141,11 @@ func run(tb testing.TB, n int) (time.Duration, int64, int64) {
 				}
 				first := launched.Add(k) - k
 				tasks := make([]*mesosproto.TaskInfo, k)
-				for i := range tasks {
-					tasks[i] = task(first+int64(i), o.GetAgentId())
+				agent := o.ProtoAgentID()
+				for j := range tasks {
+					tasks[j] = task(first+int64(j), agent)
 				}
-				if err := c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, tasks, nil); err != nil {
+				if err := c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, tasks, nil); err != nil {
 					return fmt.Errorf("launch: %w", err)
 				}
 			}
@@ -229,14 +231,14 @@ func writeHeapProfile(tb testing.TB, path string) {
 }
 
 // fits is how many tasks an offer has room for.
-func fits(o *mesosproto.Offer) int {
+func fits(o *scheduler.Offer) int {
 	var cpus, mem float64
-	for _, r := range o.GetResources() {
-		switch r.GetName() {
+	for i := range o.Resources {
+		switch r := &o.Resources[i]; r.Name {
 		case "cpus":
-			cpus += r.GetScalar().GetValue()
+			cpus += r.Scalar
 		case "mem":
-			mem += r.GetScalar().GetValue()
+			mem += r.Scalar
 		}
 	}
 	return int(min(cpus/taskCPUs+1e-9, mem/taskMem+1e-9))

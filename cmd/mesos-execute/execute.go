@@ -66,7 +66,7 @@ func (e *execution) callbacks() scheduler.Callbacks {
 }
 
 // offers launches the tasks on the first offer that holds them (and, for a group, the default executor).
-func (e *execution) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (e *execution) offers(ctx context.Context, offers []scheduler.Offer) error {
 	if e.launched {
 		return nil // declined by the Client
 	}
@@ -74,7 +74,8 @@ func (e *execution) offers(ctx context.Context, offers []*mesosproto.Offer) erro
 	if role == "*" {
 		role = ""
 	}
-	for _, offer := range offers {
+	for k := range offers {
+		offer := &offers[k]
 		reqs := make([]scheduler.TaskRequest, len(e.tasks))
 		for i, t := range e.tasks {
 			if e.group { // for Match to charge the executor once; LAUNCH_GROUP carries it apart (launch)
@@ -83,15 +84,15 @@ func (e *execution) offers(ctx context.Context, offers []*mesosproto.Offer) erro
 			}
 			reqs[i] = scheduler.TaskRequest{Task: t, Role: role}
 		}
-		assigned, unmatched := scheduler.Match([]*mesosproto.Offer{offer}, reqs)
+		assigned, unmatched := scheduler.Match(offers[k:k+1], reqs) // this offer alone
 		if len(unmatched) > 0 {
 			continue
 		}
 		if err := e.launch(ctx, assigned[0]); err != nil {
-			fmt.Fprintf(e.err, "Failed to launch on agent '%s': %v\n", offer.GetAgentId().GetValue(), err)
+			fmt.Fprintf(e.err, "Failed to launch on agent '%s': %v\n", offer.AgentID, err)
 			continue
 		}
-		e.launched, e.agentURL = true, agentURL(offer)
+		e.launched, e.agentURL = true, agentURL(offer.Proto())
 		break
 	}
 	if e.launched {
@@ -99,14 +100,14 @@ func (e *execution) offers(ctx context.Context, offers []*mesosproto.Offer) erro
 	}
 	if !e.waiting && len(offers) > 0 { // Mesos's mesos-execute waits in silence
 		e.waiting = true
-		fmt.Fprintf(e.err, "No offer holds what the task needs yet (offered: %s); waiting\n", scheduler.Resources(offers[0].GetResources()))
+		fmt.Fprintf(e.err, "No offer holds what the task needs yet (offered: %s); waiting\n", offers[0].ProtoResources())
 	}
 	return nil
 }
 
 func (e *execution) launch(ctx context.Context, a scheduler.Assignment) error {
-	agent := a.Offer.GetAgentId().GetValue()
-	ids := []*mesosproto.OfferID{a.Offer.GetId()}
+	agent := a.Offer.AgentID
+	ids := []*mesosproto.OfferID{a.Offer.ProtoID()}
 	if !e.group {
 		if err := e.client.Launch(ctx, ids, a.Tasks, nil); err != nil {
 			return err

@@ -59,22 +59,22 @@ func (b *batch) callbacks() scheduler.Callbacks {
 }
 
 // offers launches what is pending; what fits no offer waits for the next ones.
-func (b *batch) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (b *batch) offers(ctx context.Context, offers []scheduler.Offer) error {
 	assigned, left := scheduler.Match(offers, b.pending)
 	b.pending = left
 	for _, a := range assigned {
 		if len(a.Tasks) == 0 {
 			continue // declined by the Client
 		}
-		if err := b.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
-			fmt.Fprintf(b.out, "launch on %s failed (%v); trying again\n", a.Offer.GetHostname(), err)
+		if err := b.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil); err != nil {
+			fmt.Fprintf(b.out, "launch on %s failed (%v); trying again\n", a.Offer.Hostname, err)
 			for _, t := range a.Tasks {
 				b.pending = append(b.pending, scheduler.TaskRequest{Task: t})
 			}
 			continue
 		}
 		for _, t := range a.Tasks {
-			fmt.Fprintf(b.out, "%-12s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.GetHostname())
+			fmt.Fprintf(b.out, "%-12s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.Hostname)
 		}
 	}
 	if len(b.pending) == 0 {

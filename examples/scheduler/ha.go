@@ -338,7 +338,7 @@ func (h *haDemo) subscribed(ctx context.Context, e *schedulerpb.Event_Subscribed
 }
 
 // offers launches the tasks that are not recorded yet, recording each before launching it.
-func (h *haDemo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (h *haDemo) offers(ctx context.Context, offers []scheduler.Offer) error {
 	h.applyConfig()
 	assigned, _ := scheduler.Match(offers, h.requests(h.missing()))
 	for _, a := range assigned {
@@ -347,15 +347,15 @@ func (h *haDemo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 		}
 		h.discoverable(a.Tasks)
 		for _, t := range a.Tasks {
-			if err := h.save(ctx, t.GetTaskId().GetValue(), taskRecord{State: stateLaunching, AgentID: a.Offer.GetAgentId().GetValue()}); err != nil {
+			if err := h.save(ctx, t.GetTaskId().GetValue(), taskRecord{State: stateLaunching, AgentID: a.Offer.AgentID}); err != nil {
 				return err
 			}
 		}
-		if err := h.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
+		if err := h.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			fmt.Fprintf(h.out, "launch on %s failed: %v\n", a.Offer.GetHostname(), err)
+			fmt.Fprintf(h.out, "launch on %s failed: %v\n", a.Offer.Hostname, err)
 			for _, t := range a.Tasks { // not launched: the next offers try again
 				if err := h.forget(ctx, t.GetTaskId().GetValue()); err != nil {
 					return err
@@ -365,7 +365,7 @@ func (h *haDemo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 		}
 		for _, t := range a.Tasks {
 			h.demo.state[t.GetTaskId().GetValue()] = mesosproto.TaskState_TASK_STAGING
-			fmt.Fprintf(h.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.GetHostname())
+			fmt.Fprintf(h.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.Hostname)
 		}
 	}
 	if len(h.missing()) == 0 {

@@ -21,27 +21,27 @@ const (
 
 // offers packs the tasks not launched yet into the offers with scheduler.Match. Offers left unused are
 // declined by the Client.
-func (d *demo) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (d *demo) offers(ctx context.Context, offers []scheduler.Offer) error {
 	assigned, _ := scheduler.Match(offers, d.requests(d.missing()))
 	for _, a := range assigned {
 		if len(a.Tasks) == 0 {
 			continue
 		}
 		d.discoverable(a.Tasks)
-		if err := d.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil); err != nil {
+		if err := d.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil); err != nil {
 			var refused *scheduler.APIError
 			if errors.As(err, &refused) || errors.Is(err, scheduler.ErrNotSubscribed) {
-				fmt.Fprintf(d.out, "launch on %s failed: %v\n", a.Offer.GetHostname(), err) // retried with the next offers
+				fmt.Fprintf(d.out, "launch on %s failed: %v\n", a.Offer.Hostname, err) // retried with the next offers
 				continue
 			}
 			// Sent, but the answer was lost (the master went away): the launch may have been applied, so the
 			// tasks are not launched again now. The Client reconciles them after resubscribing; a task the
 			// master does not know comes back TASK_LOST and the relaunch rule (demo.go) launches it again.
-			fmt.Fprintf(d.out, "launch on %s may have failed (%v); asking\n", a.Offer.GetHostname(), err)
+			fmt.Fprintf(d.out, "launch on %s may have failed (%v); asking\n", a.Offer.Hostname, err)
 		}
 		for _, t := range a.Tasks {
 			d.state[t.GetTaskId().GetValue()] = mesosproto.TaskState_TASK_STAGING
-			fmt.Fprintf(d.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.GetHostname())
+			fmt.Fprintf(d.out, "%-8s launched on %s\n", t.GetTaskId().GetValue(), a.Offer.Hostname)
 		}
 	}
 	if len(d.missing()) == 0 { // nothing left to launch: stop receiving offers

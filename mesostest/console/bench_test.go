@@ -38,7 +38,7 @@ func BenchmarkConsole100kTasks(b *testing.B) {
 	var launched atomic.Int64
 	var c *scheduler.Client
 	cb := scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			for _, o := range offers {
 				n := launched.Load()
 				if n >= benchAgents*benchTasksPerAgent {
@@ -46,10 +46,10 @@ func BenchmarkConsole100kTasks(b *testing.B) {
 				}
 				tasks := make([]*mesosproto.TaskInfo, 0, benchTasksPerAgent)
 				for i := 0; i < benchTasksPerAgent; i++ {
-					tasks = append(tasks, scheduler.NewCommandTask(fmt.Sprintf("task-%06d", n+int64(i)), o.GetAgentId(), "true",
+					tasks = append(tasks, scheduler.NewCommandTask(fmt.Sprintf("task-%06d", n+int64(i)), o.ProtoAgentID(), "true",
 						scheduler.Scalar("cpus", 0.01), scheduler.Scalar("mem", 1)))
 				}
-				if err := c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, tasks, nil); err != nil {
+				if err := c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, tasks, nil); err != nil {
 					return err
 				}
 				launched.Add(benchTasksPerAgent)

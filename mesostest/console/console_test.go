@@ -55,11 +55,11 @@ func startFramework(t testing.TB, srv *mesostest.Server, name string, tasks func
 	var once sync.Once
 	var c *scheduler.Client
 	cb := scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			var err error
 			once.Do(func() {
-				o := offers[0]
-				err = c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, tasks(o.GetAgentId()), nil)
+				o := &offers[0]
+				err = c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, tasks(o.ProtoAgentID()), nil)
 			})
 			return err
 		},

@@ -10,7 +10,7 @@
 // [Start] runs it:
 //
 //	c := schedulertest.NewClient(t, srv, fw)
-//	schedulertest.Start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, o []*mesosproto.Offer) error {
+//	schedulertest.Start(t, c, scheduler.Callbacks{Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 //		return c.Launch(ctx, …)
 //	}})
 //

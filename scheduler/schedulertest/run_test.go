@@ -33,13 +33,13 @@ func TestRunSubscribedAndLaunches(t *testing.T) {
 	c := schedulertest.NewClient(t, srv, framework())
 	var launched atomic.Bool
 	schedulertest.Start(t, c, scheduler.Callbacks{
-		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
+		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
 			if launched.Swap(true) {
 				return nil
 			}
-			o := offers[0]
-			task := scheduler.NewCommandTask("t1", o.GetAgentId(), "true", scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32))
-			return c.Launch(ctx, []*mesosproto.OfferID{o.GetId()}, []*mesosproto.TaskInfo{task}, nil)
+			o := &offers[0]
+			task := scheduler.NewCommandTask("t1", o.ProtoAgentID(), "true", scheduler.Scalar("cpus", 0.1), scheduler.Scalar("mem", 32))
+			return c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, []*mesosproto.TaskInfo{task}, nil)
 		},
 	})
 	if c.FrameworkID() == "" {

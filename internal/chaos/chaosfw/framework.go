@@ -131,7 +131,7 @@ func (f *fw) missing() []string {
 	return ids
 }
 
-func (f *fw) offers(ctx context.Context, offers []*mesosproto.Offer) error {
+func (f *fw) offers(ctx context.Context, offers []scheduler.Offer) error {
 	var reqs []scheduler.TaskRequest
 	for _, id := range f.missing() {
 		ex := scheduler.NewExecutor(fmt.Sprintf("%s-%d", id, f.attempt[id]+1), f.argv,
@@ -145,7 +145,7 @@ func (f *fw) offers(ctx context.Context, offers []*mesosproto.Offer) error {
 		if len(a.Tasks) == 0 {
 			continue
 		}
-		err := f.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.GetId()}, a.Tasks, nil)
+		err := f.client.Launch(ctx, []*mesosproto.OfferID{a.Offer.ProtoID()}, a.Tasks, nil)
 		var refused *scheduler.APIError
 		if errors.As(err, &refused) {
 			fmt.Printf("launch refused: %v\n", err) // certainly not applied: launched with the next offers
