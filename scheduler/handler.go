@@ -129,8 +129,10 @@ type Callbacks struct {
 	// Calls made from it already carry the new stream.
 	Subscribed func(ctx context.Context, e *schedulerpb.Event_Subscribed) error
 	// Offers receives the offers of an OFFERS event, decoded into the
-	// compact Offer form (Proto gives the full message). Offers it neither
-	// accepts nor declines are declined when it returns (unless WithoutAutoDecline).
+	// compact Offer form (Proto gives the full message): Callbacks is an
+	// OffersHandler, so the Client decodes them straight into that form.
+	// Offers it neither accepts nor declines are declined when it returns
+	// (unless WithoutAutoDecline).
 	Offers func(ctx context.Context, offers []Offer) error
 	// Rescind reports an offer that is no longer valid.
 	Rescind func(ctx context.Context, offerID *mesosproto.OfferID) error

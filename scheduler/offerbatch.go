@@ -27,10 +27,10 @@ func protoEvent(ev *schedulerpb.Event) streamEvent {
 	return se
 }
 
-// offersEvent makes an OFFERS event of b (a part of a larger event, under
+// partEvent makes an OFFERS event of b (a part of a larger event, under
 // launch pacing): compact offers ride beside a bare event, protobuf ones in
 // it.
-func offersEvent(b offerBatch) streamEvent {
+func partEvent(b offerBatch) streamEvent {
 	ev := &schedulerpb.Event{Type: schedulerpb.Event_OFFERS.Enum()}
 	if !b.compact {
 		ev.Offers = &schedulerpb.Event_Offers{Offers: b.pb}

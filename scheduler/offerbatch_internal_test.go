@@ -115,11 +115,11 @@ func TestOfferBatch(t *testing.T) {
 	if ids(part) != "o-1 o-3 " || ids(p) != "o-1 o-2 o-3 " {
 		t.Fatalf("appending to a slice changed the batch: %s, %s", ids(part), ids(p))
 	}
-	ev := offersEvent(compact.slice(1, 2))
+	ev := partEvent(compact.slice(1, 2))
 	if ev.ev.GetOffers() != nil || ev.offers.len() != 1 {
 		t.Fatalf("compact part event %v", ev.ev)
 	}
-	if ev := offersEvent(raw.slice(1, 2)); len(ev.ev.GetOffers().GetOffers()) != 1 {
+	if ev := partEvent(raw.slice(1, 2)); len(ev.ev.GetOffers().GetOffers()) != 1 {
 		t.Fatalf("protobuf part event %v", ev.ev)
 	}
 }

@@ -85,7 +85,7 @@ func (r *runner) releaseOffers(s *session, se *streamEvent, subscribed *bool, lo
 			}
 			return false, nil
 		}
-		fatal, err := r.dispatch(s, offersEvent(out), subscribed, log)
+		fatal, err := r.dispatch(s, partEvent(out), subscribed, log)
 		p.learn(out.len(), before)
 		if err != nil {
 			return fatal, err
