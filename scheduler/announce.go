@@ -66,14 +66,14 @@ func newTaskAnnouncer(cfg *announcerSettings, log *zap.Logger) *taskAnnouncer {
 }
 
 // offers learns the agents' hostnames.
-func (a *taskAnnouncer) offers(offers []*mesosproto.Offer) {
+func (a *taskAnnouncer) offers(offers offerBatch) {
 	if a == nil {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, o := range offers {
-		if id, host := o.GetAgentId().GetValue(), o.GetHostname(); id != "" && host != "" {
+	for i := range offers.len() {
+		if id, host := offers.agent(i), offers.hostname(i); id != "" && host != "" {
 			a.hosts[id] = host
 		}
 	}

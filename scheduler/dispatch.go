@@ -19,8 +19,9 @@ import (
 // dispatch handles one event of the stream s on the Run goroutine: state
 // changes for SUBSCRIBED and ERROR, the handler, then the defaults. A
 // non-nil error ends the subscription; fatal ends Run.
-func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, log *zap.Logger) (fatal bool, err error) {
+func (r *runner) dispatch(s *session, se streamEvent, subscribed *bool, log *zap.Logger) (fatal bool, err error) {
 	c := r.c
+	ev := se.ev
 	typ := ev.GetType()
 	switch {
 	case typ == schedulerpb.Event_ERROR:
@@ -54,7 +55,11 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 	}
 
 	if ce := log.Check(zap.DebugLevel, "event"); ce != nil {
-		ce.Write(zap.Stringer("event", typ))
+		if typ == schedulerpb.Event_OFFERS {
+			ce.Write(zap.Stringer("event", typ), zap.Int("offers", se.offers.len()))
+		} else {
+			ce.Write(zap.Stringer("event", typ))
+		}
 	}
 	var accepts uint64
 	hctx := s.ctx
@@ -74,10 +79,10 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 		s.rec.confirm(st.GetTaskId().GetValue())
 	case schedulerpb.Event_OFFERS:
 		accepts = c.acceptCount()
-		c.announcer.offers(ev.GetOffers().GetOffers())
+		c.announcer.offers(se.offers)
 	}
-	c.beginTracking(ev)
-	herr := r.h.HandleEvent(hctx, ev)
+	c.beginTracking(se)
+	herr := r.handleEvent(hctx, se)
 	tr := c.endTracking()
 	if herr != nil {
 		if s.ctx.Err() != nil && (errors.Is(herr, context.Canceled) || errors.Is(herr, context.DeadlineExceeded)) {
@@ -88,12 +93,14 @@ func (r *runner) dispatch(s *session, ev *schedulerpb.Event, subscribed *bool, l
 	if s.ctx.Err() != nil {
 		return false, nil
 	}
-	r.applyDefaults(s, ev, tr, log)
 	switch typ {
 	case schedulerpb.Event_OFFERS:
+		r.declineUnused(s, se.offers, tr, log)
 		c.offersHandled(accepts, log)
 	case schedulerpb.Event_SUBSCRIBED:
 		r.startBackground(s, log)
+	default:
+		r.applyDefaults(s, ev, tr, log)
 	}
 	return false, nil
 }
@@ -122,6 +129,23 @@ func (r *runner) startBackground(s *session, log *zap.Logger) {
 		defer s.bg.Done()
 		r.demandLoop(s, log)
 	}()
+}
+
+// handleEvent calls the handler for se: HandleOffers with the compact
+// offers of an OFFERS event when the handler is an OffersHandler, and
+// HandleEvent otherwise (with the offers as messages in the event).
+func (r *runner) handleEvent(ctx context.Context, se streamEvent) error {
+	if se.ev.GetType() != schedulerpb.Event_OFFERS {
+		return r.h.HandleEvent(ctx, se.ev)
+	}
+	if r.oh != nil {
+		return r.oh.HandleOffers(ctx, se.offers.compactOffers())
+	}
+	if se.offers.compact { // not made for such a handler (see offerBatch)
+		return r.h.HandleEvent(ctx, &schedulerpb.Event{Type: se.ev.Type,
+			Offers: &schedulerpb.Event_Offers{Offers: se.offers.protoOffers()}})
+	}
+	return r.h.HandleEvent(ctx, se.ev)
 }
 
 // handle calls the handler for ev with the subscription's context.
@@ -214,20 +238,21 @@ func (r *runner) callContext(ctx context.Context) (context.Context, context.Canc
 	return context.WithCancel(ctx)
 }
 
-// beginTracking records the offers and the status uuid of ev, so that the
+// beginTracking records the offers and the status uuid of se, so that the
 // calls the handler makes can be told apart from what it left alone.
-func (c *Client) beginTracking(ev *schedulerpb.Event) {
+func (c *Client) beginTracking(se streamEvent) {
 	var tr tracking
+	ev := se.ev
 	switch ev.GetType() {
 	case schedulerpb.Event_OFFERS:
 		if !c.cfg.autoDecline {
 			return
 		}
-		offers := ev.GetOffers().GetOffers()
+		offers := se.offers
 		tr.since = time.Now()
-		tr.offers = make(map[string]bool, len(offers))
-		for _, o := range offers {
-			if id := o.GetId().GetValue(); id != "" {
+		tr.offers = make(map[string]bool, offers.len())
+		for i := range offers.len() {
+			if id := offers.id(i); id != "" {
 				tr.offers[id] = true
 			}
 		}
@@ -300,38 +325,43 @@ func (c *Client) acknowledged(uuid []byte) {
 	}
 }
 
-// applyDefaults declines the offers the handler left alone and acknowledges
-// the update it did not acknowledge; acknowledgements go through the bounded
-// pipeline of acks.go, declines are sent before the next event is
-// dispatched. Failures are logged, never fatal: an
-// unanswered offer is rescinded or re-offered, an unacknowledged update is
-// sent again by the agent.
+// declineUnused declines the offers of an OFFERS event that the handler
+// left alone (tr), in stream order, before the next event is dispatched. A
+// failure is logged, never fatal: an unanswered offer is rescinded or
+// re-offered.
+func (r *runner) declineUnused(s *session, offers offerBatch, tr tracking, log *zap.Logger) {
+	c := r.c
+	var ids []*mesosproto.OfferID
+	for i := range offers.len() { // stream order, not map order
+		if id := offers.id(i); tr.offers[id] {
+			ids = append(ids, &mesosproto.OfferID{Value: proto.String(id)})
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	call := &schedulerpb.Call{
+		Type: schedulerpb.Call_DECLINE.Enum(),
+		Decline: &schedulerpb.Call_Decline{
+			OfferIds: ids,
+			Filters:  &mesosproto.Filters{RefuseSeconds: proto.Float64(c.cfg.refuseSeconds)},
+		},
+	}
+	if err := c.send(s.ctx, s, call); err != nil {
+		defaultFailed(s, log, "automatic decline failed", zap.Int("offers", len(ids)), zap.Error(err))
+	} else {
+		c.m.autoDeclined(len(ids), tr.since)
+		log.Debug("declined unused offers", zap.Int("offers", len(ids)))
+	}
+}
+
+// applyDefaults acknowledges the update the handler did not acknowledge
+// (the offers it left alone are declineUnused's); acknowledgements go
+// through the bounded pipeline of acks.go. Failures are logged, never
+// fatal: an unacknowledged update is sent again by the agent.
 func (r *runner) applyDefaults(s *session, ev *schedulerpb.Event, tr tracking, log *zap.Logger) {
 	c := r.c
 	switch ev.GetType() {
-	case schedulerpb.Event_OFFERS:
-		var ids []*mesosproto.OfferID
-		for _, o := range ev.GetOffers().GetOffers() { // stream order, not map order
-			if tr.offers[o.GetId().GetValue()] {
-				ids = append(ids, o.GetId())
-			}
-		}
-		if len(ids) == 0 {
-			return
-		}
-		call := &schedulerpb.Call{
-			Type: schedulerpb.Call_DECLINE.Enum(),
-			Decline: &schedulerpb.Call_Decline{
-				OfferIds: ids,
-				Filters:  &mesosproto.Filters{RefuseSeconds: proto.Float64(c.cfg.refuseSeconds)},
-			},
-		}
-		if err := c.send(s.ctx, s, call); err != nil {
-			defaultFailed(s, log, "automatic decline failed", zap.Int("offers", len(ids)), zap.Error(err))
-		} else {
-			c.m.autoDeclined(len(ids), tr.since)
-			log.Debug("declined unused offers", zap.Int("offers", len(ids)))
-		}
 	case schedulerpb.Event_UPDATE:
 		st := ev.GetUpdate().GetStatus()
 		if len(tr.ackUUID) == 0 || tr.acked {

@@ -12,8 +12,9 @@
 //	c, err := scheduler.New(fw, scheduler.WithMaster("zk://zk1:2181,zk2:2181/mesos"))
 //	if err != nil { return err }
 //	err = c.Run(ctx, scheduler.Callbacks{
-//		Offers: func(ctx context.Context, offers []*mesosproto.Offer) error {
-//			return c.Launch(ctx, []*mesosproto.OfferID{offers[0].GetId()}, tasksFor(offers[0]), nil)
+//		Offers: func(ctx context.Context, offers []scheduler.Offer) error {
+//			o := &offers[0] // o.Hostname, o.AgentID, o.Resources, ...; o.Proto() is the whole message
+//			return c.Launch(ctx, []*mesosproto.OfferID{o.ProtoID()}, tasksFor(o), nil)
 //		},
 //		Update: func(ctx context.Context, st *mesosproto.TaskStatus) error { log.Print(st.GetState()); return nil },
 //	}) // unused offers are declined and updates acknowledged by the Client
@@ -44,6 +45,19 @@
 // deserves attention (a lost stream, a failed SUBSCRIBE with its attempt
 // number, a failed automatic call), at Error why Run returned, and at Debug
 // the event traffic.
+//
+// # Offers
+//
+// Callbacks.Offers receives the offers of an OFFERS event as []Offer: the
+// fields a scheduler places tasks by (ID, AgentID, Hostname, Resources,
+// Attributes, ...) decoded into plain Go values, with [Offer.Proto] for the
+// whole message and [Offer.ProtoID] for the calls. The Client decodes a
+// protobuf stream's OFFERS events straight into that form, without building
+// protobuf-go messages for the offers, which keeps decoding cheap and the
+// offers a framework holds small; [Match] places tasks on them. A custom
+// Handler gets the same by implementing [OffersHandler]; any other Handler
+// receives OFFERS through HandleEvent with the offers as messages, as
+// before.
 //
 // # Concurrency
 //

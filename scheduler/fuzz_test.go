@@ -51,17 +51,20 @@ func fuzzSubscribed() *schedulerpb.Event {
 
 // FuzzSubscribeStream feeds arbitrary bytes, after a valid SUBSCRIBED
 // record, as the body of a SUBSCRIBE response to a Client, in either
-// content type. Whatever the bytes, Run must neither panic nor hang: it
-// decodes what it can, dispatches it with the defaults (decline,
-// acknowledge), and resubscribes or returns an error when the stream is
-// unusable.
+// content type, with a handler that takes compact offers (Callbacks: OFFERS
+// decoded straight into []Offer) or a raw one (raw: offers as messages).
+// Whatever the bytes, Run must neither panic nor hang: it decodes what it
+// can, dispatches it with the defaults (decline, acknowledge), and
+// resubscribes or returns an error when the stream is unusable.
 func FuzzSubscribeStream(f *testing.F) {
 	offer := &mesosproto.Offer{
 		Id:          &mesosproto.OfferID{Value: proto.String("o1")},
 		FrameworkId: &mesosproto.FrameworkID{Value: proto.String("fuzz-0000")},
 		AgentId:     &mesosproto.AgentID{Value: proto.String("a1")},
 		Hostname:    proto.String("h"),
-		Resources:   []*mesosproto.Resource{scheduler.Scalar("cpus", 1)},
+		Resources:   []*mesosproto.Resource{scheduler.Scalar("cpus", 1), scheduler.Ranges("ports", [2]uint64{31000, 31009})},
+		Attributes: []*mesosproto.Attribute{{Name: proto.String("rack"), Type: mesosproto.Value_TEXT.Enum(),
+			Text: &mesosproto.Value_Text{Value: proto.String("r1")}}},
 	}
 	update := &mesosproto.TaskStatus{
 		TaskId:  &mesosproto.TaskID{Value: proto.String("t1")},
@@ -84,15 +87,17 @@ func FuzzSubscribeStream(f *testing.F) {
 	for _, codec := range []httpapi.Codec{httpapi.Protobuf, httpapi.JSON} {
 		json := codec == httpapi.JSON
 		all := recordsOf(f, codec, events...)
-		f.Add(json, all)
-		f.Add(json, all[:len(all)/2])
-		f.Add(json, recordsOf(f, codec, &schedulerpb.Event{Type: schedulerpb.Event_ERROR.Enum(), Error: &schedulerpb.Event_Error{Message: proto.String("bye")}}))
-		f.Add(json, []byte("99999999999\n{"))
-		f.Add(json, []byte("3\n\xff\xff\xff5\n{\"a\":"))
+		for _, raw := range []bool{false, true} {
+			f.Add(json, raw, all)
+			f.Add(json, raw, all[:len(all)/2])
+		}
+		f.Add(json, false, recordsOf(f, codec, &schedulerpb.Event{Type: schedulerpb.Event_ERROR.Enum(), Error: &schedulerpb.Event_Error{Message: proto.String("bye")}}))
+		f.Add(json, false, []byte("99999999999\n{"))
+		f.Add(json, false, []byte("3\n\xff\xff\xff5\n{\"a\":"))
 	}
-	f.Add(true, []byte(`17`+"\n"+`{"type":Infinity}`))
+	f.Add(true, false, []byte(`17`+"\n"+`{"type":Infinity}`))
 
-	f.Fuzz(func(t *testing.T, json bool, body []byte) {
+	f.Fuzz(func(t *testing.T, json, raw bool, body []byte) {
 		codec := httpapi.Protobuf
 		if json {
 			codec = httpapi.JSON
@@ -129,7 +134,11 @@ func FuzzSubscribeStream(f *testing.F) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		done := make(chan error, 1)
-		go func() { done <- c.Run(ctx, scheduler.Callbacks{}) }()
+		var h scheduler.Handler = scheduler.Callbacks{}
+		if raw {
+			h = scheduler.HandlerFunc(scheduler.Callbacks{}.HandleEvent)
+		}
+		go func() { done <- c.Run(ctx, h) }()
 		select {
 		case err = <-done: // the stream ended Run (an ERROR event, say)
 		case <-resubscribed: // the stream was used up: the Client came back

@@ -29,7 +29,8 @@ import (
 //     ctx.Err() after the subscription ended does not end Run.
 //
 // The Client adds safe defaults around every Handler (see WithoutAutoDecline and
-// WithoutAutoAcknowledge): after HandleEvent returns nil for OFFERS, the offers
+// WithoutAutoAcknowledge): after HandleEvent (or HandleOffers, see
+// OffersHandler) returns nil for OFFERS, the offers
 // it neither accepted nor declined are declined; after it returns nil for an
 // UPDATE carrying a uuid, the update is acknowledged unless the handler
 // already did so.
@@ -38,7 +39,9 @@ import (
 // Unwrap() Handler method returning the wrapped one, as http.ResponseController
 // expects of wrapped ResponseWriters: Run looks for the optional
 // DisconnectHandler and ResubscribeHandler on the outer Handler first and then
-// down the Unwrap chain, so wrapping never hides them.
+// down the Unwrap chain, so wrapping never hides them. OffersHandler is the
+// exception: only the outer Handler is asked, so that a wrapper sees every
+// event, OFFERS included, through HandleEvent.
 //
 // Handlers do not receive the Client: they are written after New and close
 // over it. (The executor package's Handler receives its *Executor because
@@ -65,6 +68,28 @@ func (f HandlerFunc) HandleEvent(ctx context.Context, e *schedulerpb.Event) erro
 // fail with ErrNotSubscribed.
 type DisconnectHandler interface {
 	HandleDisconnected(ctx context.Context, err error)
+}
+
+// OffersHandler is an optional interface for a Handler that takes offers in
+// the compact Offer form, as Callbacks does. When the Handler given to Run
+// implements it, the Client decodes OFFERS events straight into []Offer
+// (a protobuf stream never builds the protobuf-go offer messages; see Offer)
+// and calls HandleOffers for them instead of HandleEvent; every other event
+// still goes to HandleEvent. HandleOffers is under the same contract as
+// HandleEvent: called on the Run goroutine, one event at a time and in stream
+// order, never while the Client holds a lock; launch pacing may hand it the
+// offers of one event in parts; a non-nil error ends Run; and when it
+// returns nil, the offers it neither accepted nor declined are declined
+// (unless WithoutAutoDecline).
+//
+// Only the Handler given to Run is asked, not the handlers down its Unwrap
+// chain: a wrapper that does not implement OffersHandler itself gets every
+// OFFERS event through HandleEvent, with the offers as protobuf messages, as
+// a Handler always has. Mind that a struct embedding Callbacks gets
+// HandleOffers promoted with HandleEvent: if it overrides HandleEvent to see
+// every event, it should override HandleOffers too.
+type OffersHandler interface {
+	HandleOffers(ctx context.Context, offers []Offer) error
 }
 
 // ResubscribeHandler is an optional interface for a Handler that wants to
@@ -104,8 +129,10 @@ type Callbacks struct {
 	// Calls made from it already carry the new stream.
 	Subscribed func(ctx context.Context, e *schedulerpb.Event_Subscribed) error
 	// Offers receives the offers of an OFFERS event, decoded into the
-	// compact Offer form (Proto gives the full message). Offers it neither
-	// accepts nor declines are declined when it returns (unless WithoutAutoDecline).
+	// compact Offer form (Proto gives the full message): Callbacks is an
+	// OffersHandler, so the Client decodes them straight into that form.
+	// Offers it neither accepts nor declines are declined when it returns
+	// (unless WithoutAutoDecline).
 	Offers func(ctx context.Context, offers []Offer) error
 	// Rescind reports an offer that is no longer valid.
 	Rescind func(ctx context.Context, offerID *mesosproto.OfferID) error
@@ -173,6 +200,8 @@ func (cb Callbacks) HandleEvent(ctx context.Context, e *schedulerpb.Event) error
 			return cb.Subscribed(ctx, e.GetSubscribed())
 		}
 	case schedulerpb.Event_OFFERS:
+		// Reached when Callbacks is wrapped (the Client calls HandleOffers
+		// otherwise): the wrapper's messages are converted.
 		if cb.Offers != nil {
 			return cb.Offers(ctx, OffersFromProto(e.GetOffers().GetOffers()...))
 		}
@@ -222,6 +251,16 @@ func (cb Callbacks) HandleEvent(ctx context.Context, e *schedulerpb.Event) error
 		if cb.Other != nil {
 			return cb.Other(ctx, e)
 		}
+	}
+	return nil
+}
+
+// HandleOffers implements OffersHandler by calling Offers: the Client hands
+// Callbacks the offers of OFFERS events in the compact form it decodes them
+// into, without going through HandleEvent.
+func (cb Callbacks) HandleOffers(ctx context.Context, offers []Offer) error {
+	if cb.Offers != nil {
+		return cb.Offers(ctx, offers)
 	}
 	return nil
 }

@@ -81,8 +81,8 @@ var causes = []string{
 // observable gauges read.
 type clientMetrics struct {
 	*metrics
-	acks  atomic.Pointer[ackPipeline]             // of the live session
-	queue atomic.Pointer[chan *schedulerpb.Event] // of the live session
+	acks  atomic.Pointer[ackPipeline]      // of the live session
+	queue atomic.Pointer[chan streamEvent] // of the live session
 }
 
 // metrics holds the Client's instruments and the attribute sets they use,
@@ -284,6 +284,12 @@ func (m *metrics) observeCounts(o metric.Observer) {
 
 // event counts one event read from the stream: atomics only.
 func (m *metrics) event(ev *schedulerpb.Event) {
+	m.eventWith(ev, len(ev.GetOffers().GetOffers()))
+}
+
+// eventWith is event for an OFFERS event whose offers (how many: offers)
+// may have been decoded beside it (see streamEvent).
+func (m *metrics) eventWith(ev *schedulerpb.Event, offers int) {
 	typ := ev.GetType()
 	t := int(typ)
 	if t < 0 || t >= len(m.eventCounts) {
@@ -292,7 +298,7 @@ func (m *metrics) event(ev *schedulerpb.Event) {
 	m.eventCounts[t].Add(1)
 	switch typ {
 	case schedulerpb.Event_OFFERS:
-		m.offersCount.Add(int64(len(ev.GetOffers().GetOffers())))
+		m.offersCount.Add(int64(offers))
 	case schedulerpb.Event_UPDATE:
 		st := ev.GetUpdate().GetStatus()
 		state, src := st.GetState(), st.GetSource()

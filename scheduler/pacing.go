@@ -33,15 +33,15 @@ type pacer struct {
 	wake  chan struct{} // signalled when held offers may go; nil when off
 
 	mu       sync.Mutex
-	pending  map[string][]byte   // task id → uuid whose acknowledgement starts it (nil: none seen yet)
-	launches uint64              // tasks ever counted as pending (for learning tasks per offer)
-	window   int                 // pending tasks allowed before offers are held
-	perOffer float64             // tasks launched per offer handed over, once learnt
-	learnt   bool                // perOffer is learnt
-	held     []*mesosproto.Offer // offers held back, in arrival order
-	withheld uint64              // offers ever held back past the dispatch of their event
-	fresh    int                 // offers appended to held since settle (at its end)
-	dropped  uint64              // held offers dropped (rescinded, or the subscription ended)
+	pending  map[string][]byte // task id → uuid whose acknowledgement starts it (nil: none seen yet)
+	launches uint64            // tasks ever counted as pending (for learning tasks per offer)
+	window   int               // pending tasks allowed before offers are held
+	perOffer float64           // tasks launched per offer handed over, once learnt
+	learnt   bool              // perOffer is learnt
+	held     offerBatch        // offers held back, in arrival order
+	withheld uint64            // offers ever held back past the dispatch of their event
+	fresh    int               // offers appended to held since settle (at its end)
+	dropped  uint64            // held offers dropped (rescinded, or the subscription ended)
 
 	since   time.Time // start of the current measuring interval
 	started int       // tasks started in it
@@ -146,7 +146,7 @@ func (p *pacer) forgetLocked(id string, started bool) {
 		p.started++
 		p.tickLocked(time.Now())
 	}
-	if len(p.held) > 0 && len(p.pending) < p.window {
+	if p.held.len() > 0 && len(p.pending) < p.window {
 		select {
 		case p.wake <- struct{}{}:
 		default:
@@ -182,11 +182,11 @@ func (p *pacer) tickLocked(now time.Time) {
 }
 
 // hold appends offers to the held ones.
-func (p *pacer) hold(offers []*mesosproto.Offer) {
+func (p *pacer) hold(offers offerBatch) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.held = append(p.held, offers...)
-	p.fresh += len(offers)
+	p.held = p.held.append(offers)
+	p.fresh += offers.len()
 }
 
 // settle counts the offers held since the last settle that are still held
@@ -195,7 +195,7 @@ func (p *pacer) hold(offers []*mesosproto.Offer) {
 func (p *pacer) settle() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.withheld += uint64(min(p.fresh, len(p.held)))
+	p.withheld += uint64(min(p.fresh, p.held.len()))
 	p.fresh = 0
 }
 
@@ -203,25 +203,26 @@ func (p *pacer) settle() {
 func (p *pacer) holding() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.held) > 0
+	return p.held.len() > 0
 }
 
 // next takes the held offers that may go to the handler now: as many as
 // the window has room for at the learnt tasks per offer (at least one when
 // there is room), in arrival order. It also returns how many launches have
 // been counted so far, for learn.
-func (p *pacer) next() ([]*mesosproto.Offer, uint64) {
+func (p *pacer) next() (offerBatch, uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	k := p.fitLocked(len(p.held))
+	n := p.held.len()
+	k := p.fitLocked(n)
 	if k == 0 {
-		return nil, p.launches
+		return offerBatch{}, p.launches
 	}
-	out := p.held[:k:k]
-	if k == len(p.held) {
-		p.held = nil
+	out := p.held.slice(0, k)
+	if k == n {
+		p.held = offerBatch{}
 	} else {
-		p.held = p.held[k:]
+		p.held = p.held.slice(k, n)
 	}
 	return out, p.launches
 }
@@ -272,9 +273,9 @@ func (p *pacer) learn(offers int, before uint64) {
 func (p *pacer) drop(id *mesosproto.OfferID) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, o := range p.held {
-		if o.GetId().GetValue() == id.GetValue() {
-			p.held = append(p.held[:i:i], p.held[i+1:]...)
+	for i := range p.held.len() {
+		if p.held.id(i) == id.GetValue() {
+			p.held = p.held.without(i)
 			p.dropped++
 			return true
 		}
@@ -286,8 +287,8 @@ func (p *pacer) drop(id *mesosproto.OfferID) bool {
 func (p *pacer) dropAll() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.dropped += uint64(len(p.held))
-	p.held = nil
+	p.dropped += uint64(p.held.len())
+	p.held = offerBatch{}
 }
 
 // LaunchPacingStatus is a snapshot of launch pacing (see WithLaunchPacing).
@@ -318,7 +319,7 @@ func (c *Client) LaunchPacing() LaunchPacingStatus {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return LaunchPacingStatus{
-		Enabled: true, Pending: len(p.pending), Window: p.window, Held: len(p.held),
+		Enabled: true, Pending: len(p.pending), Window: p.window, Held: p.held.len(),
 		Withheld: p.withheld, Dropped: p.dropped, StartRate: p.rate,
 	}
 }

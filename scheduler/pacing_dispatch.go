@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/mesoskit/mesoskit/internal/telemetry"
-	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
 
@@ -19,11 +18,12 @@ import (
 // UPDATE is noted for the task's start. ev nil means the pacer woke the Run
 // goroutine: held offers may go. Everything happens on the Run goroutine,
 // so the handler is never blocked, only not called yet.
-func (r *runner) deliver(s *session, ev *schedulerpb.Event, subscribed *bool, log *zap.Logger) (fatal bool, err error) {
+func (r *runner) deliver(s *session, se streamEvent, subscribed *bool, log *zap.Logger) (fatal bool, err error) {
 	p := &r.c.pace
 	if !p.on {
-		return r.dispatch(s, ev, subscribed, log)
+		return r.dispatch(s, se, subscribed, log)
 	}
+	ev := se.ev
 	if ev == nil {
 		if !*subscribed {
 			return false, nil
@@ -34,11 +34,11 @@ func (r *runner) deliver(s *session, ev *schedulerpb.Event, subscribed *bool, lo
 		if ev.GetType() == schedulerpb.Event_SUBSCRIBED {
 			p.dropAll() // offers held on an earlier subscription: the master rescinded them
 		}
-		return r.dispatch(s, ev, subscribed, log)
+		return r.dispatch(s, se, subscribed, log)
 	}
 	switch ev.GetType() {
 	case schedulerpb.Event_OFFERS:
-		return r.releaseOffers(s, ev, subscribed, log)
+		return r.releaseOffers(s, &se, subscribed, log)
 	case schedulerpb.Event_RESCIND:
 		if p.drop(ev.GetRescind().GetOfferId()) {
 			log.Debug("held-back offer rescinded", zap.String("offer_id", ev.GetRescind().GetOfferId().GetValue()))
@@ -47,7 +47,7 @@ func (r *runner) deliver(s *session, ev *schedulerpb.Event, subscribed *bool, lo
 	case schedulerpb.Event_UPDATE:
 		st := ev.GetUpdate().GetStatus()
 		p.update(st)
-		fatal, err = r.dispatch(s, ev, subscribed, log)
+		fatal, err = r.dispatch(s, se, subscribed, log)
 		if err == nil && s.ctx.Err() == nil && r.c.cfg.autoAck && len(st.GetUuid()) > 0 {
 			// Acknowledged by the handler (noted by Acknowledge) or handed
 			// to the acknowledgement sender just now.
@@ -55,41 +55,38 @@ func (r *runner) deliver(s *session, ev *schedulerpb.Event, subscribed *bool, lo
 		}
 		return fatal, err
 	}
-	return r.dispatch(s, ev, subscribed, log)
+	return r.dispatch(s, se, subscribed, log)
 }
 
-// releaseOffers appends the offers of ev (if any) to the held ones and
+// releaseOffers appends the offers of se (if any) to the held ones and
 // hands the handler as many as the launch window allows, part by part. An
 // OFFERS event that fits whole with nothing held before goes to the handler
 // as it came.
-func (r *runner) releaseOffers(s *session, ev *schedulerpb.Event, subscribed *bool, log *zap.Logger) (bool, error) {
+func (r *runner) releaseOffers(s *session, se *streamEvent, subscribed *bool, log *zap.Logger) (bool, error) {
 	p := &r.c.pace
-	if ev != nil {
+	var arrived int // offers of se
+	if se != nil {
+		arrived = se.offers.len()
 		if !p.holding() {
-			offers := ev.GetOffers().GetOffers()
-			if out, before := p.nextFor(offers); len(out) == len(offers) {
-				fatal, err := r.dispatch(s, ev, subscribed, log)
-				p.learn(len(out), before)
+			if n, before := p.nextFor(arrived); n == arrived {
+				fatal, err := r.dispatch(s, *se, subscribed, log)
+				p.learn(n, before)
 				return fatal, err
 			}
 		}
-		p.hold(ev.GetOffers().GetOffers())
+		p.hold(se.offers)
 	}
 	defer p.settle()
 	for s.ctx.Err() == nil {
 		out, before := p.next()
-		if len(out) == 0 {
-			if n := len(ev.GetOffers().GetOffers()); n > 0 {
-				log.Debug("offers held back: launch window full", zap.Int("offers", n))
+		if out.len() == 0 {
+			if arrived > 0 {
+				log.Debug("offers held back: launch window full", zap.Int("offers", arrived))
 			}
 			return false, nil
 		}
-		part := &schedulerpb.Event{
-			Type:   schedulerpb.Event_OFFERS.Enum(),
-			Offers: &schedulerpb.Event_Offers{Offers: out},
-		}
-		fatal, err := r.dispatch(s, part, subscribed, log)
-		p.learn(len(out), before)
+		fatal, err := r.dispatch(s, partEvent(out), subscribed, log)
+		p.learn(out.len(), before)
 		if err != nil {
 			return fatal, err
 		}
@@ -97,13 +94,13 @@ func (r *runner) releaseOffers(s *session, ev *schedulerpb.Event, subscribed *bo
 	return false, nil
 }
 
-// nextFor returns the first of offers, none being held, that the window
-// has room for now (see next), without holding them; and the launches
-// counted so far.
-func (p *pacer) nextFor(offers []*mesosproto.Offer) ([]*mesosproto.Offer, uint64) {
+// nextFor returns how many of n offers, none being held, the window has
+// room for now (see next), without holding them; and the launches counted
+// so far.
+func (p *pacer) nextFor(n int) (int, uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return offers[:p.fitLocked(len(offers))], p.launches
+	return p.fitLocked(n), p.launches
 }
 
 // pacingMetrics are the instruments of launch pacing.

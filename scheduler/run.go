@@ -23,6 +23,7 @@ type runner struct {
 	h        Handler
 	dh       DisconnectHandler  // h, when it implements it
 	rh       ResubscribeHandler // h, when it implements it
+	oh       OffersHandler      // h itself (not down the Unwrap chain), when it implements it
 	bo       *retry.Backoff
 	remake   func() (detector.Detector, error) // the Client's own detector, made again; nil with WithDetector
 	owned    detector.Detector                 // the Client's own detector now in use
@@ -126,6 +127,7 @@ func (c *Client) run(ctx context.Context, h Handler) error {
 
 	r.dh, _ = optional[DisconnectHandler](h)
 	r.rh, _ = optional[ResubscribeHandler](h)
+	r.oh, _ = h.(OffersHandler) // the outer handler only: a wrapper sees every event
 	if err := r.loadID(); err != nil {
 		if ctx.Err() != nil {
 			return c.subscribeTimedOut(ctx, nil)

@@ -108,11 +108,12 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 	wd := httpapi.NewWatchdog(first, func() { cancel(ErrMissedHeartbeats) })
 	defer wd.Stop()
 
-	events := make(chan *schedulerpb.Event, eventQueueLen)
+	events := make(chan streamEvent, eventQueueLen)
 	rd := &streamReader{
 		ctx:    sctx,
 		r:      recordio.NewReader(wd.Reader(resp.Body), c.cfg.maxFrameSize),
 		codec:  codec,
+		slim:   r.oh != nil,
 		out:    events,
 		wd:     wd,
 		missed: c.cfg.missedHeartbeats,
@@ -140,12 +141,12 @@ func (r *runner) subscribe(master *url.URL, changed <-chan struct{}) (out outcom
 
 	for {
 		var (
-			ev *schedulerpb.Event
+			ev streamEvent
 			ok bool
 		)
 		select {
 		case ev, ok = <-events:
-		case <-r.c.pace.wake: // ev nil: held-back offers may go (pacing_dispatch.go)
+		case <-r.c.pace.wake: // ev.ev nil: held-back offers may go (pacing_dispatch.go)
 			ok = true
 		case <-sctx.Done():
 		}
@@ -316,7 +317,8 @@ type streamReader struct {
 	ctx    context.Context
 	r      *recordio.Reader
 	codec  httpapi.Codec
-	out    chan<- *schedulerpb.Event
+	slim   bool // decode OFFERS into []Offer (the handler is an OffersHandler)
+	out    chan<- streamEvent
 	wd     *httpapi.Watchdog
 	missed int
 	log    *zap.Logger
@@ -338,18 +340,19 @@ func (rd *streamReader) run() {
 			rd.err = err
 			return
 		}
-		ev := new(schedulerpb.Event)
-		if err := rd.codec.Unmarshal(frame, ev); err != nil {
+		se, err := rd.decode(frame)
+		if err != nil {
 			rd.err = fmt.Errorf("%w: %w", errDecodeEvent, err)
 			rd.m.decodeErrs.Add(rd.m.ctx, 1)
 			return
 		}
-		rd.m.event(ev)
+		ev := se.ev
+		rd.m.eventWith(ev, se.offers.len())
 		if ev.GetType() == schedulerpb.Event_SUBSCRIBED {
 			rd.wd.SetTimeout(httpapi.HeartbeatTimeout(ev.GetSubscribed().GetHeartbeatIntervalSeconds(), rd.missed))
 		}
 		select {
-		case rd.out <- ev:
+		case rd.out <- se:
 			continue
 		default:
 		}
@@ -358,12 +361,42 @@ func (rd *streamReader) run() {
 			continue
 		}
 		select {
-		case rd.out <- ev:
+		case rd.out <- se:
 		case <-rd.ctx.Done():
 			rd.err = context.Cause(rd.ctx)
 			return
 		}
 	}
+}
+
+// decode decodes one frame. For a handler that takes compact offers, a
+// protobuf OFFERS event is decoded straight into []Offer, without the
+// protobuf-go offer messages (decodeOffersEvent looks no further than the
+// top level of any other event, which the codec then decodes), and the
+// offers of a JSON one are converted and dropped from the event.
+func (rd *streamReader) decode(frame []byte) (streamEvent, error) {
+	if rd.slim && rd.codec.MediaType() == httpapi.MediaTypeProtobuf {
+		offers, ok, err := decodeOffersEvent(frame)
+		if err != nil {
+			return streamEvent{}, err
+		}
+		if ok {
+			return streamEvent{
+				ev:     &schedulerpb.Event{Type: schedulerpb.Event_OFFERS.Enum()},
+				offers: offerBatch{compact: true, offers: offers},
+			}, nil
+		}
+	}
+	ev := new(schedulerpb.Event)
+	if err := rd.codec.Unmarshal(frame, ev); err != nil {
+		return streamEvent{}, err
+	}
+	if rd.slim && ev.GetType() == schedulerpb.Event_OFFERS {
+		offers := OffersFromProto(ev.GetOffers().GetOffers()...)
+		ev.Offers = nil
+		return streamEvent{ev: ev, offers: offerBatch{compact: true, offers: offers}}, nil
+	}
+	return protoEvent(ev), nil
 }
 
 // drainClose reads a little of an answer we do not need, so that its
