@@ -135,9 +135,7 @@ func TestLaunchPacingHandlerAcknowledges(t *testing.T) {
 		f.c = newClient(t, srv, ct, frameworkInfo("paced-acks"), scheduler.WithLaunchPacing(window, window),
 			scheduler.WithoutAutoAcknowledge())
 		var wg sync.WaitGroup
-		t.Cleanup(wg.Wait)
 		ctx, cancel := context.WithCancel(context.Background())
-		t.Cleanup(cancel)
 		var n int // updates with a uuid: every other one is acknowledged in the handler
 		start(t, f.c, scheduler.Callbacks{
 			Offers: f.offers,
@@ -166,6 +164,9 @@ func TestLaunchPacingHandlerAcknowledges(t *testing.T) {
 				return nil
 			},
 		})
+		// Registered after start's: runs first, so acknowledgements still in
+		// flight end by their ctx, not by Run stopping under them.
+		t.Cleanup(func() { cancel(); wg.Wait() })
 		recv(t, "every task FINISHED", f.allFinished)
 		f.mu.Lock()
 		out := f.maxOut
