@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package scheduler
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/mesoskit/mesoskit/internal/fastpb"
+	"github.com/mesoskit/mesoskit/mesosproto"
+)
+
+// offerDecoder decodes offers in protobuf wire format into []Offer in two
+// passes, as internal/fastpb decodes messages: the first (count) checks the
+// input and counts every value, the second (fill) decodes into memory
+// allocated once at the counted sizes. The decoder lives on the caller's
+// stack.
+//
+// An offer, resource or attribute in the canonical form the compact fields
+// reproduce exactly (see offerShape, valueShape) is decoded into them, its
+// other fields copied into its wire bytes; any other is decoded by fastpb
+// into a message in the first pass, which also checks it, and kept whole.
+type offerDecoder struct {
+	strs   fastpb.Strings // strings and wire bytes
+	res    fastpb.Slab[OfferResource]
+	attrs  fastpb.Slab[OfferAttribute]
+	ranges fastpb.Slab[[2]uint64]
+	items  fastpb.Slab[string] // set items and executor IDs
+
+	nOffers, nRes, nAttrs, nRanges, nItems int
+
+	// Messages decoded by the first pass for what is kept whole, in input
+	// order, taken by the second pass (wi, ri, ai).
+	wholes     []*mesosproto.Offer
+	wholeRes   []*mesosproto.Resource
+	wholeAttrs []*mesosproto.Attribute
+	wi, ri, ai int
+}
+
+// Field numbers of mesos.proto (mesosproto/mesos.proto).
+const (
+	offerID, offerFrameworkID, offerAgentID, offerHostname = 1, 2, 3, 4
+	offerResources, offerExecutorIDs, offerAttributes      = 5, 6, 7
+	offerAllocationInfo                                    = 10
+
+	valueName, valueType, valueScalar, valueRanges = 1, 2, 3, 4
+	resourceSet, resourceAllocationInfo            = 5, 11
+	attributeText, attributeSet                    = 5, 6
+)
+
+// offerShape is what the first loop over an offer's top-level fields finds.
+// The offer is canonical when id, framework_id, agent_id and hostname are
+// each present once, each ID message holding exactly its value field,
+// allocation_info is absent or present once with exactly a non-empty role,
+// and every executor ID holds exactly its value field.
+type offerShape struct {
+	id, fw, agent, host, role []byte
+	canon                     bool
+	nRes, nAttrs, nExec       int
+	wireLen                   int // bytes of the fields kept in wire form
+}
+
+// shapeOffer runs the first loop over the offer b; with check it also
+// checks the fields kept in wire form (the rest is checked by decoding).
+func shapeOffer(b []byte, check bool) (offerShape, bool) {
+	s := offerShape{canon: true}
+	var seen uint16
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if j < 0 {
+			return s, false
+		}
+		if !offerModeled(f) {
+			if check && !checkOfferField(f) {
+				return s, false
+			}
+			s.wireLen += j - i
+			i = j
+			continue
+		}
+		switch f.num {
+		case offerID, offerFrameworkID, offerAgentID, offerAllocationInfo:
+			bit := uint16(1) << f.num
+			v, ok := singleString(f.v)
+			if seen&bit != 0 || !ok || (f.num == offerAllocationInfo && len(v) == 0) {
+				s.canon = false
+			}
+			seen |= bit
+			switch f.num {
+			case offerID:
+				s.id = v
+			case offerFrameworkID:
+				s.fw = v
+			case offerAgentID:
+				s.agent = v
+			default:
+				s.role = v
+			}
+		case offerHostname:
+			if seen&(1<<offerHostname) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << offerHostname
+			s.host = f.v
+		case offerResources:
+			s.nRes++
+		case offerAttributes:
+			s.nAttrs++
+		case offerExecutorIDs:
+			s.nExec++
+			if _, ok := singleString(f.v); !ok {
+				s.canon = false
+			}
+		}
+		i = j
+	}
+	const required = 1<<offerID | 1<<offerFrameworkID | 1<<offerAgentID | 1<<offerHostname
+	if seen&required != required {
+		s.canon = false
+	}
+	return s, true
+}
+
+// offerModeled reports whether the Offer field f is one the compact fields
+// hold (all but url, domain, unavailability and unknown fields).
+func offerModeled(f wireField) bool {
+	return f.typ == protowire.BytesType && (f.num <= offerAttributes || f.num == offerAllocationInfo)
+}
+
+// checkOfferField checks a field of Offer kept in wire form.
+func checkOfferField(f wireField) bool {
+	fd := offerDesc.Fields().ByNumber(f.num)
+	// Offer sits at depth 3 (Event, Event.Offers, Offer).
+	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-2)
+}
+
+// count is the first pass over the offer b.
+func (d *offerDecoder) count(b []byte) error {
+	s, ok := shapeOffer(b, true)
+	if !ok {
+		return errOffersWire
+	}
+	d.nOffers++
+	d.nRes += s.nRes
+	d.nAttrs += s.nAttrs
+	if !s.canon {
+		pb := new(mesosproto.Offer)
+		if err := fastpb.Unmarshal(b, pb); err != nil {
+			return fmt.Errorf("scheduler: offers event: %w", err)
+		}
+		d.wholes = append(d.wholes, pb)
+	} else {
+		d.nItems += s.nExec
+		d.strs.Count(s.id)
+		d.strs.Count(s.fw)
+		d.strs.Count(s.agent)
+		d.strs.Count(s.host)
+		d.strs.Count(s.role)
+		d.strs.Reserve(s.wireLen)
+	}
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		i = j
+		if f.typ != protowire.BytesType {
+			continue
+		}
+		var err error
+		switch f.num {
+		case offerResources:
+			err = d.countValue(f.v, true)
+		case offerAttributes:
+			err = d.countValue(f.v, false)
+		case offerExecutorIDs:
+			if s.canon {
+				v, _ := singleString(f.v)
+				d.strs.Count(v)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alloc allocates what the first pass counted.
+func (d *offerDecoder) alloc() []Offer {
+	d.strs.Alloc()
+	d.res.Expect(d.nRes)
+	d.attrs.Expect(d.nAttrs)
+	d.ranges.Expect(d.nRanges)
+	d.items.Expect(d.nItems)
+	return make([]Offer, d.nOffers)
+}
+
+// fill is the second pass over the offer b, which count accepted.
+func (d *offerDecoder) fill(b []byte, o *Offer) {
+	s, _ := shapeOffer(b, false)
+	o.Resources = d.res.Take(s.nRes)
+	o.Attributes = d.attrs.Take(s.nAttrs)
+	var wire []byte
+	if s.canon {
+		o.ID = d.strs.String(s.id)
+		o.FrameworkID = d.strs.String(s.fw)
+		o.AgentID = d.strs.String(s.agent)
+		o.Hostname = d.strs.String(s.host)
+		o.AllocationRole = d.strs.String(s.role)
+		o.ExecutorIDs = d.items.Take(s.nExec)
+		wire = d.strs.Bytes(s.wireLen)[:0]
+	} else {
+		pb := d.wholes[d.wi]
+		d.wi++
+		o.ID = pb.GetId().GetValue()
+		o.FrameworkID = pb.GetFrameworkId().GetValue()
+		o.AgentID = pb.GetAgentId().GetValue()
+		o.Hostname = pb.GetHostname()
+		o.AllocationRole = pb.GetAllocationInfo().GetRole()
+		for _, id := range pb.GetExecutorIds() {
+			o.ExecutorIDs = append(o.ExecutorIDs, id.GetValue())
+		}
+		o.wire = bytes.Clone(b)
+		o.whole = true
+	}
+	nr, na, ne := 0, 0, 0
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		switch {
+		case f.typ == protowire.BytesType && f.num == offerResources:
+			d.fillResource(f.v, &o.Resources[nr])
+			nr++
+		case f.typ == protowire.BytesType && f.num == offerAttributes:
+			d.fillAttribute(f.v, &o.Attributes[na])
+			na++
+		case !s.canon:
+		case f.typ == protowire.BytesType && f.num == offerExecutorIDs:
+			v, _ := singleString(f.v)
+			o.ExecutorIDs[ne] = d.strs.String(v)
+			ne++
+		case !offerModeled(f):
+			wire = append(wire, b[i:j]...)
+		}
+		i = j
+	}
+	if s.canon {
+		o.wire = wire
+	}
+}
+
+// valueShape is what the first loop over a Resource or an Attribute finds.
+// It is canonical when name and type are each present once, the value
+// message Type names (scalar for SCALAR, ranges for RANGES, set for SET,
+// text for TEXT on an attribute) is present once and no other is, the value
+// message holds exactly its fields (a Scalar its value once, each Range its
+// begin and end once, a Set only items, a Text its value once), and a
+// resource's allocation_info is absent or present once with exactly a
+// non-empty role.
+type valueShape struct {
+	name, ranges, set, role, text []byte
+	typ                           int32
+	scalar                        uint64
+	canon                         bool
+	nRanges, nItems               int
+	wireLen                       int
+}
+
+// shapeValue runs the first loop over the Resource (res) or Attribute b.
+// With check it also checks the fields kept in wire form.
+func shapeValue(b []byte, res, check bool) (valueShape, bool) {
+	s := valueShape{canon: true}
+	var seen uint16
+	setNum, textNum := protowire.Number(attributeSet), protowire.Number(attributeText)
+	if res {
+		setNum, textNum = resourceSet, -1
+	}
+	once := func(n protowire.Number) {
+		if seen&(1<<n) != 0 {
+			s.canon = false
+		}
+		seen |= 1 << n
+	}
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if j < 0 {
+			return s, false
+		}
+		switch {
+		case f.num == valueName && f.typ == protowire.BytesType:
+			once(valueName)
+			s.name = f.v
+		case f.num == valueType && f.typ == protowire.VarintType:
+			once(valueType)
+			s.typ = int32(f.x) // protobuf-go keeps any number, truncated as here
+		case f.num == valueScalar && f.typ == protowire.BytesType:
+			once(valueScalar)
+			g, k := nextField(f.v, 0)
+			if k != len(f.v) || g.num != 1 || g.typ != protowire.Fixed64Type {
+				s.canon = false
+			}
+			s.scalar = g.x
+		case f.num == valueRanges && f.typ == protowire.BytesType:
+			once(valueRanges)
+			s.ranges = f.v
+			n, ok := countRanges(f.v)
+			s.nRanges = n
+			s.canon = s.canon && ok
+		case f.num == setNum && f.typ == protowire.BytesType:
+			once(setNum)
+			s.set = f.v
+			n, ok := countItems(f.v)
+			s.nItems = n
+			s.canon = s.canon && ok
+		case f.num == textNum && f.typ == protowire.BytesType:
+			once(textNum)
+			v, ok := singleString(f.v)
+			s.text = v
+			s.canon = s.canon && ok
+		case res && f.num == resourceAllocationInfo && f.typ == protowire.BytesType:
+			once(resourceAllocationInfo)
+			v, ok := singleString(f.v)
+			s.role = v
+			s.canon = s.canon && ok && len(v) > 0
+		default:
+			if check && !checkValueField(f, res) {
+				return s, false
+			}
+			s.wireLen += j - i
+		}
+		i = j
+	}
+	want := uint16(1<<valueName | 1<<valueType)
+	switch s.typ {
+	case int32(mesosproto.Value_SCALAR):
+		want |= 1 << valueScalar
+	case int32(mesosproto.Value_RANGES):
+		want |= 1 << valueRanges
+	case int32(mesosproto.Value_SET):
+		want |= 1 << setNum
+	case int32(mesosproto.Value_TEXT):
+		if !res {
+			want |= 1 << textNum
+		}
+	}
+	if seen&^(1<<resourceAllocationInfo) != want {
+		s.canon = false
+	}
+	return s, true
+}
+
+// checkValueField checks a field of Resource (res) or Attribute kept in
+// wire form.
+func checkValueField(f wireField, res bool) bool {
+	md := attributeDesc
+	if res {
+		md = resourceDesc
+	}
+	fd := md.Fields().ByNumber(f.num)
+	// A resource or attribute sits at depth 4 (Event, Event.Offers, Offer).
+	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-3)
+}
+
+// countRanges counts the Range messages of a canonical Value.Ranges b: ok
+// false unless b holds only ranges (field 1) each with exactly begin and end
+// once (as varints).
+func countRanges(b []byte) (int, bool) {
+	n := 0
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if j < 0 || f.num != 1 || f.typ != protowire.BytesType {
+			return n, false
+		}
+		if _, _, ok := rangeOf(f.v); !ok {
+			return n, false
+		}
+		n++
+		i = j
+	}
+	return n, true
+}
+
+// rangeOf decodes a canonical Value.Range.
+func rangeOf(b []byte) (begin, end uint64, ok bool) {
+	var seen uint8
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if j < 0 || f.typ != protowire.VarintType || (f.num != 1 && f.num != 2) || seen&(1<<f.num) != 0 {
+			return 0, 0, false
+		}
+		seen |= 1 << f.num
+		if f.num == 1 {
+			begin = f.x
+		} else {
+			end = f.x
+		}
+		i = j
+	}
+	return begin, end, seen == 1<<1|1<<2
+}
+
+// countItems counts the items of a canonical Value.Set b: ok false unless b
+// holds only items (field 1, strings).
+func countItems(b []byte) (int, bool) {
+	n := 0
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if j < 0 || f.num != 1 || f.typ != protowire.BytesType {
+			return n, false
+		}
+		n++
+		i = j
+	}
+	return n, true
+}
+
+// countValue is the first pass over a Resource (res) or Attribute b.
+func (d *offerDecoder) countValue(b []byte, res bool) error {
+	s, ok := shapeValue(b, res, true)
+	if !ok {
+		return errOffersWire
+	}
+	if !s.canon {
+		var err error
+		if res {
+			pb := new(mesosproto.Resource)
+			err = fastpb.Unmarshal(b, pb)
+			d.wholeRes = append(d.wholeRes, pb)
+		} else {
+			pb := new(mesosproto.Attribute)
+			err = fastpb.Unmarshal(b, pb)
+			d.wholeAttrs = append(d.wholeAttrs, pb)
+		}
+		if err != nil {
+			return fmt.Errorf("scheduler: offers event: %w", err)
+		}
+		return nil
+	}
+	d.strs.Count(s.name)
+	d.nRanges += s.nRanges
+	d.nItems += s.nItems
+	for i := 0; i < len(s.set); {
+		f, j := nextField(s.set, i)
+		d.strs.Count(f.v)
+		i = j
+	}
+	d.strs.Count(s.text)
+	d.strs.Count(s.role)
+	d.strs.Reserve(s.wireLen)
+	return nil
+}
+
+// fillValue is the second pass over a canonical Resource (res) or
+// Attribute b with shape s: its set items, ranges and wire bytes.
+func (d *offerDecoder) fillValue(b []byte, s *valueShape, res bool) (rs [][2]uint64, set []string, wire []byte) {
+	rs = d.ranges.Take(s.nRanges)
+	for i, k := 0, 0; i < len(s.ranges); k++ {
+		f, j := nextField(s.ranges, i)
+		rs[k][0], rs[k][1], _ = rangeOf(f.v)
+		i = j
+	}
+	set = d.items.Take(s.nItems)
+	for i, k := 0, 0; i < len(s.set); k++ {
+		f, j := nextField(s.set, i)
+		set[k] = d.strs.String(f.v)
+		i = j
+	}
+	if s.wireLen == 0 {
+		return rs, set, nil
+	}
+	wire = d.strs.Bytes(s.wireLen)[:0]
+	setNum, textNum := protowire.Number(attributeSet), protowire.Number(attributeText)
+	if res {
+		setNum, textNum = resourceSet, resourceAllocationInfo
+	}
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		switch {
+		case f.num == valueType && f.typ == protowire.VarintType:
+		case f.typ != protowire.BytesType:
+			wire = append(wire, b[i:j]...)
+		case f.num == valueName, f.num == valueScalar, f.num == valueRanges, f.num == setNum, f.num == textNum:
+		default:
+			wire = append(wire, b[i:j]...)
+		}
+		i = j
+	}
+	return rs, set, wire
+}
+
+// fillResource is the second pass over the resource b.
+func (d *offerDecoder) fillResource(b []byte, r *OfferResource) {
+	s, _ := shapeValue(b, true, false)
+	if !s.canon {
+		pb := d.wholeRes[d.ri]
+		d.ri++
+		*r = OfferResource{
+			Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rangesOf(pb),
+			Set: pb.GetSet().GetItem(), AllocationRole: pb.GetAllocationInfo().GetRole(),
+			wire: bytes.Clone(b), whole: true,
+		}
+		return
+	}
+	r.Name = d.strs.String(s.name)
+	r.Type = mesosproto.Value_Type(s.typ)
+	r.Scalar = math.Float64frombits(s.scalar)
+	r.Ranges, r.Set, r.wire = d.fillValue(b, &s, true)
+	r.AllocationRole = d.strs.String(s.role)
+}
+
+// fillAttribute is the second pass over the attribute b.
+func (d *offerDecoder) fillAttribute(b []byte, a *OfferAttribute) {
+	s, _ := shapeValue(b, false, false)
+	if !s.canon {
+		pb := d.wholeAttrs[d.ai]
+		d.ai++
+		var rs [][2]uint64
+		for _, x := range pb.GetRanges().GetRange() {
+			rs = append(rs, [2]uint64{x.GetBegin(), x.GetEnd()})
+		}
+		*a = OfferAttribute{
+			Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rs,
+			Set: pb.GetSet().GetItem(), Text: pb.GetText().GetValue(), wire: bytes.Clone(b), whole: true,
+		}
+		return
+	}
+	a.Name = d.strs.String(s.name)
+	a.Type = mesosproto.Value_Type(s.typ)
+	a.Scalar = math.Float64frombits(s.scalar)
+	a.Ranges, a.Set, a.wire = d.fillValue(b, &s, false)
+	a.Text = d.strs.String(s.text)
+}
