@@ -213,12 +213,10 @@ func mergeWire(b []byte, m proto.Message) {
 }
 
 // OffersFromProto converts offers to the form Callbacks.Offers receives,
-// for tests and for handlers that wrap Callbacks. Proto of each result
-// equals the message given.
+// for tests and for handlers that wrap Callbacks (the Client uses it for
+// JSON events). Proto of each result equals the message given. The offers
+// are encoded and decoded together, so that they share one set of
+// allocations as a decoded event's do.
 func OffersFromProto(offers ...*mesosproto.Offer) []Offer {
-	out := make([]Offer, len(offers))
-	for i, pb := range offers {
-		out[i] = offerFromProto(pb)
-	}
-	return out
+	return offersFromProto(offers)
 }

@@ -123,6 +123,50 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 	return offers, true, nil
 }
 
+// offersFromProto is OffersFromProto: the offers' deterministic encodings,
+// each behind its length, in one buffer, decoded in one count pass and one
+// fill pass.
+func offersFromProto(pbs []*mesosproto.Offer) []Offer {
+	opts := proto.MarshalOptions{AllowPartial: true, Deterministic: true}
+	n := 0
+	for _, pb := range pbs {
+		n += protowire.SizeBytes(opts.Size(pb))
+	}
+	buf := make([]byte, 0, n)
+	for _, pb := range pbs {
+		var err error
+		buf = protowire.AppendVarint(buf, uint64(opts.Size(pb)))
+		if buf, err = opts.MarshalAppend(buf, pb); err != nil {
+			return slowOffersFromProto(pbs)
+		}
+	}
+	var d offerDecoder
+	for i := 0; i < len(buf); {
+		v, n := protowire.ConsumeBytes(buf[i:])
+		if n < 0 || d.count(v) != nil {
+			return slowOffersFromProto(pbs)
+		}
+		i += n
+	}
+	offers := d.alloc()
+	for i, k := 0, 0; i < len(buf); k++ {
+		v, n := protowire.ConsumeBytes(buf[i:])
+		d.fill(v, &offers[k])
+		i += n
+	}
+	return offers
+}
+
+// slowOffersFromProto converts the offers one by one (not reached for
+// messages protobuf-go made: their encodings decode).
+func slowOffersFromProto(pbs []*mesosproto.Offer) []Offer {
+	out := make([]Offer, len(pbs))
+	for i, pb := range pbs {
+		out[i] = offerFromProto(pb)
+	}
+	return out
+}
+
 // offerFromProto makes an Offer whose Proto is exactly pb: its
 // deterministic encoding decoded as the Client decodes offers.
 func offerFromProto(pb *mesosproto.Offer) Offer {

@@ -144,9 +144,13 @@ func compareWithReference(b []byte) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("got %d offers, want %d", len(got), len(want))
 	}
+	batch := OffersFromProto(want...)
 	for i := range want {
 		if d := checkOffer(&got[i], want[i]); d != "" {
 			return fmt.Sprintf("offer %d: %s", i, d)
+		}
+		if d := checkOffer(&batch[i], want[i]); d != "" {
+			return fmt.Sprintf("OffersFromProto, offer %d: %s", i, d)
 		}
 		// The same offer through offerFromProto.
 		o := offerFromProto(want[i])

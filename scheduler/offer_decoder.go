@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/mesoskit/mesoskit/internal/fastpb"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -130,9 +131,28 @@ func offerModeled(f wireField) bool {
 	return f.typ == protowire.BytesType && (f.num <= offerAttributes || f.num == offerAllocationInfo)
 }
 
+// Fields 1 to 15 of Offer, Resource and Attribute, looked up once: the
+// descriptors' own lookup is an interface call and a map access.
+var offerFields, resourceFields, attributeFields = denseFields(offerDesc), denseFields(resourceDesc), denseFields(attributeDesc)
+
+func denseFields(md protoreflect.MessageDescriptor) (a [16]protoreflect.FieldDescriptor) {
+	for i := range a {
+		a[i] = md.Fields().ByNumber(protowire.Number(i))
+	}
+	return a
+}
+
+// fieldOf returns field num of md, dense holding its first 16.
+func fieldOf(dense *[16]protoreflect.FieldDescriptor, md protoreflect.MessageDescriptor, num protowire.Number) protoreflect.FieldDescriptor {
+	if num < 16 {
+		return dense[num]
+	}
+	return md.Fields().ByNumber(num)
+}
+
 // checkOfferField checks a field of Offer kept in wire form.
 func checkOfferField(f wireField) bool {
-	fd := offerDesc.Fields().ByNumber(f.num)
+	fd := fieldOf(&offerFields, offerDesc, f.num)
 	// Offer sits at depth 3 (Event, Event.Offers, Offer).
 	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-2)
 }
@@ -268,63 +288,78 @@ type valueShape struct {
 
 // shapeValue runs the first loop over the Resource (res) or Attribute b.
 // With check it also checks the fields kept in wire form.
-func shapeValue(b []byte, res, check bool) (valueShape, bool) {
-	s := valueShape{canon: true}
+func shapeValue(s *valueShape, b []byte, res, check bool) bool {
+	*s = valueShape{canon: true}
 	var seen uint16
 	setNum, textNum := protowire.Number(attributeSet), protowire.Number(attributeText)
 	if res {
 		setNum, textNum = resourceSet, -1
 	}
-	once := func(n protowire.Number) {
-		if seen&(1<<n) != 0 {
-			s.canon = false
-		}
-		seen |= 1 << n
-	}
 	for i := 0; i < len(b); {
 		f, j := nextField(b, i)
 		if j < 0 {
-			return s, false
+			return false
 		}
 		switch {
 		case f.num == valueName && f.typ == protowire.BytesType:
-			once(valueName)
+			if seen&(1<<valueName) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << valueName
 			s.name = f.v
 		case f.num == valueType && f.typ == protowire.VarintType:
-			once(valueType)
+			if seen&(1<<valueType) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << valueType
 			s.typ = int32(f.x) // protobuf-go keeps any number, truncated as here
 		case f.num == valueScalar && f.typ == protowire.BytesType:
-			once(valueScalar)
+			if seen&(1<<valueScalar) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << valueScalar
 			g, k := nextField(f.v, 0)
 			if k != len(f.v) || g.num != 1 || g.typ != protowire.Fixed64Type {
 				s.canon = false
 			}
 			s.scalar = g.x
 		case f.num == valueRanges && f.typ == protowire.BytesType:
-			once(valueRanges)
+			if seen&(1<<valueRanges) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << valueRanges
 			s.ranges = f.v
 			n, ok := countRanges(f.v)
 			s.nRanges = n
 			s.canon = s.canon && ok
 		case f.num == setNum && f.typ == protowire.BytesType:
-			once(setNum)
+			if seen&(1<<setNum) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << setNum
 			s.set = f.v
 			n, ok := countItems(f.v)
 			s.nItems = n
 			s.canon = s.canon && ok
 		case f.num == textNum && f.typ == protowire.BytesType:
-			once(textNum)
+			if seen&(1<<textNum) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << textNum
 			v, ok := singleString(f.v)
 			s.text = v
 			s.canon = s.canon && ok
 		case res && f.num == resourceAllocationInfo && f.typ == protowire.BytesType:
-			once(resourceAllocationInfo)
+			if seen&(1<<resourceAllocationInfo) != 0 {
+				s.canon = false
+			}
+			seen |= 1 << resourceAllocationInfo
 			v, ok := singleString(f.v)
 			s.role = v
 			s.canon = s.canon && ok && len(v) > 0
 		default:
 			if check && !checkValueField(f, res) {
-				return s, false
+				return false
 			}
 			s.wireLen += j - i
 		}
@@ -346,17 +381,16 @@ func shapeValue(b []byte, res, check bool) (valueShape, bool) {
 	if seen&^(1<<resourceAllocationInfo) != want {
 		s.canon = false
 	}
-	return s, true
+	return true
 }
 
 // checkValueField checks a field of Resource (res) or Attribute kept in
 // wire form.
 func checkValueField(f wireField, res bool) bool {
-	md := attributeDesc
+	fd := fieldOf(&attributeFields, attributeDesc, f.num)
 	if res {
-		md = resourceDesc
+		fd = fieldOf(&resourceFields, resourceDesc, f.num)
 	}
-	fd := md.Fields().ByNumber(f.num)
 	// A resource or attribute sits at depth 4 (Event, Event.Offers, Offer).
 	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-3)
 }
@@ -416,8 +450,8 @@ func countItems(b []byte) (int, bool) {
 
 // countValue is the first pass over a Resource (res) or Attribute b.
 func (d *offerDecoder) countValue(b []byte, res bool) error {
-	s, ok := shapeValue(b, res, true)
-	if !ok {
+	var s valueShape
+	if !shapeValue(&s, b, res, true) {
 		return errOffersWire
 	}
 	if !s.canon {
@@ -490,7 +524,8 @@ func (d *offerDecoder) fillValue(b []byte, s *valueShape, res bool) (rs [][2]uin
 
 // fillResource is the second pass over the resource b.
 func (d *offerDecoder) fillResource(b []byte, r *OfferResource) {
-	s, _ := shapeValue(b, true, false)
+	var s valueShape
+	shapeValue(&s, b, true, false)
 	if !s.canon {
 		pb := d.wholeRes[d.ri]
 		d.ri++
@@ -510,7 +545,8 @@ func (d *offerDecoder) fillResource(b []byte, r *OfferResource) {
 
 // fillAttribute is the second pass over the attribute b.
 func (d *offerDecoder) fillAttribute(b []byte, a *OfferAttribute) {
-	s, _ := shapeValue(b, false, false)
+	var s valueShape
+	shapeValue(&s, b, false, false)
 	if !s.canon {
 		pb := d.wholeAttrs[d.ai]
 		d.ai++

@@ -31,8 +31,28 @@ type wireField struct {
 
 // nextField reads the field at b[i:] and returns it and the position after
 // it, or -1 for malformed input. A group is stepped over whole (with its
-// nesting and end tag checked as protobuf-go checks them).
+// nesting and end tag checked as protobuf-go checks them). The common case
+// (a one-byte tag of a varint or length-delimited field with a one-byte
+// value or length) is inlined.
 func nextField(b []byte, i int) (wireField, int) {
+	if uint(i+1) < uint(len(b)) {
+		t, c := b[i], b[i+1]
+		if t < 0x80 && c < 0x80 && t >= 8 {
+			switch t & 7 {
+			case 0:
+				return wireField{num: protowire.Number(t >> 3), x: uint64(c)}, i + 2
+			case 2:
+				if e := i + 2 + int(c); e <= len(b) {
+					return wireField{num: protowire.Number(t >> 3), typ: 2, v: b[i+2 : e]}, e
+				}
+			}
+		}
+	}
+	return nextFieldSlow(b, i)
+}
+
+// nextFieldSlow is nextField for every field.
+func nextFieldSlow(b []byte, i int) (wireField, int) {
 	var f wireField
 	var t uint64
 	if i < len(b) && b[i] < 0x80 {
