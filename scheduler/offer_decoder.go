@@ -3,10 +3,6 @@
 package scheduler
 
 import (
-	"bytes"
-	"fmt"
-	"math"
-
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -39,7 +35,17 @@ type offerDecoder struct {
 	wholeRes   []*mesosproto.Resource
 	wholeAttrs []*mesosproto.Attribute
 	wi, ri, ai int
+
+	// The shapes the first pass found, one word per element as a rule
+	// (pushShape), here or, past queueInline, in spill.
+	queue  [queueInline]uint64
+	spill  []uint64
+	qn, qi int
 }
+
+// queueInline is how many shape words the decoder holds without allocating
+// (a 100-offer event of the fixture needs 700).
+const queueInline = 1024
 
 // Field numbers of mesos.proto (mesosproto/mesos.proto).
 const (
@@ -155,118 +161,6 @@ func checkOfferField(f wireField) bool {
 	fd := fieldOf(&offerFields, offerDesc, f.num)
 	// Offer sits at depth 3 (Event, Event.Offers, Offer).
 	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-2)
-}
-
-// count is the first pass over the offer b.
-func (d *offerDecoder) count(b []byte) error {
-	s, ok := shapeOffer(b, true)
-	if !ok {
-		return errOffersWire
-	}
-	d.nOffers++
-	d.nRes += s.nRes
-	d.nAttrs += s.nAttrs
-	if !s.canon {
-		pb := new(mesosproto.Offer)
-		if err := fastpb.Unmarshal(b, pb); err != nil {
-			return fmt.Errorf("scheduler: offers event: %w", err)
-		}
-		d.wholes = append(d.wholes, pb)
-	} else {
-		d.nItems += s.nExec
-		d.strs.Count(s.id)
-		d.strs.Count(s.fw)
-		d.strs.Count(s.agent)
-		d.strs.Count(s.host)
-		d.strs.Count(s.role)
-		d.strs.Reserve(s.wireLen)
-	}
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		i = j
-		if f.typ != protowire.BytesType {
-			continue
-		}
-		var err error
-		switch f.num {
-		case offerResources:
-			err = d.countValue(f.v, true)
-		case offerAttributes:
-			err = d.countValue(f.v, false)
-		case offerExecutorIDs:
-			if s.canon {
-				v, _ := singleString(f.v)
-				d.strs.Count(v)
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// alloc allocates what the first pass counted.
-func (d *offerDecoder) alloc() []Offer {
-	d.strs.Alloc()
-	d.res.Expect(d.nRes)
-	d.attrs.Expect(d.nAttrs)
-	d.ranges.Expect(d.nRanges)
-	d.items.Expect(d.nItems)
-	return make([]Offer, d.nOffers)
-}
-
-// fill is the second pass over the offer b, which count accepted.
-func (d *offerDecoder) fill(b []byte, o *Offer) {
-	s, _ := shapeOffer(b, false)
-	o.Resources = d.res.Take(s.nRes)
-	o.Attributes = d.attrs.Take(s.nAttrs)
-	var wire []byte
-	if s.canon {
-		o.ID = d.strs.String(s.id)
-		o.FrameworkID = d.strs.String(s.fw)
-		o.AgentID = d.strs.String(s.agent)
-		o.Hostname = d.strs.String(s.host)
-		o.AllocationRole = d.strs.String(s.role)
-		o.ExecutorIDs = d.items.Take(s.nExec)
-		wire = d.strs.Bytes(s.wireLen)[:0]
-	} else {
-		pb := d.wholes[d.wi]
-		d.wi++
-		o.ID = pb.GetId().GetValue()
-		o.FrameworkID = pb.GetFrameworkId().GetValue()
-		o.AgentID = pb.GetAgentId().GetValue()
-		o.Hostname = pb.GetHostname()
-		o.AllocationRole = pb.GetAllocationInfo().GetRole()
-		for _, id := range pb.GetExecutorIds() {
-			o.ExecutorIDs = append(o.ExecutorIDs, id.GetValue())
-		}
-		o.wire = bytes.Clone(b)
-		o.whole = true
-	}
-	nr, na, ne := 0, 0, 0
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		switch {
-		case f.typ == protowire.BytesType && f.num == offerResources:
-			d.fillResource(f.v, &o.Resources[nr])
-			nr++
-		case f.typ == protowire.BytesType && f.num == offerAttributes:
-			d.fillAttribute(f.v, &o.Attributes[na])
-			na++
-		case !s.canon:
-		case f.typ == protowire.BytesType && f.num == offerExecutorIDs:
-			v, _ := singleString(f.v)
-			o.ExecutorIDs[ne] = d.strs.String(v)
-			ne++
-		case !offerModeled(f):
-			wire = append(wire, b[i:j]...)
-		}
-		i = j
-	}
-	if s.canon {
-		o.wire = wire
-	}
 }
 
 // valueShape is what the first loop over a Resource or an Attribute finds.
@@ -446,123 +340,4 @@ func countItems(b []byte) (int, bool) {
 		i = j
 	}
 	return n, true
-}
-
-// countValue is the first pass over a Resource (res) or Attribute b.
-func (d *offerDecoder) countValue(b []byte, res bool) error {
-	var s valueShape
-	if !shapeValue(&s, b, res, true) {
-		return errOffersWire
-	}
-	if !s.canon {
-		var err error
-		if res {
-			pb := new(mesosproto.Resource)
-			err = fastpb.Unmarshal(b, pb)
-			d.wholeRes = append(d.wholeRes, pb)
-		} else {
-			pb := new(mesosproto.Attribute)
-			err = fastpb.Unmarshal(b, pb)
-			d.wholeAttrs = append(d.wholeAttrs, pb)
-		}
-		if err != nil {
-			return fmt.Errorf("scheduler: offers event: %w", err)
-		}
-		return nil
-	}
-	d.strs.Count(s.name)
-	d.nRanges += s.nRanges
-	d.nItems += s.nItems
-	for i := 0; i < len(s.set); {
-		f, j := nextField(s.set, i)
-		d.strs.Count(f.v)
-		i = j
-	}
-	d.strs.Count(s.text)
-	d.strs.Count(s.role)
-	d.strs.Reserve(s.wireLen)
-	return nil
-}
-
-// fillValue is the second pass over a canonical Resource (res) or
-// Attribute b with shape s: its set items, ranges and wire bytes.
-func (d *offerDecoder) fillValue(b []byte, s *valueShape, res bool) (rs [][2]uint64, set []string, wire []byte) {
-	rs = d.ranges.Take(s.nRanges)
-	for i, k := 0, 0; i < len(s.ranges); k++ {
-		f, j := nextField(s.ranges, i)
-		rs[k][0], rs[k][1], _ = rangeOf(f.v)
-		i = j
-	}
-	set = d.items.Take(s.nItems)
-	for i, k := 0, 0; i < len(s.set); k++ {
-		f, j := nextField(s.set, i)
-		set[k] = d.strs.String(f.v)
-		i = j
-	}
-	if s.wireLen == 0 {
-		return rs, set, nil
-	}
-	wire = d.strs.Bytes(s.wireLen)[:0]
-	setNum, textNum := protowire.Number(attributeSet), protowire.Number(attributeText)
-	if res {
-		setNum, textNum = resourceSet, resourceAllocationInfo
-	}
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		switch {
-		case f.num == valueType && f.typ == protowire.VarintType:
-		case f.typ != protowire.BytesType:
-			wire = append(wire, b[i:j]...)
-		case f.num == valueName, f.num == valueScalar, f.num == valueRanges, f.num == setNum, f.num == textNum:
-		default:
-			wire = append(wire, b[i:j]...)
-		}
-		i = j
-	}
-	return rs, set, wire
-}
-
-// fillResource is the second pass over the resource b.
-func (d *offerDecoder) fillResource(b []byte, r *OfferResource) {
-	var s valueShape
-	shapeValue(&s, b, true, false)
-	if !s.canon {
-		pb := d.wholeRes[d.ri]
-		d.ri++
-		*r = OfferResource{
-			Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rangesOf(pb),
-			Set: pb.GetSet().GetItem(), AllocationRole: pb.GetAllocationInfo().GetRole(),
-			wire: bytes.Clone(b), whole: true,
-		}
-		return
-	}
-	r.Name = d.strs.String(s.name)
-	r.Type = mesosproto.Value_Type(s.typ)
-	r.Scalar = math.Float64frombits(s.scalar)
-	r.Ranges, r.Set, r.wire = d.fillValue(b, &s, true)
-	r.AllocationRole = d.strs.String(s.role)
-}
-
-// fillAttribute is the second pass over the attribute b.
-func (d *offerDecoder) fillAttribute(b []byte, a *OfferAttribute) {
-	var s valueShape
-	shapeValue(&s, b, false, false)
-	if !s.canon {
-		pb := d.wholeAttrs[d.ai]
-		d.ai++
-		var rs [][2]uint64
-		for _, x := range pb.GetRanges().GetRange() {
-			rs = append(rs, [2]uint64{x.GetBegin(), x.GetEnd()})
-		}
-		*a = OfferAttribute{
-			Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rs,
-			Set: pb.GetSet().GetItem(), Text: pb.GetText().GetValue(), wire: bytes.Clone(b), whole: true,
-		}
-		return
-	}
-	a.Name = d.strs.String(s.name)
-	a.Type = mesosproto.Value_Type(s.typ)
-	a.Scalar = math.Float64frombits(s.scalar)
-	a.Ranges, a.Set, a.wire = d.fillValue(b, &s, false)
-	a.Text = d.strs.String(s.text)
 }
