@@ -48,10 +48,14 @@ type Offer struct {
 	ExecutorIDs []string
 
 	// wire holds, in protobuf wire format, the offer's fields not listed
-	// above (url, domain, unavailability, unknown fields), or, when whole is
-	// set, the entire offer: input the fields above cannot reproduce
-	// exactly (a duplicated or partial field, an unknown enum value) is kept
-	// as it came.
+	// above (url, domain, unavailability, unknown fields, a listed field's
+	// number with another wire type) in their order, or, when whole is set,
+	// the entire offer: input the fields above cannot reproduce exactly (a
+	// required field missing or repeated, an ID message with other fields,
+	// an empty or repeated allocation_info) is kept as it came, with the
+	// fields above projected from its decoded message. The rules are in
+	// offer_decoder.go (offerShape, valueShape). A Type outside the enum is
+	// kept as a number, as protobuf-go keeps it, not made whole.
 	wire  []byte
 	whole bool
 }
