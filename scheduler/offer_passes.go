@@ -266,7 +266,7 @@ func setText(res bool) (protowire.Number, protowire.Number) {
 }
 
 // fillValue is the second pass over a canonical Resource (res) or
-// Attribute b: it fills the common fields and returns the text (or
+// Attribute b: it decodes the fields into v (text holds a resource's
 // allocation role).
 func (d *offerDecoder) fillValue(b []byte, res bool, v *valueFields) {
 	_, n := d.popShape()
