@@ -16,8 +16,9 @@ import (
 //
 // The Client decodes an OFFERS event straight into []Offer, without building
 // the protobuf-go messages of mesosproto.Offer: a 100-offer event costs a
-// handful of allocations and about half the bytes of those messages, and an
-// offer kept for later holds about a third of them (docs/PERFORMANCE.md).
+// handful of allocations (7 for the benchmarks' 100-offer event) and 0.42× the
+// bytes of those messages, and an offer kept for later holds 0.42× theirs
+// (0.71× mesos-go's; docs/PERFORMANCE.md, "Round three").
 // Nothing is lost: Proto returns the full message, equal to what
 // proto.Unmarshal makes of the offer's bytes (unknown fields included).
 //
@@ -48,10 +49,14 @@ type Offer struct {
 	ExecutorIDs []string
 
 	// wire holds, in protobuf wire format, the offer's fields not listed
-	// above (url, domain, unavailability, unknown fields), or, when whole is
-	// set, the entire offer: input the fields above cannot reproduce
-	// exactly (a duplicated or partial field, an unknown enum value) is kept
-	// as it came.
+	// above (url, domain, unavailability, unknown fields, a listed field's
+	// number with another wire type) in their order, or, when whole is set,
+	// the entire offer: input the fields above cannot reproduce exactly (a
+	// required field missing or repeated, an ID message with other fields,
+	// an empty or repeated allocation_info) is kept as it came, with the
+	// fields above projected from its decoded message. The rules are in
+	// offer_decoder.go (offerShape, valueShape). A Type outside the enum is
+	// kept as a number, as protobuf-go keeps it, not made whole.
 	wire  []byte
 	whole bool
 }
@@ -213,12 +218,10 @@ func mergeWire(b []byte, m proto.Message) {
 }
 
 // OffersFromProto converts offers to the form Callbacks.Offers receives,
-// for tests and for handlers that wrap Callbacks. Proto of each result
-// equals the message given.
+// for tests and for handlers that wrap Callbacks (the Client uses it for
+// JSON events). Proto of each result equals the message given. The offers
+// are encoded and decoded together, so that they share one set of
+// allocations as a decoded event's do.
 func OffersFromProto(offers ...*mesosproto.Offer) []Offer {
-	out := make([]Offer, len(offers))
-	for i, pb := range offers {
-		out[i] = offerFromProto(pb)
-	}
-	return out
+	return offersFromProto(offers)
 }

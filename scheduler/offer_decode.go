@@ -5,9 +5,9 @@ package scheduler
 import (
 	"errors"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/mesoskit/mesoskit/internal/fastpb"
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
 )
@@ -27,61 +27,158 @@ func UnmarshalOffers(event []byte) ([]Offer, error) {
 		return nil, err
 	}
 	if !ok {
+		// The Client decodes another event in full; here it is only checked.
+		if !checkMessage(event, eventDesc, protowire.DefaultRecursionLimit) {
+			return nil, errOffersWire
+		}
 		return nil, ErrNotOffers
 	}
 	return offers, nil
 }
 
+// Descriptors for checking fields kept in wire form.
+var (
+	eventDesc     = (*schedulerpb.Event)(nil).ProtoReflect().Descriptor()
+	eventOffers   = (*schedulerpb.Event_Offers)(nil).ProtoReflect().Descriptor()
+	offerDesc     = (*mesosproto.Offer)(nil).ProtoReflect().Descriptor()
+	resourceDesc  = (*mesosproto.Resource)(nil).ProtoReflect().Descriptor()
+	attributeDesc = (*mesosproto.Attribute)(nil).ProtoReflect().Descriptor()
+)
+
+// Field numbers of scheduler.proto (mesosproto/schedulerpb/scheduler.proto):
+// Event.type, Event.offers and Event.Offers.offers.
+const (
+	eventType, eventOffersField, offersOffer = 1, 3, 1
+)
+
+// maxOffersFields is how many occurrences of Event.offers the decoder
+// tracks without allocating (a master sends one; protobuf merges several).
+const maxOffersFields = 4
+
 // decodeOffersEvent decodes b as an event: for an OFFERS event, into its
 // offers (ok true); for any other type it returns ok false without having
-// decoded more than the event's top level.
+// decoded more than the event's top level (whose wire format it checks).
 //
-// TODO(offers): the compact decoder; this version goes through the
-// protobuf-go messages.
+// The event's offers are those proto.Unmarshal finds: the offers of every
+// Event.offers field, in order (a message field present several times is
+// merged, and merging concatenates repeated fields); its type is the last
+// type field's (an OFFERS type may follow the offers). The Event's other
+// fields of an OFFERS event are only checked.
 func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
-	ev := new(schedulerpb.Event)
-	if err := fastpb.Unmarshal(b, ev); err != nil {
-		return nil, false, err
+	var inline [maxOffersFields][]byte
+	fields := inline[:0]
+	var typ int32
+	others := false
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if j < 0 {
+			return nil, false, errOffersWire
+		}
+		switch {
+		case f.num == eventType && f.typ == protowire.VarintType:
+			typ = int32(f.x) // protobuf-go keeps any number, truncated to int32
+		case f.num == eventOffersField && f.typ == protowire.BytesType:
+			fields = append(fields, f.v)
+		default:
+			others = true
+		}
+		i = j
 	}
-	if ev.GetType() != schedulerpb.Event_OFFERS {
+	if typ != int32(schedulerpb.Event_OFFERS) {
 		return nil, false, nil
 	}
-	return OffersFromProto(ev.GetOffers().GetOffers()...), true, nil
+	if others && !checkMessage(b, eventDesc, protowire.DefaultRecursionLimit) {
+		return nil, false, errOffersWire
+	}
+	var d offerDecoder
+	for _, v := range fields {
+		for i := 0; i < len(v); {
+			f, j := nextField(v, i)
+			if j < 0 {
+				return nil, false, errOffersWire
+			}
+			if f.num == offersOffer && f.typ == protowire.BytesType {
+				if err := d.count(f.v); err != nil {
+					return nil, false, err
+				}
+			} else if fd := eventOffers.Fields().ByNumber(f.num); fd != nil &&
+				!checkKnown(f, fd, protowire.DefaultRecursionLimit-1) {
+				return nil, false, errOffersWire
+			}
+			i = j
+		}
+	}
+	offers = d.alloc()
+	k := 0
+	for _, v := range fields {
+		for i := 0; i < len(v); {
+			f, j := nextField(v, i)
+			if f.num == offersOffer && f.typ == protowire.BytesType {
+				d.fill(f.v, &offers[k])
+				k++
+			}
+			i = j
+		}
+	}
+	return offers, true, nil
 }
 
-// offerFromProto makes an Offer whose Proto is exactly pb.
-//
-// TODO(offers): decode the marshalled offer with the compact decoder.
-func offerFromProto(pb *mesosproto.Offer) Offer {
-	o := Offer{
-		ID:             pb.GetId().GetValue(),
-		FrameworkID:    pb.GetFrameworkId().GetValue(),
-		AgentID:        pb.GetAgentId().GetValue(),
-		Hostname:       pb.GetHostname(),
-		AllocationRole: pb.GetAllocationInfo().GetRole(),
-		whole:          true,
+// offersFromProto is OffersFromProto: the offers' deterministic encodings,
+// each behind its length, in one buffer, decoded in one count pass and one
+// fill pass.
+func offersFromProto(pbs []*mesosproto.Offer) []Offer {
+	opts := proto.MarshalOptions{AllowPartial: true, Deterministic: true}
+	n := 0
+	for _, pb := range pbs {
+		n += protowire.SizeBytes(opts.Size(pb))
 	}
-	o.wire, _ = proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(pb)
-	for _, r := range pb.GetResources() {
-		w, _ := proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(r)
-		o.Resources = append(o.Resources, OfferResource{
-			Name: r.GetName(), Type: r.GetType(), Scalar: r.GetScalar().GetValue(), Ranges: rangesOf(r),
-			Set: r.GetSet().GetItem(), AllocationRole: r.GetAllocationInfo().GetRole(), wire: w, whole: true,
-		})
-	}
-	for _, a := range pb.GetAttributes() {
-		w, _ := proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(a)
-		var rs [][2]uint64
-		for _, r := range a.GetRanges().GetRange() {
-			rs = append(rs, [2]uint64{r.GetBegin(), r.GetEnd()})
+	buf := make([]byte, 0, n)
+	for _, pb := range pbs {
+		var err error
+		buf = protowire.AppendVarint(buf, uint64(opts.Size(pb)))
+		if buf, err = opts.MarshalAppend(buf, pb); err != nil {
+			return slowOffersFromProto(pbs)
 		}
-		o.Attributes = append(o.Attributes, OfferAttribute{
-			Name: a.GetName(), Type: a.GetType(), Scalar: a.GetScalar().GetValue(), Ranges: rs,
-			Set: a.GetSet().GetItem(), Text: a.GetText().GetValue(), wire: w, whole: true,
-		})
 	}
-	for _, id := range pb.GetExecutorIds() {
-		o.ExecutorIDs = append(o.ExecutorIDs, id.GetValue())
+	var d offerDecoder
+	for i := 0; i < len(buf); {
+		v, n := protowire.ConsumeBytes(buf[i:])
+		if n < 0 || d.count(v) != nil {
+			return slowOffersFromProto(pbs)
+		}
+		i += n
 	}
-	return o
+	offers := d.alloc()
+	for i, k := 0, 0; i < len(buf); k++ {
+		v, n := protowire.ConsumeBytes(buf[i:])
+		d.fill(v, &offers[k])
+		i += n
+	}
+	return offers
+}
+
+// slowOffersFromProto converts the offers one by one (not reached for
+// messages protobuf-go made: their encodings decode).
+func slowOffersFromProto(pbs []*mesosproto.Offer) []Offer {
+	out := make([]Offer, len(pbs))
+	for i, pb := range pbs {
+		out[i] = offerFromProto(pb)
+	}
+	return out
+}
+
+// offerFromProto makes an Offer whose Proto is exactly pb: its
+// deterministic encoding decoded as the Client decodes offers.
+func offerFromProto(pb *mesosproto.Offer) Offer {
+	b, err := proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(pb)
+	if err == nil {
+		var d offerDecoder
+		if err = d.count(b); err == nil {
+			offers := d.alloc()
+			d.fill(b, &offers[0])
+			return offers[0]
+		}
+	}
+	// Not reached for a message protobuf-go made: its encoding decodes.
+	return Offer{ID: pb.GetId().GetValue(), whole: true, wire: b}
 }

@@ -27,6 +27,7 @@ TARGETS=(
 	"./mesostest FuzzParseResources"
 	"./mesostest FuzzExecutorAPI"
 	"./scheduler FuzzSubscribeStream"
+	"./scheduler FuzzUnmarshalOffers"
 )
 
 # Every target in the tree must be listed (a new one added without a line here fails make fuzz).

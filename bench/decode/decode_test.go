@@ -17,6 +17,7 @@ import (
 	"github.com/mesoskit/mesoskit/internal/httpapi"
 	"github.com/mesoskit/mesoskit/internal/recordio"
 	"github.com/mesoskit/mesoskit/mesosproto/schedulerpb"
+	"github.com/mesoskit/mesoskit/scheduler"
 )
 
 // offersPerEvent and distinctEvents shape the stream: distinct events keep
@@ -45,14 +46,30 @@ func stream(tb testing.TB, mt string) ([]byte, int) {
 	return b, len(b) / distinctEvents
 }
 
-// mesoskitDecoder decodes as scheduler/stream.go does.
-func mesoskitDecoder(tb testing.TB, mt string, body []byte) func() *schedulerpb.Event {
+// mesoskitDecoder decodes as the Client does for Callbacks.Offers
+// (scheduler/stream.go): a protobuf record straight into []scheduler.Offer
+// (scheduler.UnmarshalOffers), a JSON one into a schedulerpb.Event whose
+// offers scheduler.OffersFromProto converts.
+func mesoskitDecoder(tb testing.TB, mt string, body []byte) func() []scheduler.Offer {
 	codec, err := httpapi.CodecFor(mt)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	r := recordio.NewReader(&fixtures.LoopReader{Data: body}, 0)
-	return func() *schedulerpb.Event {
+	if mt == httpapi.MediaTypeProtobuf {
+		return func() []scheduler.Offer {
+			frame, err := r.ReadFrame()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			offers, err := scheduler.UnmarshalOffers(frame)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return offers
+		}
+	}
+	return func() []scheduler.Offer {
 		frame, err := r.ReadFrame()
 		if err != nil {
 			tb.Fatal(err)
@@ -61,7 +78,7 @@ func mesoskitDecoder(tb testing.TB, mt string, body []byte) func() *schedulerpb.
 		if err := codec.Unmarshal(frame, ev); err != nil {
 			tb.Fatal(err)
 		}
-		return ev
+		return scheduler.OffersFromProto(ev.GetOffers().GetOffers()...)
 	}
 }
 

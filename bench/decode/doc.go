@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package decode compares how fast mesoskit and mesos-go turn a SUBSCRIBE
-// response (a RecordIO stream of OFFERS events, 100 offers each) into event
-// messages, in protobuf and in JSON, each through the path its scheduler
-// client uses:
+// response (a RecordIO stream of OFFERS events, 100 offers each) into the
+// offers a scheduler's callback receives, in protobuf and in JSON, each
+// through the path its scheduler client uses:
 //
-//   - mesoskit: recordio.Reader over the response body, then the codec's
-//     Unmarshal into a new schedulerpb.Event per record (scheduler/stream.go);
+//   - mesoskit: recordio.Reader over the response body, then, as the Client
+//     does for Callbacks.Offers (scheduler/stream.go), a protobuf record
+//     straight into []scheduler.Offer with scheduler.UnmarshalOffers, a JSON
+//     one through the codec into a schedulerpb.Event whose offers
+//     scheduler.OffersFromProto converts;
 //   - mesos-go: httpcli.Client.HandleResponse on the SUBSCRIBE response
 //     (ResponseClassAuto, as httpsched subscribes), then Decode into a new
 //     scheduler.Event per record (extras/scheduler/controller's event loop).

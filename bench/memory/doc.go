@@ -7,9 +7,11 @@
 //     (protobuf, each side's decode path as in package decode) and keeps
 //     either every offer (held=all) or the first offer of each event
 //     (held=1-per-event), then reports the live heap they keep per offer
-//     (retained-B/offer). mesoskit decodes into slabs shared by a whole
-//     event and mesos-go into value arrays, so with either a held offer
-//     keeps more than itself; held=1-per-event shows how much.
+//     (retained-B/offer). mesoskit decodes each event as the Client does for
+//     Callbacks.Offers, into []scheduler.Offer (scheduler.UnmarshalOffers),
+//     whose offers share the event's slabs and string arena; mesos-go
+//     decodes into value arrays; so with either a held offer keeps more
+//     than itself; held=1-per-event shows how much.
 //   - BenchmarkSubscribedHeap starts a mesostest cluster of 10,000 agents,
 //     measures the live heap, subscribes a mesoskit scheduler that declines
 //     every offer (the Client's default), lets it run through several

@@ -44,24 +44,26 @@ func offersStream(tb testing.TB) []byte {
 	return b
 }
 
-// holdMesoskit decodes the stream as the scheduler does and keeps offers.
-func holdMesoskit(tb testing.TB, stream []byte, all bool) []*mesosproto.Offer {
+// holdMesoskit decodes the stream as the Client does for Callbacks.Offers
+// (scheduler.UnmarshalOffers on each record) and keeps the offers of each
+// event, or its first offer (a sub-slice: the event's decoded memory is
+// shared by its offers, so one kept offer keeps it all).
+func holdMesoskit(tb testing.TB, stream []byte, all bool) [][]scheduler.Offer {
 	r := recordio.NewReader(&fixtures.LoopReader{Data: stream}, 0)
-	var held []*mesosproto.Offer
+	var held [][]scheduler.Offer
 	for range events {
 		frame, err := r.ReadFrame()
 		if err != nil {
 			tb.Fatal(err)
 		}
-		ev := new(schedulerpb.Event)
-		if err := httpapi.Protobuf.Unmarshal(frame, ev); err != nil {
+		offers, err := scheduler.UnmarshalOffers(frame)
+		if err != nil {
 			tb.Fatal(err)
 		}
-		offers := ev.GetOffers().GetOffers()
 		if !all {
-			offers = offers[:1]
+			offers = offers[:1:1]
 		}
-		held = append(held, offers...)
+		held = append(held, offers)
 	}
 	return held
 }

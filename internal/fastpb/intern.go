@@ -40,31 +40,37 @@ func internSlot(b []byte) uint {
 
 // strLen is what the first pass counts for the string b: 0 when the second
 // pass will find it in the table, len(b) otherwise.
-func (d *decoder) strLen(b []byte) int {
+func (d *decoder) strLen(b []byte) int { return d.intern.count(b) }
+
+// str returns b as a string stored in the arena, the earlier copy when the
+// table has one.
+func (d *decoder) str(b []byte) string { return d.intern.str(b, &d.arena) }
+
+// count is strLen on the table t.
+func (t *interner) count(b []byte) int {
 	if len(b) == 0 || len(b) > internMax {
 		return len(b)
 	}
 	h := internSlot(b)
-	if string(d.intern.in[h]) == string(b) {
+	if string(t.in[h]) == string(b) {
 		return 0
 	}
-	d.intern.in[h] = b
+	t.in[h] = b
 	return len(b)
 }
 
-// str returns b as a string stored in the arena, the earlier copy when the
-// table has one.
-func (d *decoder) str(b []byte) string {
+// str is the decoder's str on the table t and the arena a.
+func (t *interner) str(b []byte, a *arena) string {
 	if len(b) == 0 || len(b) > internMax {
-		c := d.arena.copy(b)
+		c := a.copy(b)
 		return unsafe.String(unsafe.SliceData(c), len(c))
 	}
 	h := internSlot(b)
-	if s := d.intern.out[h]; s == string(b) {
+	if s := t.out[h]; s == string(b) {
 		return s
 	}
-	c := d.arena.copy(b)
+	c := a.copy(b)
 	s := unsafe.String(unsafe.SliceData(c), len(c))
-	d.intern.out[h] = s
+	t.out[h] = s
 	return s
 }
