@@ -95,8 +95,8 @@ type ackPipe struct {
 	refused  atomic.Bool   // an answer other than 2xx was read: write nothing more
 	once     sync.Once
 	mu       sync.Mutex
-	raw      net.Conn // the TCP connection once dialed; closed by finish
-	started  bool     // the writer was started; Run goroutine only
+	raw      net.Conn    // the TCP connection once dialed; closed by finish
+	started  atomic.Bool // the writer was started (start)
 }
 
 // newAckPipe returns the pipelined path of p's session, or nil and why not
@@ -239,6 +239,17 @@ func plainValue(s string) bool {
 		}
 	}
 	return textproto.TrimString(s) == s
+}
+
+// start starts the writer unless it runs already. The caller holds a
+// count of the session's calls (the Run goroutine before endSession, or a
+// call of the application's in flight), so that Add cannot race
+// endSession's Wait.
+func (pp *ackPipe) start() {
+	if pp.started.CompareAndSwap(false, true) {
+		pp.p.s.calls.Add(1)
+		go pp.write()
+	}
 }
 
 // finished reports whether the connection has ended (or never came up).
@@ -477,6 +488,7 @@ func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, jo
 	switch {
 	case apiErr == nil:
 		p.c.pipelinedOK.Add(1)
+		p.succeeded(job)
 		<-p.slots
 		return true, err
 	case retryable(apiErr):
@@ -507,9 +519,12 @@ func (p *ackPipeline) postLater(job ackJob, again bool) {
 			ctx, cancel = context.WithTimeoutCause(p.s.ctx, t, errCallTimedOut)
 		}
 		var err error
-		if again && !retry.Sleep(ctx, retry.New(p.c.cfg.backoffInitial, p.c.cfg.backoffMax).Next(), nil) {
+		switch {
+		case again && !retry.Sleep(ctx, retry.New(p.c.cfg.backoffInitial, p.c.cfg.backoffMax).Next(), nil):
 			err = callErr(job.typ, context.Cause(ctx))
-		} else {
+		case job.reply != nil:
+			err = p.c.postRetried(ctx, p.s, job.typ, job.body) // its caller records the call's metrics
+		default:
 			err = p.c.postAttempts(ctx, p.s, job.typ, job.body)
 		}
 		cancel()
@@ -518,6 +533,8 @@ func (p *ackPipeline) postLater(job ackJob, again bool) {
 		}
 		if err != nil {
 			p.failed(job, err)
+		} else {
+			p.succeeded(job)
 		}
 		<-p.slots
 	}()

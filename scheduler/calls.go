@@ -118,7 +118,7 @@ func (c *Client) Acknowledge(ctx context.Context, agentID *mesosproto.AgentID, t
 	if len(uuid) == 0 {
 		return errors.New("scheduler: ACKNOWLEDGE: empty uuid (updates without a uuid are not acknowledged)")
 	}
-	err := c.call(ctx, &schedulerpb.Call{
+	err := c.callAck(ctx, &schedulerpb.Call{
 		Type:        schedulerpb.Call_ACKNOWLEDGE.Enum(),
 		Acknowledge: &schedulerpb.Call_Acknowledge{AgentId: agentID, TaskId: taskID, Uuid: uuid},
 	})
