@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,11 +63,12 @@ var errPipelineClosed = errors.New("scheduler: the master closed the pipelined c
 // other than 2xx (logged when that answer is read).
 var errPipelineRefused = errors.New("scheduler: an acknowledgement was refused on the pipelined connection")
 
-// ackPipe sends the automatic acknowledgements of one subscription as
-// HTTP/1.1 pipelined requests on one connection of its own (see
-// WithPipelinedAcks): a writer goroutine writes them back to back, flushing
-// when no further one is queued, and a reader goroutine reads the answers in
-// request order, as the master sends them.
+// ackPipe sends the acknowledgements of one subscription, the automatic
+// ones and the application's (ackcalls.go), as HTTP/1.1 pipelined requests
+// on one connection of its own (see WithPipelinedAcks): a writer goroutine
+// writes them back to back, flushing when no further one is queued, and a
+// reader goroutine reads the answers in request order, as the master sends
+// them.
 //
 // Every acknowledgement holds a slot of its ackPipeline until it is
 // finished: answered, handed to the net/http path (which then finishes it),
@@ -357,7 +359,13 @@ func (pp *ackPipe) write() {
 			_, _ = w.Write(pp.tail)
 			_, err := w.Write(job.body)
 			if err == nil && len(pp.queue) == 0 {
-				err = w.Flush()
+				// Let the goroutines that are about to queue one (callers
+				// woken by the answers just read) run first: one write for
+				// them all instead of one each.
+				runtime.Gosched()
+				if len(pp.queue) == 0 {
+					err = w.Flush()
+				}
 			}
 			if err != nil {
 				pp.finish(fmt.Errorf("write: %w", err))
