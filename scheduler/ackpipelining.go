@@ -461,6 +461,19 @@ func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, jo
 	// Always bounded, even with WithCallTimeout(0): a master that never
 	// answers would otherwise hold the window, and dispatch, for good.
 	_ = conn.SetReadDeadline(time.Now().Add(pp.timeout))
+	if _, err := br.Peek(1); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return false, fmt.Errorf("read: %w", err)
+	}
+	if n := plainAccepted(br); n > 0 { // nearly every answer, without ReadResponse's allocations
+		_, _ = br.Discard(n)
+		p.c.pipelinedOK.Add(1)
+		p.succeeded(job)
+		<-p.slots
+		return true, nil
+	}
 	var resp *http.Response
 	for i := 0; ; i++ {
 		resp, err = http.ReadResponse(br, req)
