@@ -35,10 +35,13 @@ func handlerAckStatuses(n int) []*mesosproto.TaskStatus {
 
 // handlerAckRun runs a Client that leaves acknowledging to the
 // application (WithoutAutoAcknowledge) against srv and returns its
-// framework ID once subscribed.
+// framework ID once subscribed. A burst of acknowledgements from many
+// goroutines under -race on a loaded machine can hold up the stream for
+// more than the tests' usual second of silence: 10 s are allowed.
 func handlerAckRun(t *testing.T, srv *mesostest.Server, ct, name string, opts ...scheduler.Option) (*scheduler.Client, *running, string) {
 	t.Helper()
-	c := newClient(t, srv, ct, frameworkInfo(name), append([]scheduler.Option{scheduler.WithoutAutoAcknowledge()}, opts...)...)
+	base := []scheduler.Option{scheduler.WithoutAutoAcknowledge(), scheduler.WithMissedHeartbeats(int(10 * time.Second / testHeartbeat))}
+	c := newClient(t, srv, ct, frameworkInfo(name), append(base, opts...)...)
 	sig := newSignals()
 	r := start(t, c, sig.callbacks(scheduler.Callbacks{}))
 	return c, r, recv(t, "SUBSCRIBED", sig.subscribed)
