@@ -71,7 +71,11 @@ func appendIDField(b []byte, num protowire.Number, value string) []byte {
 // no unknown fields. Otherwise (a malformed or newer peer's status) the
 // acknowledgement goes through the codec.
 func exactAckIDs(st *mesosproto.TaskStatus) bool {
-	a, t := st.GetAgentId(), st.GetTaskId()
+	return exactIDs(st.GetAgentId(), st.GetTaskId())
+}
+
+// exactIDs is exactAckIDs for the IDs themselves.
+func exactIDs(a *mesosproto.AgentID, t *mesosproto.TaskID) bool {
 	return a != nil && a.Value != nil && len(a.ProtoReflect().GetUnknown()) == 0 &&
 		t != nil && t.Value != nil && len(t.ProtoReflect().GetUnknown()) == 0
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,11 +63,12 @@ var errPipelineClosed = errors.New("scheduler: the master closed the pipelined c
 // other than 2xx (logged when that answer is read).
 var errPipelineRefused = errors.New("scheduler: an acknowledgement was refused on the pipelined connection")
 
-// ackPipe sends the automatic acknowledgements of one subscription as
-// HTTP/1.1 pipelined requests on one connection of its own (see
-// WithPipelinedAcks): a writer goroutine writes them back to back, flushing
-// when no further one is queued, and a reader goroutine reads the answers in
-// request order, as the master sends them.
+// ackPipe sends the acknowledgements of one subscription, the automatic
+// ones and the application's (ackcalls.go), as HTTP/1.1 pipelined requests
+// on one connection of its own (see WithPipelinedAcks): a writer goroutine
+// writes them back to back, flushing when no further one is queued, and a
+// reader goroutine reads the answers in request order, as the master sends
+// them.
 //
 // Every acknowledgement holds a slot of its ackPipeline until it is
 // finished: answered, handed to the net/http path (which then finishes it),
@@ -95,8 +97,8 @@ type ackPipe struct {
 	refused  atomic.Bool   // an answer other than 2xx was read: write nothing more
 	once     sync.Once
 	mu       sync.Mutex
-	raw      net.Conn // the TCP connection once dialed; closed by finish
-	started  bool     // the writer was started; Run goroutine only
+	raw      net.Conn    // the TCP connection once dialed; closed by finish
+	started  atomic.Bool // the writer was started (start)
 }
 
 // newAckPipe returns the pipelined path of p's session, or nil and why not
@@ -241,6 +243,17 @@ func plainValue(s string) bool {
 	return textproto.TrimString(s) == s
 }
 
+// start starts the writer unless it runs already. The caller holds a
+// count of the session's calls (the Run goroutine before endSession, or a
+// call of the application's in flight), so that Add cannot race
+// endSession's Wait.
+func (pp *ackPipe) start() {
+	if pp.started.CompareAndSwap(false, true) {
+		pp.p.s.calls.Add(1)
+		go pp.write()
+	}
+}
+
 // finished reports whether the connection has ended (or never came up).
 func (pp *ackPipe) finished() bool {
 	select {
@@ -346,7 +359,13 @@ func (pp *ackPipe) write() {
 			_, _ = w.Write(pp.tail)
 			_, err := w.Write(job.body)
 			if err == nil && len(pp.queue) == 0 {
-				err = w.Flush()
+				// Let the goroutines that are about to queue one (callers
+				// woken by the answers just read) run first: one write for
+				// them all instead of one each.
+				runtime.Gosched()
+				if len(pp.queue) == 0 {
+					err = w.Flush()
+				}
 			}
 			if err != nil {
 				pp.finish(fmt.Errorf("write: %w", err))
@@ -442,6 +461,19 @@ func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, jo
 	// Always bounded, even with WithCallTimeout(0): a master that never
 	// answers would otherwise hold the window, and dispatch, for good.
 	_ = conn.SetReadDeadline(time.Now().Add(pp.timeout))
+	if _, err := br.Peek(1); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return false, fmt.Errorf("read: %w", err)
+	}
+	if n := plainAccepted(br); n > 0 { // nearly every answer, without ReadResponse's allocations
+		_, _ = br.Discard(n)
+		p.c.pipelinedOK.Add(1)
+		p.succeeded(job)
+		<-p.slots
+		return true, nil
+	}
 	var resp *http.Response
 	for i := 0; ; i++ {
 		resp, err = http.ReadResponse(br, req)
@@ -477,6 +509,7 @@ func (pp *ackPipe) answer(conn net.Conn, br *bufio.Reader, req *http.Request, jo
 	switch {
 	case apiErr == nil:
 		p.c.pipelinedOK.Add(1)
+		p.succeeded(job)
 		<-p.slots
 		return true, err
 	case retryable(apiErr):
@@ -507,9 +540,12 @@ func (p *ackPipeline) postLater(job ackJob, again bool) {
 			ctx, cancel = context.WithTimeoutCause(p.s.ctx, t, errCallTimedOut)
 		}
 		var err error
-		if again && !retry.Sleep(ctx, retry.New(p.c.cfg.backoffInitial, p.c.cfg.backoffMax).Next(), nil) {
+		switch {
+		case again && !retry.Sleep(ctx, retry.New(p.c.cfg.backoffInitial, p.c.cfg.backoffMax).Next(), nil):
 			err = callErr(job.typ, context.Cause(ctx))
-		} else {
+		case job.reply != nil:
+			err = p.c.postRetried(ctx, p.s, job.typ, job.body) // its caller records the call's metrics
+		default:
 			err = p.c.postAttempts(ctx, p.s, job.typ, job.body)
 		}
 		cancel()
@@ -518,6 +554,8 @@ func (p *ackPipeline) postLater(job ackJob, again bool) {
 		}
 		if err != nil {
 			p.failed(job, err)
+		} else {
+			p.succeeded(job)
 		}
 		<-p.slots
 	}()

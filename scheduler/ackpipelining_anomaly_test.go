@@ -5,6 +5,7 @@ package scheduler_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -243,8 +244,12 @@ type anomaly struct {
 	// answer was lost); Mesos's agent ignores the duplicate.
 	dupOK bool
 	// failOK: an acknowledgement is refused for good (4xx, 500) and logged
-	// as failed; the agent resends the update.
+	// as failed (its caller gets the *APIError); the agent resends the
+	// update.
 	failOK bool
+	// timeoutOK: an acknowledgement of the application's may get no answer
+	// within the call timeout (its caller gets context.DeadlineExceeded).
+	timeoutOK bool
 }
 
 // closedOrReset is what ends the pipeline when the master answers and closes.
@@ -313,7 +318,7 @@ var anomalies = []anomaly{
 	// While the client waits out the call timeout, the agent may send the
 	// updates again and the client acknowledge them again: duplicates, as
 	// with a slow master.
-	{name: "silent", warn: "i/o timeout", dupOK: true, script: func(pc *pipeConn, i int, req *http.Request) bool {
+	{name: "silent", warn: "i/o timeout", dupOK: true, timeoutOK: true, script: func(pc *pipeConn, i int, req *http.Request) bool {
 		if i == 0 {
 			return fwd(pc, req)
 		}
@@ -383,24 +388,96 @@ var anomalies = []anomaly{
 func TestPipelinedAckAnomalies(t *testing.T) {
 	for _, a := range anomalies {
 		t.Run(a.name, func(t *testing.T) {
-			forEachCodec(t, func(t *testing.T, ct string) { runAnomaly(t, ct, a) })
+			forEachCodec(t, func(t *testing.T, ct string) { runAnomaly(t, ct, a, false) })
 		})
 	}
 }
 
-func runAnomaly(t *testing.T, ct string, a anomaly) {
+// The same anomalies with acknowledgements of the application's
+// (WithoutAutoAcknowledge, AcknowledgeStatus from a goroutine per update),
+// which share the pipelined connection: every update is acknowledged in the
+// end, and a caller gets an error only for a refusal (the *APIError of its
+// own acknowledgement) or for no answer within the call timeout.
+func TestPipelinedAckAnomaliesExplicit(t *testing.T) {
+	for _, a := range anomalies {
+		t.Run(a.name, func(t *testing.T) {
+			forEachCodec(t, func(t *testing.T, ct string) { runAnomaly(t, ct, a, true) })
+		})
+	}
+}
+
+// explicitAcks acknowledges updates from goroutines of their own, as a
+// handler that hands them to workers does, and keeps the errors.
+type explicitAcks struct {
+	c        *scheduler.Client
+	wg       sync.WaitGroup
+	inFlight atomic.Int64
+	mu       sync.Mutex
+	errs     []error
+}
+
+func (e *explicitAcks) update(ctx context.Context, st *mesosproto.TaskStatus) error {
+	e.wg.Add(1)
+	e.inFlight.Add(1)
+	go func() {
+		defer e.wg.Done()
+		defer e.inFlight.Add(-1)
+		if err := e.c.AcknowledgeStatus(ctx, st); err != nil {
+			e.mu.Lock()
+			e.errs = append(e.errs, fmt.Errorf("%s: %w", st.GetTaskId().GetValue(), err))
+			e.mu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// check waits, once every update is acknowledged, for every caller to have
+// returned, and reports the errors that anomaly a does not explain: with
+// failOK, at least one caller must have got the *APIError of its refused
+// acknowledgement.
+func (e *explicitAcks) check(t *testing.T, a anomaly) {
+	t.Helper()
+	eventually(t, "every acknowledgement call returned", func() bool { return e.inFlight.Load() == 0 })
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	refused := 0
+	for _, err := range e.errs {
+		var apiErr *scheduler.APIError
+		switch {
+		case a.failOK && errors.As(err, &apiErr):
+			refused++
+		case a.timeoutOK && errors.Is(err, context.DeadlineExceeded):
+		default:
+			t.Errorf("an acknowledgement failed: %v", err)
+		}
+	}
+	if a.failOK && refused == 0 {
+		t.Errorf("no caller got the refusal of its acknowledgement")
+	}
+}
+
+func runAnomaly(t *testing.T, ct string, a anomaly, explicit bool) {
 	srv := newServer(t, mesostest.WithAgents(1, testAgentConfig), mesostest.WithSimulatedTasks(200*time.Millisecond),
 		mesostest.WithUpdateRetryInterval(anomalyRetry))
 	proxy := newBadProxy(t, srv, a.script)
 	core, logs := observer.New(zap.DebugLevel)
-	c := newClient(t, nil, ct, frameworkInfo("anomaly-"+a.name), scheduler.WithMaster(proxy.url()),
-		scheduler.WithLogger(zap.New(core)), scheduler.WithCallTimeout(2*time.Second))
+	opts := []scheduler.Option{scheduler.WithMaster(proxy.url()),
+		scheduler.WithLogger(zap.New(core)), scheduler.WithCallTimeout(2 * time.Second)}
+	acks := &explicitAcks{}
+	var update func(context.Context, *mesosproto.TaskStatus) error
+	if explicit {
+		opts = append(opts, scheduler.WithoutAutoAcknowledge())
+		update = acks.update
+	}
+	c := newClient(t, nil, ct, frameworkInfo("anomaly-"+a.name), opts...)
+	acks.c = c
 	var (
 		mu       sync.Mutex
 		fwID     string
 		launched bool
 	)
 	r := start(t, c, scheduler.Callbacks{
+		Update: update,
 		Subscribed: func(_ context.Context, s *schedulerpb.Event_Subscribed) error {
 			mu.Lock()
 			fwID = s.GetFrameworkId().GetValue()
@@ -438,6 +515,9 @@ func runAnomaly(t *testing.T, ct string, a anomaly) {
 	if r.returned() {
 		t.Fatalf("Run returned: %v", r.wait())
 	}
+	if explicit {
+		acks.check(t, a)
+	}
 	proxy.mu.Lock()
 	piped := proxy.piped
 	proxy.mu.Unlock()
@@ -469,6 +549,7 @@ func runAnomaly(t *testing.T, ct string, a anomaly) {
 	if err := r.stop(); err != nil {
 		t.Errorf("Run: %v", err)
 	}
+	acks.wg.Wait()
 }
 
 // containsAny reports whether s contains one of subs.

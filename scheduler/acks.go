@@ -54,11 +54,17 @@ type ackPipeline struct {
 	pipe    *ackPipe      // the pipelined path (WithPipelinedAcks), nil when not used
 }
 
-// ackJob is one encoded acknowledgement.
+// ackJob is one encoded acknowledgement: an automatic one, or one of the
+// application's (Acknowledge, AcknowledgeOperationStatus; see
+// pipelinedCall), whose caller waits on reply.
 type ackJob struct {
 	typ    schedulerpb.Call_Type
 	body   []byte
 	taskID string // for the log; "" for operation acknowledgements
+	// reply, for a call of the application's, receives its outcome once
+	// (nil: answered 2xx); buffered, so that a caller gone meanwhile holds
+	// nothing up. nil for an automatic acknowledgement.
+	reply chan error
 }
 
 func newAckPipeline(c *Client, s *session, log *zap.Logger) *ackPipeline {
@@ -73,6 +79,7 @@ func newAckPipeline(c *Client, s *session, log *zap.Logger) *ackPipeline {
 	}
 	p.pipe = pp
 	c.m.acks.Store(p)
+	c.acks.Store(p)
 	return p
 }
 
@@ -93,12 +100,7 @@ func (p *ackPipeline) submit(job ackJob) {
 		return
 	}
 	if pp := p.pipe; pp != nil && !pp.finished() {
-		if !pp.started {
-			// Run goroutine, before endSession's Wait: Add cannot race it.
-			pp.started = true
-			p.s.calls.Add(1)
-			go pp.write()
-		}
+		pp.start() // Run goroutine, before endSession's Wait: Add cannot race it
 		if testHookAckSubmit != nil {
 			testHookAckSubmit()
 		}
@@ -135,6 +137,7 @@ var testHookAckSubmit func()
 // instead of vanishing. Run goroutine only.
 func (p *ackPipeline) close() {
 	p.c.m.acks.CompareAndSwap(p, nil)
+	p.c.acks.CompareAndSwap(p, nil)
 	var pipeQueue chan ackJob
 	if p.pipe != nil {
 		p.pipe.finish(errSubscriptionEnded) // a writer never started
@@ -185,7 +188,20 @@ func (p *ackPipeline) work() {
 	}
 }
 
+// failed finishes job with err: its caller gets err (a call of the
+// application's), or it is logged and counted (an automatic one).
 func (p *ackPipeline) failed(job ackJob, err error) {
+	if job.reply != nil {
+		// As send says it.
+		switch {
+		case p.s.ctx.Err() != nil && !errors.Is(err, ErrNotSubscribed):
+			err = callErr(job.typ, errSubscriptionEnded)
+		case errors.Is(err, errCallTimedOut):
+			err = callErr(job.typ, errCallTimeout(p.c.cfg.callTimeout))
+		}
+		job.reply <- err
+		return
+	}
 	p.c.m.acksFailed.Add(p.c.m.ctx, 1)
 	if job.typ == schedulerpb.Call_ACKNOWLEDGE {
 		defaultFailed(p.s, p.log, "automatic acknowledgement failed; the agent will resend the update",
@@ -193,6 +209,13 @@ func (p *ackPipeline) failed(job ackJob, err error) {
 		return
 	}
 	defaultFailed(p.s, p.log, "automatic operation acknowledgement failed", zap.Error(err))
+}
+
+// succeeded finishes job answered 2xx: its caller, if any, gets nil.
+func (p *ackPipeline) succeeded(job ackJob) {
+	if job.reply != nil {
+		job.reply <- nil
+	}
 }
 
 // callContext is a worker's context for one call after another: the

@@ -113,12 +113,15 @@ func (c *Client) Decline(ctx context.Context, offerIDs []*mesosproto.OfferID, fi
 // bytes of TaskStatus.uuid). Only updates that carry a uuid are
 // acknowledged. Unless WithoutAutoAcknowledge is given, the Client does this
 // itself after Update returns nil; acknowledging from the handler as well is
-// harmless and suppresses the automatic one.
+// harmless and suppresses the automatic one. It returns once the master has
+// answered; by default the call shares the subscription's pipelined
+// connection with the automatic acknowledgements (see WithPipelinedAcks),
+// so that many goroutines may acknowledge at once at little cost.
 func (c *Client) Acknowledge(ctx context.Context, agentID *mesosproto.AgentID, taskID *mesosproto.TaskID, uuid []byte) error {
 	if len(uuid) == 0 {
 		return errors.New("scheduler: ACKNOWLEDGE: empty uuid (updates without a uuid are not acknowledged)")
 	}
-	err := c.call(ctx, &schedulerpb.Call{
+	err := c.callAck(ctx, &schedulerpb.Call{
 		Type:        schedulerpb.Call_ACKNOWLEDGE.Enum(),
 		Acknowledge: &schedulerpb.Call_Acknowledge{AgentId: agentID, TaskId: taskID, Uuid: uuid},
 	})

@@ -55,6 +55,10 @@ type Client struct {
 	started atomic.Bool
 	target  atomic.Pointer[callTarget] // of the live session (send.go)
 
+	// acks is the live session's pipeline: the application's
+	// acknowledgements use its pipelined connection (ackcalls.go).
+	acks atomic.Pointer[ackPipeline]
+
 	mu          sync.Mutex
 	fw          *mesosproto.FrameworkInfo // what SUBSCRIBE sends; UpdateFramework replaces it
 	frameworkID string

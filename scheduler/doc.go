@@ -103,7 +103,9 @@
 // next events are dispatched. By default ([WithPipelinedAcks]) they are
 // HTTP/1.1 pipelined requests on one connection per subscription, a writer
 // and a reader goroutine, for bursts beyond what net/http's client sustains;
-// any anomaly of the master or a proxy on that connection moves the rest of
+// the application's own acknowledgements ([Client.Acknowledge],
+// [Client.AcknowledgeStatus], [Client.AcknowledgeOperationStatus]) share
+// that connection, each call waiting for its own answer; any anomaly of the master or a proxy on that connection moves the rest of
 // the subscription's acknowledgements to net/http, and
 // [WithoutPipelinedAcks] sends them all through net/http from the start. A stream silent for five
 // heartbeat intervals is dropped and resubscribed ([WithMissedHeartbeats]).

@@ -266,11 +266,17 @@ func WithAckConcurrency(n int) Option {
 	return func(c *config) { c.ackConcurrency = n }
 }
 
-// WithPipelinedAcks makes the automatic acknowledgements (see
-// WithoutAutoAcknowledge) of each subscription use HTTP/1.1 pipelining on one
+// WithPipelinedAcks makes the acknowledgements of each subscription, the
+// automatic ones (see WithoutAutoAcknowledge) and the application's
+// (Acknowledge, AcknowledgeStatus, AcknowledgeOperationStatus, and both
+// acknowledgement calls through Do), use HTTP/1.1 pipelining on one
 // connection of their own: requests written back to back, answers read in
 // request order, as Mesos's libprocess answers them (docs/PROTOCOL.md,
-// "Pipelined acknowledgements"). It is the default; the option states it
+// "Pipelined acknowledgements"). A call of the application's still returns
+// once the master has answered it: nil for 2xx, the *APIError of any other
+// answer, or what the net/http path returns when the anomalies below move
+// it there; its ctx and the call timeout end the wait, not the request,
+// which is answered in its turn. It is the default; the option states it
 // explicitly and undoes an earlier WithoutPipelinedAcks. It exists for
 // throughput: net/http's client spends some 28 µs of CPU per request, which
 // caps a burst of acknowledgements near 27,000 per second on two cores, where
@@ -302,7 +308,8 @@ func WithPipelinedAcks() Option {
 }
 
 // WithoutPipelinedAcks sends every automatic acknowledgement through
-// net/http's connection pool, at most WithAckConcurrency at once, instead of
+// net/http's connection pool, at most WithAckConcurrency at once, and every
+// acknowledgement of the application's as any other call, instead of
 // pipelining them (see WithPipelinedAcks). A burst is then acknowledged at
 // about half the rate (docs/PERFORMANCE.md, "Round two: acknowledgements").
 func WithoutPipelinedAcks() Option {

@@ -53,6 +53,9 @@ func (c *Client) call(ctx context.Context, call *schedulerpb.Call) error {
 		return callErr(call.GetType(), err)
 	}
 	defer s.calls.Done()
+	if sent, err := c.pipelinedCall(ctx, s, call, false); sent { // acknowledgements (ackcalls.go)
+		return err
+	}
 	return c.send(ctx, s, call)
 }
 

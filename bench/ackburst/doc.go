@@ -19,7 +19,9 @@
 //     scheduler.WithoutPipelinedAcks(): the automatic acknowledgements
 //     through net/http, DefaultAckConcurrency in flight;
 //   - impl=mesoskit-handler-8: automatic acknowledgement off, a handler that
-//     hands updates to 8 goroutines calling AcknowledgeStatus;
+//     hands updates to 8 goroutines calling AcknowledgeStatus (which, with
+//     the defaults, share the subscription's pipelined connection, each
+//     waiting for its own answer);
 //   - impl=mesoskit-acks-N: defaults with WithAckConcurrency(N), for each N
 //     in env MESOSKIT_BENCH_ACKS (comma separated; none by default);
 //   - impl=mesos-go: a minimal httpsched client that acknowledges each update
