@@ -217,7 +217,7 @@ func (cp *campaigner) ready(ctx context.Context) error {
 // retry waits before the next round after a transient error and returns nil, or returns the error that ends
 // the campaign (err itself when it is not transient).
 func (cp *campaigner) retry(ctx context.Context, err error) error {
-	if !transient(err) {
+	if !transient(err) && !unanswered(ctx, err) {
 		return err
 	}
 	cp.delay = min(max(2*cp.delay, minRetryDelay), maxRetryDelay)
@@ -230,6 +230,13 @@ func (cp *campaigner) retry(ctx context.Context, err error) error {
 	case <-time.After(cp.delay):
 		return nil
 	}
+}
+
+// unanswered reports whether err is the campaign's own wait for an answer running out while ctx lasts (a
+// ZooKeeper server stalled, say): the request's outcome is unknown, as after a lost connection, and the
+// campaign goes on.
+func unanswered(ctx context.Context, err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
 }
 
 // enter creates our election node (after removing stale ones of ours).
@@ -356,6 +363,9 @@ func (e *Election) createNode(ctx context.Context, guid string) (string, int64, 
 			if errors.Is(err, errNodeGone) {
 				continue // its session ended already
 			}
+			if unanswered(ctx, err) {
+				continue // the node exists: the next attempt finds it
+			}
 			if err != nil {
 				e.mu.Lock()
 				e.stale = append(e.stale, node) // deleted by the next Campaign, if its session lives
@@ -368,7 +378,7 @@ func (e *Election) createNode(ctx context.Context, guid string) (string, int64, 
 			if err := c.ensurePath(ctx, e.path, c.public); err != nil {
 				return "", 0, err
 			}
-		case transient(err) && attempt < 3:
+		case (transient(err) || unanswered(ctx, err)) && attempt < 3:
 			cancel() // unknown outcome: look for the node, then try again
 		default:
 			cancel()

@@ -274,6 +274,26 @@ func (c *Cluster) Restart(t testing.TB, i int) {
 	}
 }
 
+// Freeze stops member i's process with SIGSTOP: its connections stay open but nothing is answered, as a JVM
+// stalled by the machine. The returned function resumes it (SIGCONT); it is also called at cleanup.
+func (c *Cluster) Freeze(t testing.TB, i int) (resume func()) {
+	t.Helper()
+	s := c.server(t, i)
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		t.Fatalf("zktest: server %d is not running", i)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGSTOP); err != nil {
+		t.Fatalf("zktest: freeze server %d: %v", i, err)
+	}
+	var once sync.Once
+	resume = func() { once.Do(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGCONT) }) }
+	t.Cleanup(resume)
+	return resume
+}
+
 // Running reports whether member i's process is running.
 func (c *Cluster) Running(i int) bool {
 	return i >= 0 && i < len(c.servers) && c.servers[i].running() != nil
