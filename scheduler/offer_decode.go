@@ -98,8 +98,8 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 				return nil, false, errOffersWire
 			}
 			if f.num == offersOffer && f.typ == protowire.BytesType {
-				if err := d.count(f.v); err != nil {
-					return nil, false, err
+				if !d.scanOffer(f.v) {
+					return nil, false, errOffersWire
 				}
 			} else if fd := eventOffers.Fields().ByNumber(f.num); fd != nil &&
 				!checkKnown(f, fd, protowire.DefaultRecursionLimit-1) {
@@ -114,7 +114,9 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 		for i := 0; i < len(v); {
 			f, j := nextField(v, i)
 			if f.num == offersOffer && f.typ == protowire.BytesType {
-				d.fill(f.v, &offers[k])
+				if err := d.decodeOffer(f.v, &offers[k]); err != nil {
+					return nil, false, err
+				}
 				k++
 			}
 			i = j
@@ -124,8 +126,7 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 }
 
 // offersFromProto is OffersFromProto: the offers' deterministic encodings,
-// each behind its length, in one buffer, decoded in one count pass and one
-// fill pass.
+// each behind its length, in one buffer, scanned and decoded as an event's.
 func offersFromProto(pbs []*mesosproto.Offer) []Offer {
 	opts := proto.MarshalOptions{AllowPartial: true, Deterministic: true}
 	n := 0
@@ -143,7 +144,7 @@ func offersFromProto(pbs []*mesosproto.Offer) []Offer {
 	var d offerDecoder
 	for i := 0; i < len(buf); {
 		v, n := protowire.ConsumeBytes(buf[i:])
-		if n < 0 || d.count(v) != nil {
+		if n < 0 || !d.scanOffer(v) {
 			return slowOffersFromProto(pbs)
 		}
 		i += n
@@ -151,7 +152,9 @@ func offersFromProto(pbs []*mesosproto.Offer) []Offer {
 	offers := d.alloc()
 	for i, k := 0, 0; i < len(buf); k++ {
 		v, n := protowire.ConsumeBytes(buf[i:])
-		d.fill(v, &offers[k])
+		if d.decodeOffer(v, &offers[k]) != nil {
+			return slowOffersFromProto(pbs)
+		}
 		i += n
 	}
 	return offers
@@ -173,10 +176,11 @@ func offerFromProto(pb *mesosproto.Offer) Offer {
 	b, err := proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(pb)
 	if err == nil {
 		var d offerDecoder
-		if err = d.count(b); err == nil {
+		if d.scanOffer(b) {
 			offers := d.alloc()
-			d.fill(b, &offers[0])
-			return offers[0]
+			if err = d.decodeOffer(b, &offers[0]); err == nil {
+				return offers[0]
+			}
 		}
 	}
 	// Not reached for a message protobuf-go made: its encoding decodes.
