@@ -6,7 +6,6 @@ import (
 	"bytes"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/mesoskit/mesoskit/internal/fastpb"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -87,41 +86,24 @@ func offerModeled(f wireField) bool {
 	return f.typ == protowire.BytesType && (f.num <= offerAttributes || f.num == offerAllocationInfo)
 }
 
-// Fields 1 to 15 of Offer, Resource and Attribute, looked up once: the
-// descriptors' own lookup is an interface call and a map access.
-var offerFields, resourceFields, attributeFields = denseFields(offerDesc), denseFields(resourceDesc), denseFields(attributeDesc)
-
-func denseFields(md protoreflect.MessageDescriptor) (a [16]protoreflect.FieldDescriptor) {
-	for i := range a {
-		a[i] = md.Fields().ByNumber(protowire.Number(i))
-	}
-	return a
-}
-
-// fieldOf returns field num of md, dense holding its first 16.
-func fieldOf(dense *[16]protoreflect.FieldDescriptor, md protoreflect.MessageDescriptor, num protowire.Number) protoreflect.FieldDescriptor {
-	if num < 16 {
-		return dense[num]
-	}
-	return md.Fields().ByNumber(num)
-}
-
 // checkOfferField checks a field of Offer kept in wire form.
 func checkOfferField(f wireField) bool {
-	fd := fieldOf(&offerFields, offerDesc, f.num)
 	// Offer sits at depth 3 (Event, Event.Offers, Offer).
-	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-2)
+	return f.typ != protowire.BytesType || checkFieldWith(f, offerCheck, protowire.DefaultRecursionLimit-2)
 }
 
 // checkValueField checks a field of Resource (res) or Attribute kept in
 // wire form.
 func checkValueField(f wireField, res bool) bool {
-	fd := fieldOf(&attributeFields, attributeDesc, f.num)
+	if f.typ != protowire.BytesType {
+		return true
+	}
+	c := attributeCheck
 	if res {
-		fd = fieldOf(&resourceFields, resourceDesc, f.num)
+		c = resourceCheck
 	}
 	// A resource or attribute sits at depth 4 (Event, Event.Offers, Offer).
-	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-3)
+	return checkFieldWith(f, c, protowire.DefaultRecursionLimit-3)
 }
 
 // rangeOf decodes a canonical Value.Range.
