@@ -98,9 +98,7 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 				return nil, false, errOffersWire
 			}
 			if f.num == offersOffer && f.typ == protowire.BytesType {
-				if !d.scanOffer(f.v) {
-					return nil, false, errOffersWire
-				}
+				d.scanOffer(f.v)
 			} else if fd := eventOffers.Fields().ByNumber(f.num); fd != nil &&
 				!checkKnown(f, fd, protowire.DefaultRecursionLimit-1) {
 				return nil, false, errOffersWire
@@ -144,9 +142,10 @@ func offersFromProto(pbs []*mesosproto.Offer) []Offer {
 	var d offerDecoder
 	for i := 0; i < len(buf); {
 		v, n := protowire.ConsumeBytes(buf[i:])
-		if n < 0 || !d.scanOffer(v) {
+		if n < 0 {
 			return slowOffersFromProto(pbs)
 		}
+		d.scanOffer(v)
 		i += n
 	}
 	offers := d.alloc()
@@ -176,11 +175,10 @@ func offerFromProto(pb *mesosproto.Offer) Offer {
 	b, err := proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(pb)
 	if err == nil {
 		var d offerDecoder
-		if d.scanOffer(b) {
-			offers := d.alloc()
-			if err = d.decodeOffer(b, &offers[0]); err == nil {
-				return offers[0]
-			}
+		d.scanOffer(b)
+		offers := d.alloc()
+		if err = d.decodeOffer(b, &offers[0]); err == nil {
+			return offers[0]
 		}
 	}
 	// Not reached for a message protobuf-go made: its encoding decodes.

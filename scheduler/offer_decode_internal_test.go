@@ -539,7 +539,7 @@ func TestUnmarshalOffersAllocs(t *testing.T) {
 		}
 	})
 	// The single pass plans its arena and its ranges and items slabs from
-	// the input's length and grows them chunk by chunk (9 on this event).
+	// the input's length and grows them chunk by chunk (10 on this event).
 	if allocs > 12 {
 		t.Fatalf("%v allocations per 100-offer event, want at most 12", allocs)
 	}

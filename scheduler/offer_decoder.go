@@ -12,45 +12,35 @@ import (
 )
 
 // offerDecoder decodes offers in protobuf wire format into []Offer in one
-// decoding pass, preceded by a structural scan:
+// pass, after a scan of the event's top level that counts the offers (and
+// checks nothing else):
 //
-//   - scan skims the tags of each offer's top level: it counts the offers,
-//     their resources, attributes and executor IDs and checks nothing else.
-//     The counts size those slabs exactly and are queued (setShape) for the
-//     decoding pass to take each offer's slices.
-//   - decode (offer_onepass.go) then reads every field once: it checks what
-//     is kept in wire form, decides whether the element is canonical (see
-//     offerShape, valueShape) and decodes it. Strings go to an interned
-//     arena, ranges and set items to slabs, all three planned from an upper
-//     bound (the offers' input bytes) and sized chunk by chunk from what was
-//     stored per input byte so far (fastpb.Strings.Plan, fastpb.Slab.Plan),
-//     so that the last chunk's unused tail stays small.
+// decodeOffer (offer_onepass.go) reads every field once: it checks what is
+// kept in wire form, decides whether the element is canonical (see
+// offerShape, valueShape) and decodes it. Strings go to an interned arena;
+// resources, attributes, ranges and set items to slabs. None of their
+// numbers is known beforehand: the arena and the slabs are planned from an
+// upper bound (the offers' input bytes) and sized chunk by chunk from what
+// was stored per input byte so far (fastpb.Strings.Plan, fastpb.Slab.Plan),
+// so that the last chunk's unused tail stays small; an offer's resources
+// and attributes are added one by one to a run of their slab
+// (fastpb.Slab.Open), moved to the next chunk if the current one fills up.
 //
 // An element found not canonical is decoded again by fastpb into a message
-// (which also checks it) and kept whole, its slab slots left unused: that is
-// the rare path. The decoder lives on the caller's stack.
+// (which also checks it) and kept whole, what it already stored left unused:
+// that is the rare path. The decoder lives on the caller's stack.
 type offerDecoder struct {
 	strs   fastpb.Strings // strings and wire bytes
 	res    fastpb.Slab[OfferResource]
 	attrs  fastpb.Slab[OfferAttribute]
 	ranges fastpb.Slab[[2]uint64]
-	items  fastpb.Slab[string] // set items and executor IDs
+	items  fastpb.Slab[string] // set items
+	execs  fastpb.Slab[string] // executor IDs
 
-	nOffers, nRes, nAttrs int
-	upper                 int // input bytes of the offers
-	done                  int // of which decoded
-
-	// The counts scan found, one word per element (setShape), here or,
-	// past queueInline, in spill; counts too large for a word in big.
-	queue  [queueInline]uint64
-	spill  []uint64
-	big    [][4]int
-	qn, qi int
+	nOffers int
+	upper   int // input bytes of the offers
+	done    int // of which decoded
 }
-
-// queueInline is how many count words the decoder holds without allocating
-// (a 100-offer event needs 100).
-const queueInline = 256
 
 // Field numbers of mesos.proto (mesosproto/mesos.proto).
 const (

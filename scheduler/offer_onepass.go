@@ -20,14 +20,15 @@ import (
 // at its end is decoded again by fastpb and kept whole (what it already
 // stored stays unused).
 
-// alloc allocates what scan counted: the slabs exactly, the arena planned
+// alloc allocates the offers scan counted and plans the arena and the slabs
 // from the offers' input bytes.
 func (d *offerDecoder) alloc() []Offer {
 	d.strs.Plan(d.upper)
-	d.res.Expect(d.nRes)
-	d.attrs.Expect(d.nAttrs)
+	d.res.Plan(d.upper)
+	d.attrs.Plan(d.upper)
 	d.ranges.Plan(d.upper)
 	d.items.Plan(d.upper)
+	d.execs.Plan(d.upper)
 	return make([]Offer, d.nOffers)
 }
 
@@ -47,18 +48,18 @@ func (s *offerState) see(num protowire.Number) {
 	s.seen |= 1 << num
 }
 
-// decodeOffer decodes the offer b, which scan accepted, into o.
+// decodeOffer decodes the offer b into o.
 func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
-	n := d.popShape()
-	d.strs.Progress(d.done)
-	d.ranges.Progress(d.done)
-	d.items.Progress(d.done)
-	d.done += len(b)
-	res, attrs, execs := d.res.Take(n[1]), d.attrs.Take(n[2]), d.items.Take(n[3])
+	d.progress(len(b))
+	d.res.Open()
+	d.attrs.Open()
+	d.execs.Open()
 	s := offerState{canon: true}
-	nr, na, ne := 0, 0, 0
 	for i := 0; i < len(b); {
-		f, j := nextField(b, i) // scan read the top level
+		f, j := nextField(b, i)
+		if j < 0 {
+			return errOffersWire
+		}
 		if !offerModeled(f) {
 			if !checkOfferField(f) {
 				return errOffersWire
@@ -70,15 +71,12 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 		var err error
 		switch f.num {
 		case offerResources:
-			err = d.decodeResource(f.v, &res[nr])
-			nr++
+			err = d.decodeResource(f.v, d.res.Add())
 		case offerAttributes:
-			err = d.decodeAttribute(f.v, &attrs[na])
-			na++
+			err = d.decodeAttribute(f.v, d.attrs.Add())
 		case offerExecutorIDs:
 			if v, ok := singleString(f.v); ok {
-				execs[ne] = d.strs.String(v)
-				ne++
+				*d.execs.Add() = d.strs.String(v)
 			} else {
 				s.canon = false
 			}
@@ -93,7 +91,8 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 		}
 		i = j
 	}
-	o.Resources, o.Attributes = res, attrs
+	o.Resources, o.Attributes = d.res.Close(), d.attrs.Close()
+	execs := d.execs.Close()
 	const required = 1<<offerID | 1<<offerFrameworkID | 1<<offerAgentID | 1<<offerHostname
 	if !s.canon || s.seen&required != required {
 		return wholeOffer(b, o)
@@ -106,6 +105,18 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 	o.ExecutorIDs = execs
 	o.wire = d.keep(b, &s.spans, func(f wireField) bool { return !offerModeled(f) })
 	return nil
+}
+
+// progress tells the planned arena and slabs how far the pass is, before
+// an offer of n bytes.
+func (d *offerDecoder) progress(n int) {
+	d.strs.Progress(d.done)
+	d.res.Progress(d.done)
+	d.attrs.Progress(d.done)
+	d.ranges.Progress(d.done)
+	d.items.Progress(d.done)
+	d.execs.Progress(d.done)
+	d.done += n
 }
 
 // offerIDField reads id, framework_id, agent_id or allocation_info, each a

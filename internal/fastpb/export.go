@@ -14,6 +14,7 @@ import "unsafe"
 type Slab[T any] struct {
 	s    slab[T]
 	plan planned // set by Plan
+	run  int     // where the open run starts (Open)
 }
 
 // Expect sets the number of values the second pass will take in all.
@@ -36,6 +37,39 @@ func (s *Slab[T]) Take(n int) []T {
 		return v
 	}
 	return s.s.take(n)
+}
+
+// Open starts a run of values added one by one with Add, for a pass that
+// learns their number only as it meets them; Close returns them as one
+// slice. When the chunk fills up in the middle of a run, the run so far is
+// moved to the next chunk (its old slots stay unused). Take must not be
+// called while a run is open.
+func (s *Slab[T]) Open() { s.run = s.s.next }
+
+// Add appends a zero value to the open run and returns it; the pointers
+// returned before are stale once Add moved the run.
+func (s *Slab[T]) Add() *T {
+	if s.s.next == len(s.s.chunk) {
+		run := s.s.chunk[s.run:s.s.next]
+		if s.plan.upper > 0 && s.s.n == 0 {
+			s.s.n = max(s.plan.total/16, s.plan.floor)
+		}
+		s.s.refill(2*len(run) + 1)
+		s.plan.total += len(s.s.chunk)
+		copy(s.s.chunk, run)
+		s.run, s.s.next = 0, len(run)
+	}
+	s.s.next++
+	return &s.s.chunk[s.s.next-1]
+}
+
+// Close ends the open run and returns its values (nil for none), with
+// length and capacity their number.
+func (s *Slab[T]) Close() []T {
+	if s.s.next == s.run {
+		return nil
+	}
+	return s.s.chunk[s.run:s.s.next:s.s.next]
 }
 
 // Plan prepares the slab for a single pass that knows neither how many
