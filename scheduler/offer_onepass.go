@@ -160,7 +160,7 @@ func wholeOffer(b []byte, o *Offer) error {
 	return nil
 }
 
-// decodeResource decodes the resource b into r.
+// decodeResource decodes the resource b into r, a zero value.
 func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) error {
 	var v valueFields
 	if ok, err := d.decodeValue(b, true, &v); err != nil || !ok {
@@ -174,14 +174,23 @@ func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) error {
 		*r = wholeResource(pb, b)
 		return nil
 	}
-	*r = OfferResource{
-		Name: v.name, Type: v.typ, Scalar: v.scalar, Ranges: v.ranges, Set: v.set,
-		AllocationRole: v.text, wire: v.wire,
+	// Field by field into the zeroed slot: only the pointers set are
+	// written (a composite literal writes all, each through the write
+	// barrier while the collector marks).
+	r.Name, r.Type, r.Scalar, r.AllocationRole = v.name, v.typ, v.scalar, v.text
+	if v.ranges != nil {
+		r.Ranges = v.ranges
+	}
+	if v.set != nil {
+		r.Set = v.set
+	}
+	if v.wire != nil {
+		r.wire = v.wire
 	}
 	return nil
 }
 
-// decodeAttribute decodes the attribute b into a.
+// decodeAttribute decodes the attribute b into a, a zero value.
 func (d *offerDecoder) decodeAttribute(b []byte, a *OfferAttribute) error {
 	var v valueFields
 	if ok, err := d.decodeValue(b, false, &v); err != nil || !ok {
@@ -195,8 +204,15 @@ func (d *offerDecoder) decodeAttribute(b []byte, a *OfferAttribute) error {
 		*a = wholeAttribute(pb, b)
 		return nil
 	}
-	*a = OfferAttribute{
-		Name: v.name, Type: v.typ, Scalar: v.scalar, Ranges: v.ranges, Set: v.set, Text: v.text, wire: v.wire,
+	a.Name, a.Type, a.Scalar, a.Text = v.name, v.typ, v.scalar, v.text
+	if v.ranges != nil {
+		a.Ranges = v.ranges
+	}
+	if v.set != nil {
+		a.Set = v.set
+	}
+	if v.wire != nil {
+		a.wire = v.wire
 	}
 	return nil
 }
