@@ -98,21 +98,6 @@ func checkValueField(f wireField, res bool) bool {
 
 // rangeOf decodes a canonical Value.Range.
 func rangeOf(b []byte) (begin, end uint64, ok bool) {
-	// The master's form first: begin then end, one-byte tags.
-	if len(b) >= 4 && b[0] == 1<<3 {
-		begin, n := protowire.ConsumeVarint(b[1:])
-		if n > 0 && 1+n < len(b) && b[1+n] == 2<<3 {
-			end, m := protowire.ConsumeVarint(b[2+n:])
-			if m > 0 && 2+n+m == len(b) {
-				return begin, end, true
-			}
-		}
-	}
-	return rangeOfAny(b)
-}
-
-// rangeOfAny is rangeOf for every encoding.
-func rangeOfAny(b []byte) (begin, end uint64, ok bool) {
 	var seen uint8
 	for i := 0; i < len(b); {
 		f, j := nextField(b, i)

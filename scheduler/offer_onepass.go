@@ -4,7 +4,6 @@ package scheduler
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -289,10 +288,6 @@ func (d *offerDecoder) decodeValue(b []byte, res bool, v *valueFields) (ok bool,
 			s.name = f.v
 		case f.num == valueScalar:
 			s.see(valueScalar)
-			if len(f.v) == 9 && f.v[0] == 1<<3|byte(protowire.Fixed64Type) { // the master's form
-				v.scalar = math.Float64frombits(binary.LittleEndian.Uint64(f.v[1:]))
-				break
-			}
 			g, k := nextField(f.v, 0)
 			if k != len(f.v) || g.num != 1 || g.typ != protowire.Fixed64Type {
 				s.canon = false
