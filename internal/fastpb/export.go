@@ -4,10 +4,12 @@ package fastpb
 
 import "unsafe"
 
-// The decoder's memory techniques, for the hand-written two-pass decoders of
-// other packages (scheduler's compact offers): a first pass counts, then
+// The decoder's memory techniques, for the hand-written decoders of other
+// packages (scheduler's compact offers): either a first pass counts, then
 // every slab and the arena are allocated once at the counted size, in chunks
-// of at most chunkBytes, and a second pass fills them in the same order.
+// of at most chunkBytes, and a second pass fills them in the same order; or
+// a single pass plans them from an upper bound of its input (Plan) and sizes
+// each chunk from what it stored so far (Progress).
 
 // Slab hands out values of T from chunks allocated for the number a first
 // pass counted (see slab). The zero Slab is ready; Expect sets the count.
