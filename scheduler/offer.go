@@ -16,9 +16,9 @@ import (
 //
 // The Client decodes an OFFERS event straight into []Offer, without building
 // the protobuf-go messages of mesosproto.Offer: a 100-offer event costs a
-// handful of allocations (7 for the benchmarks' 100-offer event) and 0.42× the
-// bytes of those messages, and an offer kept for later holds 0.42× theirs
-// (0.71× mesos-go's; docs/PERFORMANCE.md, "Round three").
+// handful of allocations (10 for the benchmarks' 100-offer event) and 0.44×
+// the bytes of those messages, and an offer kept for later holds 0.44× theirs
+// (0.74× mesos-go's; docs/PERFORMANCE.md, "Round three: one pass").
 // Nothing is lost: Proto returns the full message, equal to what
 // proto.Unmarshal makes of the offer's bytes (unknown fields included).
 //

@@ -98,9 +98,7 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 				return nil, false, errOffersWire
 			}
 			if f.num == offersOffer && f.typ == protowire.BytesType {
-				if err := d.count(f.v); err != nil {
-					return nil, false, err
-				}
+				d.scanOffer(f.v)
 			} else if fd := eventOffers.Fields().ByNumber(f.num); fd != nil &&
 				!checkKnown(f, fd, protowire.DefaultRecursionLimit-1) {
 				return nil, false, errOffersWire
@@ -114,7 +112,9 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 		for i := 0; i < len(v); {
 			f, j := nextField(v, i)
 			if f.num == offersOffer && f.typ == protowire.BytesType {
-				d.fill(f.v, &offers[k])
+				if err := d.decodeOffer(f.v, &offers[k]); err != nil {
+					return nil, false, err
+				}
 				k++
 			}
 			i = j
@@ -124,8 +124,7 @@ func decodeOffersEvent(b []byte) (offers []Offer, ok bool, err error) {
 }
 
 // offersFromProto is OffersFromProto: the offers' deterministic encodings,
-// each behind its length, in one buffer, decoded in one count pass and one
-// fill pass.
+// each behind its length, in one buffer, scanned and decoded as an event's.
 func offersFromProto(pbs []*mesosproto.Offer) []Offer {
 	opts := proto.MarshalOptions{AllowPartial: true, Deterministic: true}
 	n := 0
@@ -143,15 +142,18 @@ func offersFromProto(pbs []*mesosproto.Offer) []Offer {
 	var d offerDecoder
 	for i := 0; i < len(buf); {
 		v, n := protowire.ConsumeBytes(buf[i:])
-		if n < 0 || d.count(v) != nil {
+		if n < 0 {
 			return slowOffersFromProto(pbs)
 		}
+		d.scanOffer(v)
 		i += n
 	}
 	offers := d.alloc()
 	for i, k := 0, 0; i < len(buf); k++ {
 		v, n := protowire.ConsumeBytes(buf[i:])
-		d.fill(v, &offers[k])
+		if d.decodeOffer(v, &offers[k]) != nil {
+			return slowOffersFromProto(pbs)
+		}
 		i += n
 	}
 	return offers
@@ -173,9 +175,9 @@ func offerFromProto(pb *mesosproto.Offer) Offer {
 	b, err := proto.MarshalOptions{AllowPartial: true, Deterministic: true}.Marshal(pb)
 	if err == nil {
 		var d offerDecoder
-		if err = d.count(b); err == nil {
-			offers := d.alloc()
-			d.fill(b, &offers[0])
+		d.scanOffer(b)
+		offers := d.alloc()
+		if err = d.decodeOffer(b, &offers[0]); err == nil {
 			return offers[0]
 		}
 	}

@@ -538,8 +538,10 @@ func TestUnmarshalOffersAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	if allocs > 8 {
-		t.Fatalf("%v allocations per 100-offer event, want at most 8", allocs)
+	// The single pass plans its arena and its ranges and items slabs from
+	// the input's length and grows them chunk by chunk (10 on this event).
+	if allocs > 12 {
+		t.Fatalf("%v allocations per 100-offer event, want at most 12", allocs)
 	}
 	t.Logf("%v allocations per 100-offer event", allocs)
 }

@@ -3,49 +3,44 @@
 package scheduler
 
 import (
+	"bytes"
+
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/mesoskit/mesoskit/internal/fastpb"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
-// offerDecoder decodes offers in protobuf wire format into []Offer in two
-// passes, as internal/fastpb decodes messages: the first (count) checks the
-// input and counts every value, the second (fill) decodes into memory
-// allocated once at the counted sizes. The decoder lives on the caller's
-// stack.
+// offerDecoder decodes offers in protobuf wire format into []Offer in one
+// pass, after a scan of the event's top level that counts the offers (and
+// checks nothing else):
 //
-// An offer, resource or attribute in the canonical form the compact fields
-// reproduce exactly (see offerShape, valueShape) is decoded into them, its
-// other fields copied into its wire bytes; any other is decoded by fastpb
-// into a message in the first pass, which also checks it, and kept whole.
+// decodeOffer (offer_onepass.go) reads every field once: it checks what is
+// kept in wire form, decides whether the element is canonical (see
+// offerShape, valueShape) and decodes it. Strings go to an interned arena;
+// resources, attributes, ranges and set items to slabs. None of their
+// numbers is known beforehand: the arena and the slabs are planned from an
+// upper bound (the offers' input bytes) and sized chunk by chunk from what
+// was stored per input byte so far (fastpb.Strings.Plan, fastpb.Slab.Plan),
+// so that the last chunk's unused tail stays small; an offer's resources
+// and attributes are added one by one to a run of their slab
+// (fastpb.Slab.Open), moved to the next chunk if the current one fills up.
+//
+// An element found not canonical is decoded again by fastpb into a message
+// (which also checks it) and kept whole, what it already stored left unused:
+// that is the rare path. The decoder lives on the caller's stack.
 type offerDecoder struct {
 	strs   fastpb.Strings // strings and wire bytes
 	res    fastpb.Slab[OfferResource]
 	attrs  fastpb.Slab[OfferAttribute]
 	ranges fastpb.Slab[[2]uint64]
-	items  fastpb.Slab[string] // set items and executor IDs
+	items  fastpb.Slab[string] // set items
+	execs  fastpb.Slab[string] // executor IDs
 
-	nOffers, nRes, nAttrs, nRanges, nItems int
-
-	// Messages decoded by the first pass for what is kept whole, in input
-	// order, taken by the second pass (wi, ri, ai).
-	wholes     []*mesosproto.Offer
-	wholeRes   []*mesosproto.Resource
-	wholeAttrs []*mesosproto.Attribute
-	wi, ri, ai int
-
-	// The shapes the first pass found, one word per element as a rule
-	// (pushShape), here or, past queueInline, in spill.
-	queue  [queueInline]uint64
-	spill  []uint64
-	qn, qi int
+	nOffers int
+	upper   int // input bytes of the offers
+	done    int // of which decoded
 }
-
-// queueInline is how many shape words the decoder holds without allocating
-// (a 100-offer event of the fixture needs 700).
-const queueInline = 1024
 
 // Field numbers of mesos.proto (mesosproto/mesos.proto).
 const (
@@ -58,78 +53,22 @@ const (
 	attributeText, attributeSet                    = 5, 6
 )
 
-// offerShape is what the first loop over an offer's top-level fields finds.
-// The offer is canonical when id, framework_id, agent_id and hostname are
-// each present once, each ID message holding exactly its value field,
-// allocation_info is absent or present once with exactly a non-empty role,
-// and every executor ID holds exactly its value field.
-type offerShape struct {
-	id, fw, agent, host, role []byte
-	canon                     bool
-	nRes, nAttrs, nExec       int
-	wireLen                   int // bytes of the fields kept in wire form
-}
-
-// shapeOffer runs the first loop over the offer b; with check it also
-// checks the fields kept in wire form (the rest is checked by decoding).
-func shapeOffer(b []byte, check bool) (offerShape, bool) {
-	s := offerShape{canon: true}
-	var seen uint16
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		if j < 0 {
-			return s, false
-		}
-		if !offerModeled(f) {
-			if check && !checkOfferField(f) {
-				return s, false
-			}
-			s.wireLen += j - i
-			i = j
-			continue
-		}
-		switch f.num {
-		case offerID, offerFrameworkID, offerAgentID, offerAllocationInfo:
-			bit := uint16(1) << f.num
-			v, ok := singleString(f.v)
-			if seen&bit != 0 || !ok || (f.num == offerAllocationInfo && len(v) == 0) {
-				s.canon = false
-			}
-			seen |= bit
-			switch f.num {
-			case offerID:
-				s.id = v
-			case offerFrameworkID:
-				s.fw = v
-			case offerAgentID:
-				s.agent = v
-			default:
-				s.role = v
-			}
-		case offerHostname:
-			if seen&(1<<offerHostname) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << offerHostname
-			s.host = f.v
-		case offerResources:
-			s.nRes++
-		case offerAttributes:
-			s.nAttrs++
-		case offerExecutorIDs:
-			s.nExec++
-			if _, ok := singleString(f.v); !ok {
-				s.canon = false
-			}
-		}
-		i = j
-	}
-	const required = 1<<offerID | 1<<offerFrameworkID | 1<<offerAgentID | 1<<offerHostname
-	if seen&required != required {
-		s.canon = false
-	}
-	return s, true
-}
+// The canonical forms, which the compact fields reproduce exactly.
+//
+// offerShape: an offer is canonical when id, framework_id, agent_id and
+// hostname are each present once, each ID message holding exactly its value
+// field, allocation_info is absent or present once with exactly a non-empty
+// role, and every executor ID holds exactly its value field.
+//
+// valueShape: a Resource or an Attribute is canonical when name and type are
+// each present once, the value message Type names (scalar for SCALAR, ranges
+// for RANGES, set for SET, text for TEXT on an attribute) is present once and
+// no other is, the value message holds exactly its fields (a Scalar its value
+// once, each Range its begin and end once, a Set only items, a Text its value
+// once), and a resource's allocation_info is absent or present once with
+// exactly a non-empty role.
+//
+// The decoding pass checks these rules as it reads (offerState, valueState).
 
 // offerModeled reports whether the Offer field f is one the compact fields
 // hold (all but url, domain, unavailability and unknown fields).
@@ -137,175 +76,24 @@ func offerModeled(f wireField) bool {
 	return f.typ == protowire.BytesType && (f.num <= offerAttributes || f.num == offerAllocationInfo)
 }
 
-// Fields 1 to 15 of Offer, Resource and Attribute, looked up once: the
-// descriptors' own lookup is an interface call and a map access.
-var offerFields, resourceFields, attributeFields = denseFields(offerDesc), denseFields(resourceDesc), denseFields(attributeDesc)
-
-func denseFields(md protoreflect.MessageDescriptor) (a [16]protoreflect.FieldDescriptor) {
-	for i := range a {
-		a[i] = md.Fields().ByNumber(protowire.Number(i))
-	}
-	return a
-}
-
-// fieldOf returns field num of md, dense holding its first 16.
-func fieldOf(dense *[16]protoreflect.FieldDescriptor, md protoreflect.MessageDescriptor, num protowire.Number) protoreflect.FieldDescriptor {
-	if num < 16 {
-		return dense[num]
-	}
-	return md.Fields().ByNumber(num)
-}
-
 // checkOfferField checks a field of Offer kept in wire form.
 func checkOfferField(f wireField) bool {
-	fd := fieldOf(&offerFields, offerDesc, f.num)
 	// Offer sits at depth 3 (Event, Event.Offers, Offer).
-	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-2)
-}
-
-// valueShape is what the first loop over a Resource or an Attribute finds.
-// It is canonical when name and type are each present once, the value
-// message Type names (scalar for SCALAR, ranges for RANGES, set for SET,
-// text for TEXT on an attribute) is present once and no other is, the value
-// message holds exactly its fields (a Scalar its value once, each Range its
-// begin and end once, a Set only items, a Text its value once), and a
-// resource's allocation_info is absent or present once with exactly a
-// non-empty role.
-type valueShape struct {
-	name, ranges, set, role, text []byte
-	typ                           int32
-	scalar                        uint64
-	canon                         bool
-	nRanges, nItems               int
-	wireLen                       int
-}
-
-// shapeValue runs the first loop over the Resource (res) or Attribute b.
-// With check it also checks the fields kept in wire form.
-func shapeValue(s *valueShape, b []byte, res, check bool) bool {
-	*s = valueShape{canon: true}
-	var seen uint16
-	setNum, textNum := protowire.Number(attributeSet), protowire.Number(attributeText)
-	if res {
-		setNum, textNum = resourceSet, -1
-	}
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		if j < 0 {
-			return false
-		}
-		switch {
-		case f.num == valueName && f.typ == protowire.BytesType:
-			if seen&(1<<valueName) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << valueName
-			s.name = f.v
-		case f.num == valueType && f.typ == protowire.VarintType:
-			if seen&(1<<valueType) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << valueType
-			s.typ = int32(f.x) // protobuf-go keeps any number, truncated as here
-		case f.num == valueScalar && f.typ == protowire.BytesType:
-			if seen&(1<<valueScalar) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << valueScalar
-			g, k := nextField(f.v, 0)
-			if k != len(f.v) || g.num != 1 || g.typ != protowire.Fixed64Type {
-				s.canon = false
-			}
-			s.scalar = g.x
-		case f.num == valueRanges && f.typ == protowire.BytesType:
-			if seen&(1<<valueRanges) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << valueRanges
-			s.ranges = f.v
-			n, ok := countRanges(f.v)
-			s.nRanges = n
-			s.canon = s.canon && ok
-		case f.num == setNum && f.typ == protowire.BytesType:
-			if seen&(1<<setNum) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << setNum
-			s.set = f.v
-			n, ok := countItems(f.v)
-			s.nItems = n
-			s.canon = s.canon && ok
-		case f.num == textNum && f.typ == protowire.BytesType:
-			if seen&(1<<textNum) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << textNum
-			v, ok := singleString(f.v)
-			s.text = v
-			s.canon = s.canon && ok
-		case res && f.num == resourceAllocationInfo && f.typ == protowire.BytesType:
-			if seen&(1<<resourceAllocationInfo) != 0 {
-				s.canon = false
-			}
-			seen |= 1 << resourceAllocationInfo
-			v, ok := singleString(f.v)
-			s.role = v
-			s.canon = s.canon && ok && len(v) > 0
-		default:
-			if check && !checkValueField(f, res) {
-				return false
-			}
-			s.wireLen += j - i
-		}
-		i = j
-	}
-	want := uint16(1<<valueName | 1<<valueType)
-	switch s.typ {
-	case int32(mesosproto.Value_SCALAR):
-		want |= 1 << valueScalar
-	case int32(mesosproto.Value_RANGES):
-		want |= 1 << valueRanges
-	case int32(mesosproto.Value_SET):
-		want |= 1 << setNum
-	case int32(mesosproto.Value_TEXT):
-		if !res {
-			want |= 1 << textNum
-		}
-	}
-	if seen&^(1<<resourceAllocationInfo) != want {
-		s.canon = false
-	}
-	return true
+	return f.typ != protowire.BytesType || checkFieldWith(f, offerCheck, protowire.DefaultRecursionLimit-2)
 }
 
 // checkValueField checks a field of Resource (res) or Attribute kept in
 // wire form.
 func checkValueField(f wireField, res bool) bool {
-	fd := fieldOf(&attributeFields, attributeDesc, f.num)
+	if f.typ != protowire.BytesType {
+		return true
+	}
+	c := attributeCheck
 	if res {
-		fd = fieldOf(&resourceFields, resourceDesc, f.num)
+		c = resourceCheck
 	}
 	// A resource or attribute sits at depth 4 (Event, Event.Offers, Offer).
-	return fd == nil || checkKnown(f, fd, protowire.DefaultRecursionLimit-3)
-}
-
-// countRanges counts the Range messages of a canonical Value.Ranges b: ok
-// false unless b holds only ranges (field 1) each with exactly begin and end
-// once (as varints).
-func countRanges(b []byte) (int, bool) {
-	n := 0
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		if j < 0 || f.num != 1 || f.typ != protowire.BytesType {
-			return n, false
-		}
-		if _, _, ok := rangeOf(f.v); !ok {
-			return n, false
-		}
-		n++
-		i = j
-	}
-	return n, true
+	return checkFieldWith(f, c, protowire.DefaultRecursionLimit-3)
 }
 
 // rangeOf decodes a canonical Value.Range.
@@ -327,17 +115,77 @@ func rangeOf(b []byte) (begin, end uint64, ok bool) {
 	return begin, end, seen == 1<<1|1<<2
 }
 
-// countItems counts the items of a canonical Value.Set b: ok false unless b
-// holds only items (field 1, strings).
-func countItems(b []byte) (int, bool) {
+// countFields counts the fields of the message b up to the first malformed
+// one (the ranges or set items to take for a Value.Ranges or Value.Set).
+func countFields(b []byte) int {
 	n := 0
-	for i := 0; i < len(b); {
-		f, j := nextField(b, i)
-		if j < 0 || f.num != 1 || f.typ != protowire.BytesType {
-			return n, false
+	for i := 0; i < len(b); n++ {
+		_, j := nextField(b, i)
+		if j < 0 {
+			break
 		}
-		n++
 		i = j
 	}
-	return n, true
+	return n
+}
+
+// wireSpans collects the positions of the fields of one element kept in
+// wire form, to copy them in one piece once the element's length of wire
+// bytes is known; past spansInline fields the element is read again.
+type wireSpans struct {
+	n, size int
+	at      [spansInline][2]int
+}
+
+const spansInline = 6
+
+func (s *wireSpans) add(i, j int) {
+	if s.n < spansInline {
+		s.at[s.n] = [2]int{i, j}
+	}
+	s.n++
+	s.size += j - i
+}
+
+// keep copies the spans of b into the arena; keepField tells, when there
+// were too many to note, which fields of b are kept.
+func (d *offerDecoder) keep(b []byte, s *wireSpans, keepField func(wireField) bool) []byte {
+	if s.size == 0 {
+		return nil
+	}
+	w := d.strs.Bytes(s.size)[:0]
+	if s.n <= spansInline {
+		for _, p := range s.at[:s.n] {
+			w = append(w, b[p[0]:p[1]]...)
+		}
+		return w
+	}
+	for i := 0; i < len(b); {
+		f, j := nextField(b, i)
+		if keepField(f) {
+			w = append(w, b[i:j]...)
+		}
+		i = j
+	}
+	return w
+}
+
+// wholeResource and wholeAttribute project a message kept whole.
+func wholeResource(pb *mesosproto.Resource, b []byte) OfferResource {
+	return OfferResource{
+		Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rangesOf(pb),
+		Set: pb.GetSet().GetItem(), AllocationRole: pb.GetAllocationInfo().GetRole(),
+		wire: bytes.Clone(b), whole: true,
+	}
+}
+
+func wholeAttribute(pb *mesosproto.Attribute, b []byte) OfferAttribute {
+	var rs [][2]uint64
+	for _, x := range pb.GetRanges().GetRange() {
+		rs = append(rs, [2]uint64{x.GetBegin(), x.GetEnd()})
+	}
+	return OfferAttribute{
+		Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rs,
+		Set: pb.GetSet().GetItem(), Text: pb.GetText().GetValue(), wire: bytes.Clone(b), whole: true,
+	}
 }

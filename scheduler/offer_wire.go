@@ -137,8 +137,10 @@ func checkMessage(b []byte, md protoreflect.MessageDescriptor, left int) bool {
 		if j < 0 {
 			return false
 		}
-		if fd := fields.ByNumber(f.num); fd != nil && !checkKnown(f, fd, left) {
-			return false
+		if f.typ == protowire.BytesType { // checkKnown accepts any other once read
+			if fd := fields.ByNumber(f.num); fd != nil && !checkKnown(f, fd, left) {
+				return false
+			}
 		}
 		i = j
 	}

@@ -159,6 +159,8 @@ type arena struct {
 	chunk []byte // the current chunk, of which chunk[used:] is free
 	used  int
 	need  int // bytes counted by the first pass and not allocated yet
+	total int // bytes allocated in all chunks (Strings.Progress)
+	floor int // the smallest chunk (Strings.Plan)
 }
 
 // alloc prepares for n bytes.
@@ -180,10 +182,14 @@ func (a *arena) copy(b []byte) []byte {
 //
 //go:noinline
 func (a *arena) refill(n int) {
-	c := max(min(a.need, chunkBytes), n)
+	c := max(min(a.need, chunkBytes), n, a.floor)
 	a.chunk = make([]byte, c)
 	a.used = 0
 	a.need = max(a.need-c, 0)
+	a.total += c
+	if a.floor > 0 { // planned (Strings.Plan): grow past a misestimate
+		a.floor = min(max(a.floor, a.total/16), chunkBytes)
+	}
 }
 
 // bytes returns a copy of b; present but empty is non-nil.
