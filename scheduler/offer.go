@@ -169,14 +169,7 @@ func (r *OfferResource) Proto() *mesosproto.Resource {
 	}
 	pb.Name = proto.String(r.Name)
 	pb.Type = r.Type.Enum()
-	switch r.Type {
-	case mesosproto.Value_SCALAR:
-		pb.Scalar = &mesosproto.Value_Scalar{Value: proto.Float64(r.Scalar)}
-	case mesosproto.Value_RANGES:
-		pb.Ranges = rangesProto(r.Ranges)
-	case mesosproto.Value_SET:
-		pb.Set = &mesosproto.Value_Set{Item: append([]string(nil), r.Set...)}
-	}
+	pb.Scalar, pb.Ranges, pb.Set = valueProto(r.Type, r.Scalar, r.Ranges, r.Set)
 	if r.AllocationRole != "" {
 		pb.AllocationInfo = &mesosproto.Resource_AllocationInfo{Role: proto.String(r.AllocationRole)}
 	}
@@ -194,18 +187,26 @@ func (a *OfferAttribute) Proto() *mesosproto.Attribute {
 	}
 	pb.Name = proto.String(a.Name)
 	pb.Type = a.Type.Enum()
-	switch a.Type {
-	case mesosproto.Value_SCALAR:
-		pb.Scalar = &mesosproto.Value_Scalar{Value: proto.Float64(a.Scalar)}
-	case mesosproto.Value_RANGES:
-		pb.Ranges = rangesProto(a.Ranges)
-	case mesosproto.Value_SET:
-		pb.Set = &mesosproto.Value_Set{Item: append([]string(nil), a.Set...)}
-	case mesosproto.Value_TEXT:
+	pb.Scalar, pb.Ranges, pb.Set = valueProto(a.Type, a.Scalar, a.Ranges, a.Set)
+	if a.Type == mesosproto.Value_TEXT {
 		pb.Text = &mesosproto.Value_Text{Value: proto.String(a.Text)}
 	}
 	mergeWire(a.wire, pb)
 	return pb
+}
+
+// valueProto makes the value message of type t (the others nil; all nil for
+// TEXT, which a Resource cannot hold and an Attribute keeps apart).
+func valueProto(t mesosproto.Value_Type, scalar float64, ranges [][2]uint64, set []string) (*mesosproto.Value_Scalar, *mesosproto.Value_Ranges, *mesosproto.Value_Set) {
+	switch t {
+	case mesosproto.Value_SCALAR:
+		return &mesosproto.Value_Scalar{Value: proto.Float64(scalar)}, nil, nil
+	case mesosproto.Value_RANGES:
+		return nil, rangesProto(ranges), nil
+	case mesosproto.Value_SET:
+		return nil, nil, &mesosproto.Value_Set{Item: append([]string(nil), set...)}
+	}
+	return nil, nil, nil
 }
 
 // mergeWire decodes the kept fields b into m. They were decoded once
