@@ -203,7 +203,7 @@ func newMetrics(mp metric.MeterProvider) *metrics {
 	x.recOpts[0] = telemetry.NewOpts(attribute.String(attrReconcile, "explicit"))
 	x.recOpts[1] = telemetry.NewOpts(attribute.String(attrReconcile, "implicit"))
 
-	x.acksInFlight = telemetry.ObservableGauge(m, "mesoskit.scheduler.acknowledgements.in_flight", "{call}", "Automatic acknowledgements queued or being sent.")
+	x.acksInFlight = telemetry.ObservableGauge(m, "mesoskit.scheduler.acknowledgements.in_flight", "{call}", "Acknowledgements queued or being sent: the automatic ones, and the application's while they share the pipelined connection.")
 	x.unconfirmed = telemetry.ObservableGauge(m, "mesoskit.scheduler.reconciliation.unconfirmed", "{task}", "Tasks of the explicit reconciliation not confirmed yet.")
 	x.suppressed = telemetry.ObservableGauge(m, "mesoskit.scheduler.suppressed_roles", "{role}", "Roles whose offers are suppressed.")
 	x.queueDepth = telemetry.ObservableGauge(m, "mesoskit.scheduler.event_queue.depth", "{event}", "Decoded events waiting for the handler.")
