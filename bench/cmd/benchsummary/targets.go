@@ -15,6 +15,7 @@ var targets = []target{
 	vs("protobuf decode, GC cycles per event", "DecodeOffers/codec=protobuf", "mesoskit", "mesos-go", "gc/op", info),
 	vs("protobuf decode, live heap, process CPU per event", "DecodeOffersLiveHeap/codec=protobuf", "mesoskit", "mesos-go", "cpu-ns/op", info),
 	vs("protobuf decode, varied offers (no repeats), events/s", "DecodeOffersVaried/codec=protobuf", "mesoskit", "mesos-go", "events/s", info),
+	vs("protobuf decode, varied offers, 51 MiB live heap, events/s", "DecodeOffersVariedLiveHeap/codec=protobuf", "mesoskit", "mesos-go", "events/s", info),
 	vs("JSON decode, events/s", "DecodeOffers/codec=json", "mesoskit", "mesos-go", "events/s", atLeast(0.5)),
 	vs("JSON decode, allocs/event", "DecodeOffers/codec=json", "mesoskit", "mesos-go", "allocs/op", info),
 	vs("bytes retained per offer, all held", "RetainedPerOffer/held=all", "mesoskit", "mesos-go", "retained-B/offer", atMost(1)),
