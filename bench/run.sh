@@ -81,7 +81,7 @@ trap 'exit 143' TERM
 # The sides of every comparison unit: benchmark names are NAME/impl=SIDE.
 ours='^impl=mesoskit'
 theirs='^impl=(mesos-go|raw)'
-decodeUnits=('^BenchmarkDecodeOffers$/^codec=protobuf$' '^BenchmarkDecodeOffers$/^codec=json$' '^BenchmarkDecodeOffersLiveHeap$/^codec=protobuf$')
+decodeUnits=('^BenchmarkDecodeOffers$/^codec=protobuf$' '^BenchmarkDecodeOffers$/^codec=json$' '^BenchmarkDecodeOffersLiveHeap$/^codec=protobuf$' '^BenchmarkDecodeOffersVaried$/^codec=protobuf$' '^BenchmarkDecodeOffersVariedLiveHeap$/^codec=protobuf$')
 memoryUnits=('^BenchmarkRetainedPerOffer$/^held=all$' '^BenchmarkRetainedPerOffer$/^held=1-per-event$')
 
 started=$SECONDS

@@ -40,6 +40,8 @@ type offerDecoder struct {
 	nOffers int
 	upper   int // input bytes of the offers
 	done    int // of which decoded
+
+	prev repeats // the previous offer's resources and attributes (offer_repeats.go)
 }
 
 // Field numbers of mesos.proto (mesosproto/mesos.proto).

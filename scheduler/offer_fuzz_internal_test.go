@@ -21,6 +21,7 @@ func FuzzUnmarshalOffers(f *testing.F) {
 	f.Add(marshal(f, testevents.Offers(2, 0)))
 	f.Add(offersEvent(marshal(f, fullOffer())))
 	f.Add(marshal(f, &schedulerpb.Event{Type: schedulerpb.Event_HEARTBEAT.Enum()}))
+	f.Add(offersEvent(baseOffer(cpusAt(1), canonScalar), baseOffer(cpusAt(2), canonScalar), baseOffer(cpusAt(2, roleWeb))))
 	for _, m := range []map[string][]byte{nonCanonical(), malformed(f)} {
 		names := make([]string, 0, len(m))
 		for name := range m {

@@ -54,6 +54,7 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 	d.res.Open()
 	d.attrs.Open()
 	d.execs.Open()
+	d.prev.nRes, d.prev.nAttrs = 0, 0
 	s := offerState{canon: true}
 	for i := 0; i < len(b); {
 		f, j := nextField(b, i)
@@ -71,9 +72,9 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 		var err error
 		switch f.num {
 		case offerResources:
-			err = d.decodeResource(f.v, d.res.Add())
+			err = d.nextResource(f.v)
 		case offerAttributes:
-			err = d.decodeAttribute(f.v, d.attrs.Add())
+			err = d.nextAttribute(f.v)
 		case offerExecutorIDs:
 			if v, ok := singleString(f.v); ok {
 				*d.execs.Add() = d.strs.String(v)
@@ -92,6 +93,7 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 		i = j
 	}
 	o.Resources, o.Attributes = d.res.Close(), d.attrs.Close()
+	d.prev.res, d.prev.attrs = o.Resources, o.Attributes
 	execs := d.execs.Close()
 	const required = 1<<offerID | 1<<offerFrameworkID | 1<<offerAgentID | 1<<offerHostname
 	if !s.canon || s.seen&required != required {
@@ -160,19 +162,21 @@ func wholeOffer(b []byte, o *Offer) error {
 	return nil
 }
 
-// decodeResource decodes the resource b into r, a zero value.
-func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) error {
+// decodeResource decodes the resource b into r, a zero value, and returns
+// where in b the 8 bytes of its scalar value are (0 for none; see
+// valueFields.scalarAt).
+func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) (int, error) {
 	var v valueFields
 	if ok, err := d.decodeValue(b, true, &v); err != nil || !ok {
 		if err != nil {
-			return err
+			return 0, err
 		}
 		pb := new(mesosproto.Resource)
 		if err := fastpb.Unmarshal(b, pb); err != nil {
-			return fmt.Errorf("scheduler: offers event: %w", err)
+			return 0, fmt.Errorf("scheduler: offers event: %w", err)
 		}
 		*r = wholeResource(pb, b)
-		return nil
+		return 0, nil
 	}
 	// Field by field into the zeroed slot: only the pointers set are
 	// written (a composite literal writes all, each through the write
@@ -187,22 +191,22 @@ func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) error {
 	if v.wire != nil {
 		r.wire = v.wire
 	}
-	return nil
+	return v.scalarAt, nil
 }
 
-// decodeAttribute decodes the attribute b into a, a zero value.
-func (d *offerDecoder) decodeAttribute(b []byte, a *OfferAttribute) error {
+// decodeAttribute is decodeResource for an attribute.
+func (d *offerDecoder) decodeAttribute(b []byte, a *OfferAttribute) (int, error) {
 	var v valueFields
 	if ok, err := d.decodeValue(b, false, &v); err != nil || !ok {
 		if err != nil {
-			return err
+			return 0, err
 		}
 		pb := new(mesosproto.Attribute)
 		if err := fastpb.Unmarshal(b, pb); err != nil {
-			return fmt.Errorf("scheduler: offers event: %w", err)
+			return 0, fmt.Errorf("scheduler: offers event: %w", err)
 		}
 		*a = wholeAttribute(pb, b)
-		return nil
+		return 0, nil
 	}
 	a.Name, a.Type, a.Scalar, a.Text = v.name, v.typ, v.scalar, v.text
 	if v.ranges != nil {
@@ -214,19 +218,22 @@ func (d *offerDecoder) decodeAttribute(b []byte, a *OfferAttribute) error {
 	if v.wire != nil {
 		a.wire = v.wire
 	}
-	return nil
+	return v.scalarAt, nil
 }
 
 // valueFields are the fields decodeValue decodes (text holds a resource's
-// allocation role).
+// allocation role), and where the scalar value's 8 bytes are in the
+// element's input: 0 when it has no scalar (a scalar's bytes never start
+// the input, which begins with a tag).
 type valueFields struct {
-	name   string
-	typ    mesosproto.Value_Type
-	scalar float64
-	ranges [][2]uint64
-	set    []string
-	text   string
-	wire   []byte
+	name     string
+	typ      mesosproto.Value_Type
+	scalar   float64
+	ranges   [][2]uint64
+	set      []string
+	text     string
+	wire     []byte
+	scalarAt int
 }
 
 // valueNums are the field numbers of set and of the other single-string
@@ -293,6 +300,7 @@ func (d *offerDecoder) decodeValue(b []byte, res bool, v *valueFields) (ok bool,
 				s.canon = false
 			}
 			v.scalar = math.Float64frombits(g.x)
+			v.scalarAt = j - 8 // the last 8 bytes of a canonical Scalar
 		case f.num == valueRanges:
 			s.see(valueRanges)
 			v.ranges = d.decodeRanges(&s, f.v)

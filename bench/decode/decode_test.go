@@ -31,13 +31,19 @@ const (
 // size (length prefix included).
 func stream(tb testing.TB, mt string) ([]byte, int) {
 	tb.Helper()
+	return streamOf(tb, mt, fixtures.OffersEvent)
+}
+
+// streamOf is stream of the events event makes.
+func streamOf(tb testing.TB, mt string, event func(n, seq int) *schedulerpb.Event) ([]byte, int) {
+	tb.Helper()
 	c, err := httpapi.CodecFor(mt)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	evs := make([]*schedulerpb.Event, distinctEvents)
 	for i := range evs {
-		evs[i] = fixtures.OffersEvent(offersPerEvent, i)
+		evs[i] = event(offersPerEvent, i)
 	}
 	b, err := fixtures.Stream(c, evs...)
 	if err != nil {
@@ -144,4 +150,22 @@ func BenchmarkDecodeOffers(b *testing.B) {
 			run(b, func() { _ = dec() })
 		})
 	}
+}
+
+// BenchmarkDecodeOffersVaried is BenchmarkDecodeOffers (protobuf) on
+// fixtures.VariedOffersEvent: no offer's resources repeat the previous
+// offer's, so it shows the decoder without the copy of repeated elements
+// (scheduler/offer_decoder.go, repeats) that the uniform fixture's offers
+// all take. It is reported beside the verdicts, not one of them.
+func BenchmarkDecodeOffersVaried(b *testing.B) {
+	mt := httpapi.MediaTypeProtobuf
+	body, size := streamOf(b, mt, fixtures.VariedOffersEvent)
+	b.Run("codec=protobuf/impl=mesoskit", func(b *testing.B) {
+		dec := mesoskitDecoder(b, mt, body)
+		measure(b, size, func() { _ = dec() })
+	})
+	b.Run("codec=protobuf/impl=mesos-go", func(b *testing.B) {
+		dec := mesosGoDecoder(b, mt, body)
+		measure(b, size, func() { _ = dec() })
+	})
 }

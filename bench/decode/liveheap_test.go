@@ -32,6 +32,19 @@ var liveHeap []*schedulerpb.Event
 // one issue 7's verdict uses; this one shows the same decode where the
 // collector runs at the pace a real framework sees.
 func BenchmarkDecodeOffersLiveHeap(b *testing.B) {
+	decodeWithLiveHeap(b, fixtures.OffersEvent)
+}
+
+// BenchmarkDecodeOffersVariedLiveHeap is BenchmarkDecodeOffersLiveHeap on
+// fixtures.VariedOffersEvent (see BenchmarkDecodeOffersVaried), an
+// informative row beside the verdicts.
+func BenchmarkDecodeOffersVariedLiveHeap(b *testing.B) {
+	decodeWithLiveHeap(b, fixtures.VariedOffersEvent)
+}
+
+// decodeWithLiveHeap runs both sides on the events event makes, with the
+// live heap built before either runs and released after.
+func decodeWithLiveHeap(b *testing.B, event func(n, seq int) *schedulerpb.Event) {
 	liveHeap = make([]*schedulerpb.Event, liveHeapEvents)
 	for i := range liveHeap {
 		liveHeap[i] = fixtures.OffersEvent(offersPerEvent, 1000+i)
@@ -40,7 +53,7 @@ func BenchmarkDecodeOffersLiveHeap(b *testing.B) {
 	live := liveBytes()
 
 	mt := httpapi.MediaTypeProtobuf
-	body, size := stream(b, mt)
+	body, size := streamOf(b, mt, event)
 	// Grow the heap to its steady size before timing anything, so that the
 	// side that runs first does not pay for faulting in the pages of the
 	// new heap goal: each side allocates about the live heap once.
