@@ -67,7 +67,7 @@ func TestUnmarshalOffersRepeats(t *testing.T) {
 		},
 		"scalar changes": {
 			offers: [][]byte{baseOffer(cpus(1), ports), baseOffer(cpus(2), ports2), baseOffer(cpus(2), ports2),
-				baseOffer(cpus(nan), ports2), baseOffer(cpus(-0.0), ports), baseOffer(cpus(0), ports)},
+				baseOffer(cpus(nan), ports2), baseOffer(cpus(math.Copysign(0, -1)), ports), baseOffer(cpus(0), ports)},
 			shared: [][]bool{{false, false}, {true, false}, {true, true}, {true, true}, {true, false}, {true, true}},
 		},
 		"scalar and another change": {
