@@ -323,3 +323,15 @@ func TestTargetsDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestNum checks the table's number format, rounding before the suffix (a
+// million tasks measured as 999,978 printed as "1e+03k" before).
+func TestNum(t *testing.T) {
+	for v, want := range map[float64]string{
+		999978: "1M", 1000027: "1M", 9999.6: "10k", 12345: "12.3k", 150: "150", 99.96: "100", 1.234: "1.23", 0.0012: "0.0012",
+	} {
+		if got := num(v); got != want {
+			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

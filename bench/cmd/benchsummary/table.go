@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // row is one evaluated target.
@@ -111,7 +112,12 @@ func printHeader(out io.Writer, d *dataset, conf float64) {
 }
 
 // num formats a value with 3 significant digits, k and M for large ones.
+// The suffix is chosen after rounding, so that 999,978 prints as 1M, not as
+// 1e+03k.
 func num(v float64) string {
+	if r, err := strconv.ParseFloat(fmt.Sprintf("%.3g", v), 64); err == nil {
+		v = r
+	}
 	switch {
 	case v >= 1e6:
 		return fmt.Sprintf("%.3gM", v/1e6)
