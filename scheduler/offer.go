@@ -16,9 +16,12 @@ import (
 //
 // The Client decodes an OFFERS event straight into []Offer, without building
 // the protobuf-go messages of mesosproto.Offer: a 100-offer event costs a
-// handful of allocations (10 for the benchmarks' 100-offer event) and 0.44×
-// the bytes of those messages, and an offer kept for later holds 0.44× theirs
-// (0.74× mesos-go's; docs/PERFORMANCE.md, "Round three: one pass").
+// handful of allocations (9 for the benchmarks' 100-offer event) and 0.43×
+// the bytes of those messages, and an offer kept for later holds 0.43× theirs
+// (0.72× mesos-go's; docs/PERFORMANCE.md, "Round three: one pass" and "Round
+// four: repeated offer elements"). A resource or attribute that repeats the
+// previous offer's of the event, byte for byte or but for its scalar value,
+// is a copy of that one's values, sharing its strings and slices.
 // Nothing is lost: Proto returns the full message, equal to what
 // proto.Unmarshal makes of the offer's bytes (unknown fields included).
 //
