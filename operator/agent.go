@@ -43,7 +43,7 @@ func NewAgent(addr string, opts ...Option) (*Agent, error) {
 	u, err := parseAgentAddr(addr, cfg.defaultScheme())
 	if err != nil {
 		errs = append(errs, err)
-	} else if u.Scheme == "http" && cfg.tls.client != nil {
+	} else if u.Scheme == "http" && cfg.tls.Client() != nil {
 		errs = append(errs, fmt.Errorf("agent address %q is http://, which contradicts WithTLS/WithTLSFiles", addr))
 	}
 	if err := errors.Join(errs...); err != nil {

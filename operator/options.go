@@ -13,6 +13,7 @@ import (
 
 	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/httpsec"
 )
 
 // Defaults used when no option overrides them.
@@ -56,8 +57,8 @@ type config struct {
 	maxRedirects     int
 	callTimeout      time.Duration
 
-	creds *credentials // security.go
-	tls   tlsSettings  // security.go
+	creds *httpsec.Credentials // WithCredentials (security.go)
+	tls   httpsec.TLS          // WithTLS, WithTLSFiles, WithScheme (security.go)
 
 	problems []error // recorded by options that get a nil value
 

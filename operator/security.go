@@ -4,31 +4,9 @@ package operator
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"net/http"
-	"os"
-	"strings"
 
-	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/httpsec"
 )
-
-// credentials are the HTTP Basic credentials of WithCredentials. The secret
-// lives only inside the header closure, so that printing a config with fmt
-// (even %#v) shows neither the secret nor its base64 form.
-type credentials struct {
-	principal string
-	header    func() string // "Basic base64(principal:secret)"
-	problems  []error       // never quote the secret
-}
-
-// String keeps the secret out of any formatting of a credentials value.
-func (c *credentials) String() string { return "principal " + c.principal + " (secret redacted)" }
-
-// GoString is String for %#v.
-func (c *credentials) GoString() string { return c.String() }
 
 // WithCredentials makes every request, SUBSCRIBE and files API requests
 // included, carry "Authorization: Basic base64(principal:secret)", as a
@@ -39,60 +17,19 @@ func (c *credentials) GoString() string { return c.String() }
 // never logged nor part of an error.
 //
 // Mesos splits the decoded "principal:secret" at every ':' and accepts
-// exactly two parts (src/authentication/http/basic_authenticator.cpp), so a
-// principal or a secret containing ':' could never authenticate: the
-// constructors reject them, as they reject an empty principal or secret.
+// exactly two parts (3rdparty/libprocess/src/authenticator.cpp,
+// BasicAuthenticatorProcess::authenticate), so a principal or a secret
+// containing ':' could never authenticate: the constructors reject them, as
+// they reject an empty principal or secret.
 //
 // Send credentials over TLS only (WithTLS, WithTLSFiles, or https://).
 func WithCredentials(principal, secret string) Option {
-	cr := &credentials{principal: principal}
-	if principal == "" {
-		cr.problems = append(cr.problems, errors.New("WithCredentials: empty principal"))
-	} else if strings.Contains(principal, ":") {
-		cr.problems = append(cr.problems, fmt.Errorf("WithCredentials: principal %q contains ':', which Mesos never authenticates", principal))
-	}
-	if secret == "" {
-		cr.problems = append(cr.problems, errors.New("WithCredentials: empty secret"))
-	} else if strings.Contains(secret, ":") {
-		cr.problems = append(cr.problems, errors.New("WithCredentials: the secret contains ':', which Mesos never authenticates"))
-	}
-	value := "Basic " + base64.StdEncoding.EncodeToString([]byte(principal+":"+secret))
-	cr.header = func() string { return value }
+	cr := httpsec.NewCredentials(principal, secret, "")
 	return func(c *config) { c.creds = cr }
 }
 
-func (c *config) validateCredentials() []error {
-	if c.creds == nil {
-		return nil
-	}
-	return c.creds.problems
-}
-
-// authTransport adds the Authorization header to every request it sends.
-type authTransport struct {
-	base   http.RoundTripper
-	header func() string
-}
-
-// RoundTrip implements http.RoundTripper. It sends a copy of req with the
-// header set, leaving req as the caller made it.
-func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
-	r.Header.Set(httpapi.HeaderAuthorization, t.header())
-	return t.base.RoundTrip(r)
-}
-
-// tlsSettings are what WithTLS, WithTLSFiles and WithScheme set.
-type tlsSettings struct {
-	config    *tls.Config // WithTLS: a clone of the caller's config
-	useConfig bool        // WithTLS was used (even with nil)
-	files     *tlsFiles   // WithTLSFiles
-	scheme    string      // WithScheme
-
-	client *tls.Config // the result, built by validateTLS
-}
-
-type tlsFiles struct{ ca, cert, key string }
+// validateCredentials reports the problems WithCredentials found.
+func (c *config) validateCredentials() []error { return c.creds.Problems() }
 
 // WithTLS makes the client speak HTTPS with cfg, a TLS client configuration
 // (RootCAs, a client certificate for a master with
@@ -103,12 +40,9 @@ type tlsFiles struct{ ca, cert, key string }
 // WithTLS, WithTLSFiles and WithHTTPClient are mutually exclusive.
 func WithTLS(cfg *tls.Config) Option {
 	return func(c *config) {
-		c.tls.useConfig = true
-		if cfg == nil {
-			c.problems = append(c.problems, errors.New("WithTLS: nil *tls.Config"))
-			return
+		if err := c.tls.UseConfig(cfg); err != nil {
+			c.problems = append(c.problems, err)
 		}
-		c.tls.config = cfg.Clone()
 	}
 }
 
@@ -119,7 +53,7 @@ func WithTLS(cfg *tls.Config) Option {
 // keyFile hold a client certificate and its key, both or neither. The
 // constructors read the files and report any that cannot be read or parsed.
 func WithTLSFiles(caFile, certFile, keyFile string) Option {
-	return func(c *config) { c.tls.files = &tlsFiles{ca: caFile, cert: certFile, key: keyFile} }
+	return func(c *config) { c.tls.UseFiles(caFile, certFile, keyFile) }
 }
 
 // WithScheme sets the URL scheme, "http" or "https", of masters and agents
@@ -129,88 +63,12 @@ func WithTLSFiles(caFile, certFile, keyFile string) Option {
 // the scheme of the request it answers (Mesos sends a protocol-relative
 // Location). WithScheme("http") with WithTLS or WithTLSFiles is an error.
 func WithScheme(scheme string) Option {
-	return func(c *config) { c.tls.scheme = scheme }
+	return func(c *config) { c.tls.SetScheme(scheme) }
 }
 
 // validateTLS checks the TLS options and builds the client configuration,
 // reading the files of WithTLSFiles.
-func (c *config) validateTLS() []error {
-	var errs []error
-	t := &c.tls
-	switch t.scheme {
-	case "", "http", "https":
-	default:
-		errs = append(errs, fmt.Errorf("WithScheme: %q is neither \"http\" nor \"https\"", t.scheme))
-	}
-	var given string
-	switch {
-	case t.useConfig && t.files != nil:
-		errs = append(errs, errors.New("WithTLS and WithTLSFiles are mutually exclusive"))
-		given = "WithTLS"
-	case t.useConfig:
-		given = "WithTLS"
-	case t.files != nil:
-		given = "WithTLSFiles"
-	default:
-		return errs
-	}
-	if c.httpClient != nil {
-		errs = append(errs, fmt.Errorf("%s and WithHTTPClient are mutually exclusive: configure TLS on your own client", given))
-	}
-	if t.scheme == "http" {
-		errs = append(errs, fmt.Errorf("WithScheme(\"http\") contradicts %s", given))
-	}
-	switch {
-	case t.config != nil:
-		t.client = t.config.Clone()
-	case t.files != nil:
-		cfg, err := t.files.load()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("WithTLSFiles: %w", err))
-		}
-		t.client = cfg
-	}
-	return errs
-}
-
-// load reads the PEM files into a TLS client configuration.
-func (f *tlsFiles) load() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	var errs []error
-	if f.ca != "" {
-		pem, err := os.ReadFile(f.ca)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CA file: %w", err))
-		} else {
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				errs = append(errs, fmt.Errorf("CA file %s: no PEM certificate found", f.ca))
-			}
-			cfg.RootCAs = pool
-		}
-	}
-	switch {
-	case f.cert == "" && f.key == "":
-	case f.cert == "" || f.key == "":
-		errs = append(errs, errors.New("a client certificate needs both certFile and keyFile"))
-	default:
-		cert, err := tls.LoadX509KeyPair(f.cert, f.key) // its errors never quote the key
-		if err != nil {
-			errs = append(errs, fmt.Errorf("client certificate: %w", err))
-		} else {
-			cfg.Certificates = []tls.Certificate{cert}
-		}
-	}
-	return cfg, errors.Join(errs...)
-}
+func (c *config) validateTLS() []error { return c.tls.Validate(c.httpClient != nil) }
 
 // defaultScheme is the scheme of addresses that carry none.
-func (c *config) defaultScheme() string {
-	switch {
-	case c.tls.scheme != "":
-		return c.tls.scheme
-	case c.tls.client != nil:
-		return "https"
-	}
-	return "http"
-}
+func (c *config) defaultScheme() string { return c.tls.DefaultScheme() }

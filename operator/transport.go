@@ -43,22 +43,15 @@ func newConn(cfg config, log *zap.Logger) *conn {
 		c.callHTTP, c.streamHTTP = &call, &stream
 	} else {
 		ct, st := newTransport(true), newTransport(false)
-		if tc := cfg.tls.client; tc != nil {
+		if tc := cfg.tls.Client(); tc != nil {
 			ct.TLSClientConfig, st.TLSClientConfig = tc.Clone(), tc.Clone()
 		}
 		c.owned = []*http.Transport{ct, st}
 		c.callHTTP = &http.Client{Transport: ct, CheckRedirect: noRedirect}
 		c.streamHTTP = &http.Client{Transport: st, CheckRedirect: noRedirect}
 	}
-	if cfg.creds != nil {
-		for _, hc := range []*http.Client{c.callHTTP, c.streamHTTP} {
-			base := hc.Transport
-			if base == nil {
-				base = http.DefaultTransport
-			}
-			hc.Transport = &authTransport{base: base, header: cfg.creds.header}
-		}
-	}
+	cfg.creds.Authorize(c.callHTTP) // a nil creds does nothing
+	cfg.creds.Authorize(c.streamHTTP)
 	return c
 }
 

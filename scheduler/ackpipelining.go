@@ -136,7 +136,7 @@ func (c *Client) newAckPipe(p *ackPipeline) (*ackPipe, string) {
 	// then what the Transport adds (Accept-Encoding).
 	h := t.header.Clone()
 	if c.cfg.creds != nil {
-		h.Set(httpapi.HeaderAuthorization, c.cfg.creds.header())
+		h.Set(httpapi.HeaderAuthorization, c.cfg.creds.Header())
 	}
 	ua := "Go-http-client/1.1"
 	if vs, ok := h["User-Agent"]; ok {

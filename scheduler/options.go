@@ -14,6 +14,7 @@ import (
 
 	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/internal/httpapi"
+	"github.com/mesoskit/mesoskit/internal/httpsec"
 )
 
 // Defaults used when no option overrides them.
@@ -73,8 +74,8 @@ type config struct {
 	suppressAfter    int
 
 	// Security (auth.go, tls.go).
-	creds *credentials
-	tls   tlsSettings
+	creds *httpsec.Credentials
+	tls   httpsec.TLS
 
 	announcer *announcerSettings // WithAnnouncer (announce.go)
 

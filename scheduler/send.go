@@ -195,7 +195,7 @@ func (c *Client) post(ctx context.Context, s *session, typ schedulerpb.Call_Type
 		}
 		// Not NewRequestWithContext: the URL is parsed once per session, and
 		// with the Client's own transports the headers are shared by every
-		// call (net/http only reads them; authTransport copies the request).
+		// call (net/http only reads them; httpsec's authTransport copies the request).
 		req = (&http.Request{
 			Method:        http.MethodPost,
 			URL:           t.url,

@@ -4,28 +4,11 @@ package scheduler
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/mesoskit/mesoskit/detector"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
-
-// tlsSettings are what WithTLS, WithTLSFiles and WithScheme set.
-type tlsSettings struct {
-	config *tls.Config // WithTLS: a clone of the caller's config
-	files  *tlsFiles   // WithTLSFiles
-	scheme string      // WithScheme
-
-	useConfig bool // WithTLS was used (even with nil)
-
-	client *tls.Config // the result, built by prepareTLS
-}
-
-type tlsFiles struct{ ca, cert, key string }
 
 // WithTLS makes the Client speak HTTPS to the masters with cfg, a TLS client
 // configuration: RootCAs for a custom certificate authority, Certificates
@@ -44,12 +27,9 @@ type tlsFiles struct{ ca, cert, key string }
 // client of your own carries its own TLS settings.
 func WithTLS(cfg *tls.Config) Option {
 	return func(c *config) {
-		c.tls.useConfig = true
-		if cfg == nil {
-			c.problems = append(c.problems, errors.New("WithTLS: nil *tls.Config"))
-			return
+		if err := c.tls.UseConfig(cfg); err != nil {
+			c.problems = append(c.problems, err)
 		}
-		c.tls.config = cfg.Clone()
 	}
 }
 
@@ -60,9 +40,7 @@ func WithTLS(cfg *tls.Config) Option {
 // keyFile hold a client certificate and its key, both or neither. New
 // reads the files and reports any that cannot be read or parsed.
 func WithTLSFiles(caFile, certFile, keyFile string) Option {
-	return func(c *config) {
-		c.tls.files = &tlsFiles{ca: caFile, cert: certFile, key: keyFile}
-	}
+	return func(c *config) { c.tls.UseFiles(caFile, certFile, keyFile) }
 }
 
 // WithScheme sets the URL scheme, "http" or "https", of masters whose spec
@@ -80,92 +58,15 @@ func WithTLSFiles(caFile, certFile, keyFile string) Option {
 // the client given to WithHTTPClient). WithScheme("http") together with
 // WithTLS or WithTLSFiles is a configuration error.
 func WithScheme(scheme string) Option {
-	return func(c *config) { c.tls.scheme = scheme }
+	return func(c *config) { c.tls.SetScheme(scheme) }
 }
 
 // validateTLS checks the TLS options and builds the client configuration,
 // reading the files of WithTLSFiles.
-func (c *config) validateTLS() []error {
-	var errs []error
-	t := &c.tls
-	switch t.scheme {
-	case "", "http", "https":
-	default:
-		errs = append(errs, fmt.Errorf("WithScheme: %q is neither \"http\" nor \"https\"", t.scheme))
-	}
-	var given string
-	switch {
-	case t.useConfig && t.files != nil:
-		errs = append(errs, errors.New("WithTLS and WithTLSFiles are mutually exclusive"))
-		given = "WithTLS"
-	case t.useConfig:
-		given = "WithTLS"
-	case t.files != nil:
-		given = "WithTLSFiles"
-	default:
-		return errs
-	}
-	if c.httpClient != nil {
-		errs = append(errs, fmt.Errorf("%s and WithHTTPClient are mutually exclusive: configure TLS on your own client", given))
-	}
-	if t.scheme == "http" {
-		errs = append(errs, fmt.Errorf("WithScheme(\"http\") contradicts %s", given))
-	}
-	switch {
-	case t.config != nil:
-		t.client = t.config.Clone()
-	case t.files != nil:
-		cfg, err := t.files.load()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("WithTLSFiles: %w", err))
-		}
-		t.client = cfg
-	}
-	return errs
-}
-
-// load reads the PEM files into a TLS client configuration.
-func (f *tlsFiles) load() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	var errs []error
-	if f.ca != "" {
-		pem, err := os.ReadFile(f.ca)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CA file: %w", err))
-		} else {
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				errs = append(errs, fmt.Errorf("CA file %s: no PEM certificate found", f.ca))
-			}
-			cfg.RootCAs = pool
-		}
-	}
-	switch {
-	case f.cert == "" && f.key == "":
-	case f.cert == "" || f.key == "":
-		errs = append(errs, errors.New("a client certificate needs both certFile and keyFile"))
-	default:
-		// The error of X509KeyPair never quotes the key itself.
-		cert, err := tls.LoadX509KeyPair(f.cert, f.key)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("client certificate: %w", err))
-		} else {
-			cfg.Certificates = []tls.Certificate{cert}
-		}
-	}
-	return cfg, errors.Join(errs...)
-}
+func (c *config) validateTLS() []error { return c.tls.Validate(c.httpClient != nil) }
 
 // defaultScheme is the scheme of masters whose spec carries none.
-func (c *config) defaultScheme() string {
-	switch {
-	case c.tls.scheme != "":
-		return c.tls.scheme
-	case c.tls.client != nil:
-		return "https"
-	}
-	return "http"
-}
+func (c *config) defaultScheme() string { return c.tls.DefaultScheme() }
 
 // schemeFor returns the URL scheme to reach leader with (see WithScheme).
 func (c *Client) schemeFor(det detector.Detector, leader *mesosproto.MasterInfo) string {
@@ -179,13 +80,13 @@ func (c *Client) schemeFor(det detector.Detector, leader *mesosproto.MasterInfo)
 // built (WithTLS excludes WithHTTPClient, so they are its own) and the
 // credentials on every transport.
 func (c *Client) applySecurity() {
-	if cfg := c.cfg.tls.client; cfg != nil {
+	if cfg := c.cfg.tls.Client(); cfg != nil {
 		for _, hc := range []*http.Client{c.callHTTP, c.streamHTTP} {
 			if t, ok := hc.Transport.(*http.Transport); ok {
 				t.TLSClientConfig = cfg.Clone()
 			}
 		}
 	}
-	c.withAuth(c.callHTTP)
-	c.withAuth(c.streamHTTP)
+	c.cfg.creds.Authorize(c.callHTTP) // a nil creds does nothing
+	c.cfg.creds.Authorize(c.streamHTTP)
 }
