@@ -25,8 +25,17 @@ func TestAutoAckPipeline(t *testing.T) {
 	forEachCodec(t, func(t *testing.T, ct string) {
 		const tasks = 4
 		const delay = 2 * time.Second
-		srv := newServer(t, mesostest.WithSimulatedTasks(-1), mesostest.WithAgents(1, testAgentConfig))
-		// The first acknowledgements wait long at the master before being handled.
+		// The first acknowledgements wait long at the master before being
+		// handled. They share the pipelined connection, whose requests the
+		// master handles one after the other: the last one is answered
+		// after tasks × delay (8 s), close to the agent's first retry of an
+		// unacknowledged update (10 s). On a loaded machine the agent would
+		// send an update again, a second dispatch and acknowledgement of
+		// it that the exactly-once accounting below cannot tell from a
+		// duplicate; this test is not about retries, so the agent waits
+		// longer than the test does before retrying.
+		srv := newServer(t, mesostest.WithSimulatedTasks(-1), mesostest.WithAgents(1, testAgentConfig),
+			mesostest.WithUpdateRetryInterval(time.Minute))
 		srv.Inject(schedulerpb.Call_ACKNOWLEDGE, mesostest.Fault{Delay: delay, Times: tasks})
 		c := newClient(t, srv, ct, frameworkInfo("ack-pipeline"))
 

@@ -4,6 +4,7 @@ package scheduler_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -142,9 +143,9 @@ func TestAnnounceCommandTasks(t *testing.T) {
 			waitPromTargets(t, prom, fmt.Sprintf("127.0.0.1:%d", p1), fmt.Sprintf("127.0.0.1:%d", p2))
 		}
 
-		if err := c.Kill(ctx, &mesosproto.TaskID{Value: proto.String("task-1")}, wl.agents["task-1"], nil); err != nil {
-			t.Fatal(err)
-		}
+		whenSubscribed(t, "KILL task-1", func() error {
+			return c.Kill(ctx, &mesosproto.TaskID{Value: proto.String("task-1")}, wl.agents["task-1"], nil)
+		})
 		waitMembers(t, w, p2)
 		if prom != nil {
 			waitPromTargets(t, prom, fmt.Sprintf("127.0.0.1:%d", p2))
@@ -194,11 +195,11 @@ func TestAnnouncementsEndWithRun(t *testing.T) {
 	wl.mu.Unlock()
 	waitMembers(t, w, p1, p2)
 	// A reconciliation answer says task-1 is gone (asked after the launch, so it is news: see IsStale).
-	if err := c.Reconcile(ctx, &schedulerpb.Call_Reconcile_Task{
-		TaskId: &mesosproto.TaskID{Value: proto.String("task-1")}, AgentId: wl.agents["task-1"],
-	}); err != nil {
-		t.Fatal(err)
-	}
+	whenSubscribed(t, "RECONCILE task-1", func() error {
+		return c.Reconcile(ctx, &schedulerpb.Call_Reconcile_Task{
+			TaskId: &mesosproto.TaskID{Value: proto.String("task-1")}, AgentId: wl.agents["task-1"],
+		})
+	})
 	if _, err := srv.SendStatusUpdates(c.FrameworkID(), &mesosproto.TaskStatus{
 		TaskId: &mesosproto.TaskID{Value: proto.String("task-1")}, AgentId: wl.agents["task-1"],
 		State: mesosproto.TaskState_TASK_GONE.Enum(), Source: mesosproto.TaskStatus_SOURCE_MASTER.Enum(),
@@ -209,6 +210,22 @@ func TestAnnouncementsEndWithRun(t *testing.T) {
 	waitMembers(t, w, p2)
 	r.stop()
 	waitMembers(t, w)
+}
+
+// whenSubscribed makes a call, again while it fails with ErrNotSubscribed, and fails the test if it fails
+// otherwise or still finds no subscription after waitLimit. These tests run Prometheus and ZooKeeper beside
+// the master and the Client; on a loaded machine the process can stall longer than the missed-heartbeat
+// limit, and the Client is then between a dropped subscription and the next one for a moment.
+func whenSubscribed(t *testing.T, what string, call func() error) {
+	t.Helper()
+	var err error
+	eventually(t, what+" while subscribed", func() bool {
+		err = call()
+		return !errors.Is(err, scheduler.ErrNotSubscribed)
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 }
 
 // waitMembers follows w until its members have exactly the given service ports.
