@@ -54,7 +54,7 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 	d.res.Open()
 	d.attrs.Open()
 	d.execs.Open()
-	d.prev.nRes, d.prev.nAttrs = 0, 0
+	d.prev.res.n, d.prev.attrs.n = 0, 0
 	s := offerState{canon: true}
 	for i := 0; i < len(b); {
 		f, j := nextField(b, i)
@@ -93,7 +93,7 @@ func (d *offerDecoder) decodeOffer(b []byte, o *Offer) error {
 		i = j
 	}
 	o.Resources, o.Attributes = d.res.Close(), d.attrs.Close()
-	d.prev.res, d.prev.attrs = o.Resources, o.Attributes
+	d.prev.res.prev, d.prev.attrs.prev = o.Resources, o.Attributes
 	execs := d.execs.Close()
 	const required = 1<<offerID | 1<<offerFrameworkID | 1<<offerAgentID | 1<<offerHostname
 	if !s.canon || s.seen&required != required {

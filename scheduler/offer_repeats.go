@@ -20,11 +20,15 @@ import (
 // to equal values, and any 8 bytes are a valid double, so the copy is what
 // decoding would have made.
 type repeats struct {
-	res          []OfferResource
-	attrs        []OfferAttribute
-	resIn        [repeatsMax]seenElement
-	attrsIn      [repeatsMax]seenElement
-	nRes, nAttrs int // resources and attributes of the offer being decoded
+	res   elements[OfferResource]
+	attrs elements[OfferAttribute]
+}
+
+// elements is what repeats keeps of one kind of element.
+type elements[T any] struct {
+	prev []T // the previous offer's
+	in   [repeatsMax]seenElement
+	n    int // elements of the offer being decoded so far
 }
 
 // repeatsMax is how many of an offer's resources and attributes are
@@ -56,55 +60,62 @@ func (e *seenElement) same(b []byte) (scalar float64, patch, ok bool) {
 	return math.Float64frombits(x), x != binary.LittleEndian.Uint64(in[at:]), true
 }
 
+// next takes the offer's next element, b, and returns its index and, when
+// b repeats the previous offer's element at that index, that element (src)
+// and the scalar value to set on the copy when patch.
+func (e *elements[T]) next(b []byte) (k int, src *T, scalar float64, patch bool) {
+	k = e.n
+	e.n++
+	if k >= repeatsMax || k >= len(e.prev) {
+		return k, nil, 0, false
+	}
+	scalar, patch, ok := e.in[k].same(b)
+	if !ok {
+		return k, nil, 0, false
+	}
+	if patch {
+		e.in[k].in = b
+	}
+	return k, &e.prev[k], scalar, patch
+}
+
+// decoded notes that the element b at index k was decoded, its scalar value
+// at at (valueFields.scalarAt).
+func (e *elements[T]) decoded(k int, b []byte, at int) {
+	if k < repeatsMax {
+		e.in[k] = seenElement{in: b, at: at}
+	}
+}
+
 // nextResource adds the offer's next resource, b: copied from the previous
 // offer's at the same index when it repeats it, else decoded.
 func (d *offerDecoder) nextResource(b []byte) error {
-	p := &d.prev
-	k := p.nRes
-	p.nRes++
-	if k >= repeatsMax {
-		_, err := d.decodeResource(b, d.res.Add())
+	k, src, scalar, patch := d.prev.res.next(b)
+	r := d.res.Add()
+	if src == nil {
+		at, err := d.decodeResource(b, r)
+		d.prev.res.decoded(k, b, at)
 		return err
 	}
-	e := &p.resIn[k]
-	if k < len(p.res) {
-		if scalar, patch, ok := e.same(b); ok {
-			r := d.res.Add()
-			*r = p.res[k]
-			if patch {
-				r.Scalar = scalar
-				e.in = b
-			}
-			return nil
-		}
+	*r = *src
+	if patch {
+		r.Scalar = scalar
 	}
-	at, err := d.decodeResource(b, d.res.Add())
-	*e = seenElement{in: b, at: at}
-	return err
+	return nil
 }
 
 // nextAttribute is nextResource for attributes.
 func (d *offerDecoder) nextAttribute(b []byte) error {
-	p := &d.prev
-	k := p.nAttrs
-	p.nAttrs++
-	if k >= repeatsMax {
-		_, err := d.decodeAttribute(b, d.attrs.Add())
+	k, src, scalar, patch := d.prev.attrs.next(b)
+	a := d.attrs.Add()
+	if src == nil {
+		at, err := d.decodeAttribute(b, a)
+		d.prev.attrs.decoded(k, b, at)
 		return err
 	}
-	e := &p.attrsIn[k]
-	if k < len(p.attrs) {
-		if scalar, patch, ok := e.same(b); ok {
-			a := d.attrs.Add()
-			*a = p.attrs[k]
-			if patch {
-				a.Scalar = scalar
-				e.in = b
-			}
-			return nil
-		}
+	*a = *src
+	if patch {
+		a.Scalar = scalar
 	}
-	at, err := d.decodeAttribute(b, d.attrs.Add())
-	*e = seenElement{in: b, at: at}
-	return err
+	return nil
 }
