@@ -137,12 +137,21 @@ func (s *Server) executorsLocked() []ExecutorStatus {
 
 // WaitExecutor waits until executor executorID of framework frameworkID
 // satisfies cond and returns its status. With several matches (an executor
-// that exited and was launched again) any satisfying one counts.
+// that exited and was launched again) any satisfying one counts. cond runs
+// without the cluster's lock: it may call the Server.
 func (s *Server) WaitExecutor(ctx context.Context, frameworkID, executorID string, cond func(ExecutorStatus) bool) (ExecutorStatus, error) {
 	var found ExecutorStatus
-	err := s.waitFor(ctx, func() bool {
+	err := waitOutside(ctx, s, func() []ExecutorStatus {
+		var matches []ExecutorStatus
 		for _, st := range s.executorsLocked() {
-			if st.FrameworkID == frameworkID && st.ExecutorID == executorID && cond(st) {
+			if st.FrameworkID == frameworkID && st.ExecutorID == executorID {
+				matches = append(matches, st)
+			}
+		}
+		return matches
+	}, func(matches []ExecutorStatus) bool {
+		for _, st := range matches {
+			if cond(st) {
 				found = st
 				return true
 			}
@@ -150,7 +159,7 @@ func (s *Server) WaitExecutor(ctx context.Context, frameworkID, executorID strin
 		return false
 	})
 	if err != nil {
-		return found, fmt.Errorf("mesostest: waiting for executor %q: %w", executorID, err)
+		return ExecutorStatus{}, fmt.Errorf("mesostest: waiting for executor %q: %w", executorID, err)
 	}
 	return found, nil
 }

@@ -20,18 +20,25 @@ func (s *Server) waitChangeLocked() <-chan struct{} {
 // waitFor calls check with s.mu held until it reports done, ctx ends or the
 // server closes.
 func (s *Server) waitFor(ctx context.Context, check func() bool) error {
+	return waitOutside(ctx, s, check, func(done bool) bool { return done })
+}
+
+// waitOutside takes a snapshot with s.mu held and passes it to done without
+// the lock, until done reports true, ctx ends or the server closes. done may
+// call the Server, panic or end its goroutine: the lock is not held.
+func waitOutside[T any](ctx context.Context, s *Server, snapshotLocked func() T, done func(T) bool) error {
 	for {
 		s.mu.Lock()
-		if check() {
-			s.mu.Unlock()
+		snap := snapshotLocked()
+		closed := s.closed
+		ch := s.waitChangeLocked() // taken under the lock: no change is missed
+		s.mu.Unlock()
+		if done(snap) {
 			return nil
 		}
-		if s.closed {
-			s.mu.Unlock()
+		if closed {
 			return ErrClosed
 		}
-		ch := s.waitChangeLocked()
-		s.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
