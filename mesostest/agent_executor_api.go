@@ -262,13 +262,16 @@ func (s *Server) RestartAgent(agentID string, down time.Duration) error {
 	_ = hs.Close()
 
 	// The endpoint comes back on the same port. Listening may have to wait
-	// for the old socket, so it is done without s.mu.
+	// for the old socket, so it is done without s.mu; Close waits for it
+	// (s.wg, added while not closed, under s.mu, as Close sets closed).
 	time.AfterFunc(down/2, func() {
 		s.mu.Lock()
 		if s.closed || ex.recoverGen != gen {
 			s.mu.Unlock()
 			return
 		}
+		s.wg.Add(1)
+		defer s.wg.Done()
 		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ex.srv.port))
 		s.mu.Unlock()
 		ln, err := listenRetry(addr)
