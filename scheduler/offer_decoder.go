@@ -4,8 +4,10 @@ package scheduler
 
 import (
 	"bytes"
+	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/mesoskit/mesoskit/internal/fastpb"
 	"github.com/mesoskit/mesoskit/mesosproto"
@@ -172,22 +174,43 @@ func (d *offerDecoder) keep(b []byte, s *wireSpans, keepField func(wireField) bo
 	return w
 }
 
-// wholeResource and wholeAttribute project a message kept whole.
-func wholeResource(pb *mesosproto.Resource, b []byte) OfferResource {
-	return OfferResource{
+// unmarshalKept decodes b, an element kept whole, into pb (which also
+// checks it as proto.Unmarshal does).
+func unmarshalKept(b []byte, pb proto.Message) error {
+	if err := fastpb.Unmarshal(b, pb); err != nil {
+		return fmt.Errorf("scheduler: offers event: %w", err)
+	}
+	return nil
+}
+
+// wholeResource keeps the non-canonical resource b whole in r, its fields
+// projected from its decoded message.
+func wholeResource(b []byte, r *OfferResource) error {
+	pb := new(mesosproto.Resource)
+	if err := unmarshalKept(b, pb); err != nil {
+		return err
+	}
+	*r = OfferResource{
 		Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rangesOf(pb),
 		Set: pb.GetSet().GetItem(), AllocationRole: pb.GetAllocationInfo().GetRole(),
 		wire: bytes.Clone(b), whole: true,
 	}
+	return nil
 }
 
-func wholeAttribute(pb *mesosproto.Attribute, b []byte) OfferAttribute {
+// wholeAttribute is wholeResource for an attribute.
+func wholeAttribute(b []byte, a *OfferAttribute) error {
+	pb := new(mesosproto.Attribute)
+	if err := unmarshalKept(b, pb); err != nil {
+		return err
+	}
 	var rs [][2]uint64
 	for _, x := range pb.GetRanges().GetRange() {
 		rs = append(rs, [2]uint64{x.GetBegin(), x.GetEnd()})
 	}
-	return OfferAttribute{
+	*a = OfferAttribute{
 		Name: pb.GetName(), Type: pb.GetType(), Scalar: pb.GetScalar().GetValue(), Ranges: rs,
 		Set: pb.GetSet().GetItem(), Text: pb.GetText().GetValue(), wire: bytes.Clone(b), whole: true,
 	}
+	return nil
 }

@@ -4,12 +4,10 @@ package scheduler
 
 import (
 	"bytes"
-	"fmt"
 	"math"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
-	"github.com/mesoskit/mesoskit/internal/fastpb"
 	"github.com/mesoskit/mesoskit/mesosproto"
 )
 
@@ -146,8 +144,8 @@ func (d *offerDecoder) offerIDField(s *offerState, f wireField) {
 // decoded already, each canonical or whole on its own).
 func wholeOffer(b []byte, o *Offer) error {
 	pb := new(mesosproto.Offer)
-	if err := fastpb.Unmarshal(b, pb); err != nil {
-		return fmt.Errorf("scheduler: offers event: %w", err)
+	if err := unmarshalKept(b, pb); err != nil {
+		return err
 	}
 	o.ID = pb.GetId().GetValue()
 	o.FrameworkID = pb.GetFrameworkId().GetValue()
@@ -168,15 +166,10 @@ func wholeOffer(b []byte, o *Offer) error {
 func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) (int, error) {
 	var v valueFields
 	if ok, err := d.decodeValue(b, true, &v); err != nil || !ok {
-		if err != nil {
-			return 0, err
+		if err == nil {
+			err = wholeResource(b, r)
 		}
-		pb := new(mesosproto.Resource)
-		if err := fastpb.Unmarshal(b, pb); err != nil {
-			return 0, fmt.Errorf("scheduler: offers event: %w", err)
-		}
-		*r = wholeResource(pb, b)
-		return 0, nil
+		return 0, err
 	}
 	// Field by field into the zeroed slot: only the pointers set are
 	// written (a composite literal writes all, each through the write
@@ -198,15 +191,10 @@ func (d *offerDecoder) decodeResource(b []byte, r *OfferResource) (int, error) {
 func (d *offerDecoder) decodeAttribute(b []byte, a *OfferAttribute) (int, error) {
 	var v valueFields
 	if ok, err := d.decodeValue(b, false, &v); err != nil || !ok {
-		if err != nil {
-			return 0, err
+		if err == nil {
+			err = wholeAttribute(b, a)
 		}
-		pb := new(mesosproto.Attribute)
-		if err := fastpb.Unmarshal(b, pb); err != nil {
-			return 0, fmt.Errorf("scheduler: offers event: %w", err)
-		}
-		*a = wholeAttribute(pb, b)
-		return 0, nil
+		return 0, err
 	}
 	a.Name, a.Type, a.Scalar, a.Text = v.name, v.typ, v.scalar, v.text
 	if v.ranges != nil {

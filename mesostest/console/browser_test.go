@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -104,6 +105,19 @@ func (b *browser) eval(expr string) (string, error) {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	return chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+}
+
+// click clicks the element css selects, in the page itself: the console
+// re-renders its tables with every live update, so a node chromedp found
+// may be gone by the time chromedp.Click sends its mouse events ("Could not
+// find node with given id"); the query and the click here run in one task.
+func (b *browser) click(css string) error {
+	got, err := b.eval(`(() => { const el = document.querySelector(` + strconv.Quote(css) + `);
+		if (!el) { return 'missing'; } el.click(); return 'clicked'; })()`)
+	if err == nil && got != "clicked" {
+		err = fmt.Errorf("click %s: no such element", css)
+	}
+	return err
 }
 
 // text is what a person reads on the page (header and main).

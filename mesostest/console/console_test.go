@@ -16,8 +16,6 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/mesoskit/mesoskit/mesosproto"
 	"github.com/mesoskit/mesoskit/mesostest"
 	"github.com/mesoskit/mesoskit/mesostest/console"
@@ -169,7 +167,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		if dst := os.Getenv("MESOSKIT_CONSOLE_SCREENSHOT"); dst != "" && p != "" {
 			copyFile(t, p, dst)
 		}
-		if err := b.run(chromedp.Click(chromedp.CSS(`.tabs button[data-file="stderr"]`))); err != nil {
+		if err := b.click(`.tabs button[data-file="stderr"]`); err != nil {
 			t.Fatal(err)
 		}
 		b.waitText("sandbox-stderr", "warming-up")
@@ -200,7 +198,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		b.waitText("all-tasks", "web-1", "fail-1", "kill-1", "health-1")
 		firstRow := `document.querySelector('table[data-table="alltasks"] tbody tr td').innerText`
 		for _, want := range []string{"fail-1", "web-1"} { // ascending by task ID, then descending
-			if err := b.run(chromedp.Click(chromedp.CSS(`table[data-table="alltasks"] th[data-col="0"]`))); err != nil {
+			if err := b.click(`table[data-table="alltasks"] th[data-col="0"]`); err != nil {
 				t.Fatal(err)
 			}
 			if got, err := b.eval(firstRow); err != nil || got != want {
